@@ -1,0 +1,25 @@
+# The project's entry points; each sets up .venv first (once) with tools/setup_env.sh.
+#   make demo   generate the synthetic set, train the demo model, evaluate it
+#   make test   run the test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+READY := $(VENV)/.mmris-ready
+DEMO_CONFIG := configs/demo/tiny_unet_synthetic_shapes.py
+DEMO_WORK_DIR := work_dirs/demo
+
+.PHONY: setup demo test
+setup: $(READY)
+
+$(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/tests.txt
+	PYTHON=$(PYTHON) bash tools/setup_env.sh
+	touch $@
+
+demo: $(READY)
+	$(PY) tools/dataset_converters/make_synthetic_shapes.py --out data/synthetic_shapes
+	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
+	$(PY) tools/test.py $(DEMO_CONFIG) $(DEMO_WORK_DIR)/iter_600.pth \
+		--work-dir $(DEMO_WORK_DIR) --show-dir $(DEMO_WORK_DIR)/predictions
+
+test: $(READY)
+	$(PY) -m pytest tests

@@ -1,0 +1,46 @@
+"""mmris: parameter-efficient referring image segmentation on OpenMMLab.
+
+Importing mmris checks first that the OpenMMLab packages it builds on are
+installed in a supported version, so a wrong stack fails here with a message
+that says what to install, rather than deep inside mmseg or mmcv.
+"""
+from importlib import metadata
+
+from packaging.version import Version
+
+from .version import __version__
+
+# distribution name -> (minimum version, first unsupported version)
+SUPPORTED_VERSIONS = {
+    'mmengine': ('0.10.0', '1.0.0'),
+    'mmcv': ('2.0.0rc4', '2.2.0'),
+    'mmsegmentation': ('1.2.2', '1.3.0'),
+    'mmdet': ('3.3.0', '3.4.0'),
+}
+_HOW_TO_INSTALL = ('Run `bash tools/setup_env.sh` (or `make test`) from the mmris '
+                   'checkout: it installs a supported stack into .venv and builds '
+                   'mmcv with its compiled ops.')
+
+
+def check_dependency_versions() -> None:
+    """Raise ImportError naming every missing or out-of-range dependency."""
+    problems = []
+    for dist, (low, high) in SUPPORTED_VERSIONS.items():
+        wanted = f'{dist}>={low},<{high}'
+        try:
+            found = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            problems.append(f'{dist} is not installed (need {wanted})')
+            continue
+        if not Version(low) <= Version(found) < Version(high):
+            problems.append(f'{dist} {found} is installed, but mmris needs {wanted}')
+    if problems:
+        raise ImportError('mmris cannot run with this environment: ' + '; '.join(problems) +
+                          '. ' + _HOW_TO_INSTALL)
+
+
+check_dependency_versions()
+
+from .engine import checkpoint_loader  # noqa: E402,F401  safe torch.load for every checkpoint
+
+__all__ = ['__version__', 'check_dependency_versions']

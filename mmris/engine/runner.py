@@ -1,0 +1,103 @@
+"""mmengine's Runner, made to run distributed on CPU-only machines as well.
+
+mmengine's ``init_dist`` always calls ``torch.cuda.set_device`` and the
+configs ask for the ``nccl`` backend; its ``wrap_model`` gives DDP
+``device_ids=[LOCAL_RANK]``. All three fail without a GPU. This Runner keeps
+mmengine's behaviour wherever CUDA is available and otherwise initialises
+``gloo``, wraps the model in DDP without device ids and runs SyncBN layers as
+plain BN, so ``tools/dist_train.sh CONFIG 2`` works on either kind of machine
+with no config edit. It is registered as ``mmris.Runner``; the mmris tools
+build it for every config.
+"""
+import datetime
+import os
+import socket
+import subprocess
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.dist import all_gather_object, init_dist as mmengine_init_dist, is_distributed
+from mmengine.model import is_model_wrapper, revert_sync_batchnorm
+from mmengine.registry import MODEL_WRAPPERS
+from mmengine.runner import Runner as MMEngineRunner
+from torch.nn.parallel import DistributedDataParallel
+
+from mmris.registry import RUNNERS
+
+
+def _export_slurm_env(port=None) -> None:
+    """Translate slurm's task variables into torch's ``env://`` variables."""
+    os.environ['RANK'] = os.environ['SLURM_PROCID']
+    os.environ['WORLD_SIZE'] = os.environ['SLURM_NTASKS']
+    os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
+    if port is not None:
+        os.environ['MASTER_PORT'] = str(port)
+    os.environ.setdefault('MASTER_PORT', '29500')
+    if 'MASTER_ADDR' not in os.environ:
+        nodes = os.environ['SLURM_NODELIST']
+        os.environ['MASTER_ADDR'] = subprocess.getoutput(
+            f'scontrol show hostname {nodes} | head -n1')
+
+
+def init_dist(launcher: str, backend: str = 'nccl', **kwargs) -> None:
+    """Initialise ``torch.distributed`` for ``launcher`` on any machine.
+
+    With CUDA this is mmengine's ``init_dist(launcher, backend, **kwargs)``.
+    Without, the ``pytorch`` and ``slurm`` launchers start a ``gloo`` group
+    from the launcher's environment variables and select no device.
+
+    Args:
+        launcher: 'pytorch' (torchrun), 'slurm' or 'mpi' (CUDA only).
+        backend: backend used when CUDA is available (the config's
+            ``env_cfg.dist_cfg.backend``).
+        **kwargs: passed to ``init_process_group``; ``timeout`` in seconds.
+    """
+    if torch.cuda.is_available():
+        mmengine_init_dist(launcher, backend, **kwargs)
+        return
+    if launcher == 'slurm':
+        _export_slurm_env(kwargs.pop('port', None))
+    elif launcher != 'pytorch':
+        raise ValueError(f'launcher {launcher!r} needs CUDA; on a CPU-only machine '
+                         f"use launcher='pytorch' (tools/dist_train.sh) or 'slurm'")
+    if kwargs.get('timeout') is not None:
+        kwargs['timeout'] = datetime.timedelta(seconds=kwargs['timeout'])
+    kwargs.pop('init_backend', None)
+    torch_dist.init_process_group(backend='gloo', **kwargs)
+
+
+@RUNNERS.register_module()
+class Runner(MMEngineRunner):
+    """:class:`mmengine.runner.Runner` that also runs distributed on CPU.
+
+    Takes exactly mmengine's arguments; see the module docstring for what
+    changes on a machine without CUDA. In distributed runs it logs the world
+    size and each rank's host, gathered from every rank.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.distributed:
+            members = all_gather_object(f'rank {self.rank}@{socket.gethostname()}')
+            self.logger.info(f'distributed run: world size {self.world_size}, backend '
+                             f'{torch_dist.get_backend()}, members: {", ".join(members)}')
+
+    def setup_env(self, env_cfg: dict) -> None:
+        if self.distributed and not is_distributed():
+            init_dist(self.launcher, **env_cfg.get('dist_cfg', {}))
+        super().setup_env(env_cfg)
+
+    def wrap_model(self, model_wrapper_cfg, model):
+        if not self.distributed or torch.cuda.is_available() or is_model_wrapper(model):
+            return super().wrap_model(model_wrapper_cfg, model)
+        self.logger.info('distributed on CPU: DDP over gloo without device ids; '
+                         'SyncBN layers run as per-process BN')
+        model = revert_sync_batchnorm(model)
+        wrapper_cfg = dict(model_wrapper_cfg or dict(
+            broadcast_buffers=False,
+            find_unused_parameters=self.cfg.get('find_unused_parameters', False)))
+        wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
+        default_args = dict(module=model)
+        if issubclass(MODEL_WRAPPERS.get(wrapper_cfg['type']), DistributedDataParallel):
+            default_args['device_ids'] = None
+        return MODEL_WRAPPERS.build(wrapper_cfg, default_args=default_args)

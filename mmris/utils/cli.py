@@ -1,0 +1,87 @@
+"""What the command-line tools share: config loading and user-facing errors.
+
+A tool wraps its ``main`` in :func:`run_cli`; problems with what the user
+passed raise :class:`UsageError`, whose message names the file or field and
+what to do. It is printed as the last line and the tool exits with status 2.
+"""
+import difflib
+import os.path as osp
+import sys
+from typing import Callable, Optional
+
+from mmengine.config import Config
+
+from mmris.engine.checkpoint_loader import UnsafeCheckpointError
+
+
+class UsageError(Exception):
+    """A problem with a tool's input, explained for the user."""
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config file and merge ``--cfg-options`` into it.
+
+    Every ``--cfg-options`` key must name an existing entry (list items by
+    index), except new top-level keys such as ``randomness`` or ``sync_bn``;
+    a new key deeper down is a misspelling more often than not, so it is
+    refused with the closest existing names. Add new nested keys in a config
+    that inherits this one.
+
+    Raises:
+        UsageError: the file is missing or unreadable, or a key is unknown.
+    """
+    if not osp.isfile(path):
+        raise UsageError(f'config file {path!r} does not exist; pass the path of a config '
+                         f'file, e.g. one under configs/')
+    try:
+        cfg = Config.fromfile(path)
+    except Exception as error:  # syntax errors, missing _base_ files, ...
+        raise UsageError(f'config file {path!r} could not be read: {error}') from error
+    for key in cfg_options or {}:
+        _check_option_key(cfg, key)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def _check_option_key(cfg: Config, key: str) -> None:
+    node, walked = dict(cfg.items()), []
+    for part in key.split('.'):
+        if isinstance(node, (list, tuple)):
+            if not (part.isdigit() and int(part) < len(node)):
+                raise UsageError(f'bad --cfg-options key {key!r}: {".".join(walked)!r} is a '
+                                 f'list of {len(node)} items, so {part!r} must be an index '
+                                 f'from 0 to {len(node) - 1}')
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if part not in node:
+                if not walked:
+                    return  # a new top-level option
+                close = difflib.get_close_matches(part, [str(k) for k in node], n=3)
+                hint = f'did you mean {" or ".join(repr(c) for c in close)}?' if close else \
+                    f'it has {", ".join(repr(str(k)) for k in node)}.'
+                raise UsageError(f'bad --cfg-options key {key!r}: {".".join(walked)!r} has no '
+                                 f'{part!r}; {hint} Fix the key, or add new nested keys in a '
+                                 f'config that inherits this one.')
+            node = node[part]
+        else:
+            raise UsageError(f'bad --cfg-options key {key!r}: {".".join(walked)!r} is the '
+                             f'value {node!r}, which has no field {part!r}')
+        walked.append(part)
+
+
+def require_checkpoint(path: str, flag: str) -> None:
+    """Raise UsageError if the local checkpoint ``path`` given by ``flag`` is missing."""
+    if '://' not in path and not osp.isfile(path):
+        raise UsageError(f'checkpoint {path!r} ({flag}) does not exist; pass the path of a '
+                         f'.pth file written by tools/train.py, e.g. '
+                         f'work_dirs/<config name>/iter_<N>.pth')
+
+
+def run_cli(main: Callable[[], None]) -> None:
+    """Run a tool's ``main``; user errors end it with one clear line and exit 2."""
+    try:
+        main()
+    except (UsageError, UnsafeCheckpointError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        sys.exit(2)

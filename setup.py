@@ -1,0 +1,42 @@
+"""Install mmris: ``pip install -e .`` (tools/setup_env.sh does it for you).
+
+torch and mmcv are deliberately not in install_requires: mmris reuses the
+torch that is installed, and mmcv must be built with its compiled ops (see
+tools/setup_env.sh), which a plain dependency on it would not do.
+"""
+import os.path as osp
+
+from setuptools import find_packages, setup
+
+HERE = osp.dirname(osp.abspath(__file__))
+
+
+def read_requirements(name: str) -> list:
+    """Requirement lines of requirements/<name>.txt, without comments."""
+    with open(osp.join(HERE, 'requirements', f'{name}.txt')) as f:
+        lines = (line.split('#')[0].strip() for line in f)
+        return [line for line in lines if line]
+
+
+def read_version() -> str:
+    namespace: dict = {}
+    with open(osp.join(HERE, 'mmris', 'version.py')) as f:
+        exec(f.read(), namespace)
+    return namespace['__version__']
+
+
+setup(
+    name='mmris',
+    version=read_version(),
+    description='Parameter-efficient referring image segmentation (ETRIS) on OpenMMLab',
+    long_description=open(osp.join(HERE, 'README.md')).read(),
+    long_description_content_type='text/markdown',
+    license='Apache License 2.0',
+    packages=find_packages(exclude=('configs', 'tools', 'tests', 'projects')),
+    python_requires='>=3.8',
+    install_requires=read_requirements('runtime'),
+    extras_require=dict(
+        mmcv=read_requirements('mmcv'),
+        tests=read_requirements('tests'),
+        optional=read_requirements('optional')),
+    zip_safe=False)

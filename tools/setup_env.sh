@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Create (or refresh) the project's virtual environment: the one set-up path
+# shared by the README, CI (`make test`) and users.
+#
+#   bash tools/setup_env.sh          # usually run for you by `make demo` / `make test`
+#
+# Steps:
+#   1. `.venv` in the checkout. A torch already importable by $PYTHON is
+#      reused (the venv then sees the system site-packages); otherwise one is
+#      installed: $TORCH_SPEC, by default `torch` where an NVIDIA driver is
+#      present and `torch==2.13.0` (a CPU build here) where not.
+#   2. mmengine 0.10.x, then mmcv $MMCV_VERSION built from source with its
+#      compiled ops (CUDA ops too when torch has CUDA and nvcc is found). The
+#      built wheel is cached in $MMRIS_CACHE (outside the checkout) under a
+#      key of mmcv, torch, Python and CUDA versions, so later runs and other
+#      clones reuse it instead of rebuilding.
+#   3. mmsegmentation, mmdet, transformers, pycocotools (requirements/*.txt)
+#      and mmris itself in editable mode.
+#
+# Environment overrides: PYTHON, MMRIS_VENV, MMRIS_CACHE, TORCH_SPEC,
+# MMCV_VERSION, MAX_JOBS, TORCH_CUDA_ARCH_LIST.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PYTHON=${PYTHON:-python3}
+VENV=${MMRIS_VENV:-$ROOT/.venv}
+CACHE=${MMRIS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmris}
+MMCV_VERSION=${MMCV_VERSION:-2.1.0}
+
+say() { echo "[setup_env] $*"; }
+die() { echo "[setup_env] error: $*" >&2; exit 1; }
+
+command -v "$PYTHON" >/dev/null || die "no '$PYTHON' on PATH; set PYTHON=/path/to/python3 (3.8-3.11)."
+
+# 1. Virtual environment and torch ---------------------------------------
+if [ ! -x "$VENV/bin/python" ]; then
+    if "$PYTHON" -c 'import torch' 2>/dev/null; then
+        say "creating $VENV, reusing the torch importable by $PYTHON"
+        "$PYTHON" -m venv --system-site-packages "$VENV"
+    else
+        say "creating $VENV"
+        "$PYTHON" -m venv "$VENV"
+    fi
+fi
+PY=$VENV/bin/python
+PIP=("$PY" -m pip install --quiet --disable-pip-version-check)
+
+if ! "$PY" -c 'import torch' 2>/dev/null; then
+    if command -v nvidia-smi >/dev/null 2>&1; then default_torch=torch; else default_torch=torch==2.13.0; fi
+    say "installing ${TORCH_SPEC:-$default_torch} (override with TORCH_SPEC=...)"
+    "${PIP[@]}" "${TORCH_SPEC:-$default_torch}"
+fi
+
+# mmcv's setup.py imports pkg_resources, removed from setuptools 70.
+"${PIP[@]}" 'setuptools<70' wheel ninja 'mmengine>=0.10.0,<0.11.0'
+
+# 2. mmcv with compiled ops, built once per (mmcv, torch, python, cuda) ----
+build_key=$("$PY" - "$MMCV_VERSION" <<'EOF'
+import shutil, sys
+import torch
+cuda = torch.version.cuda if (torch.version.cuda and shutil.which('nvcc')) else None
+print(f'mmcv-{sys.argv[1]}_torch-{torch.__version__}_py{sys.version_info[0]}{sys.version_info[1]}'
+      f'_{"cuda" + cuda if cuda else "cpu"}')
+EOF
+)
+wheel_dir=$CACHE/wheels/$build_key
+mkdir -p "$wheel_dir"
+if ! "$PY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 2>/dev/null; then
+    (
+        flock 9  # one build at a time, even across clones sharing the cache
+        if ! ls "$wheel_dir"/mmcv-*.whl >/dev/null 2>&1; then
+            force_cuda=0
+            case $build_key in *_cuda*) force_cuda=1 ;; esac
+            say "building mmcv $MMCV_VERSION with compiled ops ($build_key); this takes about 10 minutes once"
+            tmp=$(mktemp -d)
+            MMCV_WITH_OPS=1 FORCE_CUDA=$force_cuda MAX_JOBS=${MAX_JOBS:-$(nproc)} \
+                "$PY" -m pip wheel --no-build-isolation --no-deps --no-binary mmcv \
+                "mmcv==$MMCV_VERSION" -w "$tmp"
+            mv "$tmp"/mmcv-*.whl "$wheel_dir"/
+            rm -rf "$tmp"
+        else
+            say "reusing the mmcv wheel cached in $wheel_dir"
+        fi
+    ) 9>"$CACHE/mmcv-build.lock"
+    "${PIP[@]}" "$wheel_dir"/mmcv-*.whl
+fi
+
+# 3. The OpenMMLab stack and mmris ----------------------------------------
+"${PIP[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
+"${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
+"$PY" -c 'import mmris, mmcv.ops; print("[setup_env] ready: mmris", mmris.__version__, "mmcv", mmcv.__version__)'
