@@ -18,7 +18,7 @@ $(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/test
 demo: $(READY)
 	$(PY) tools/dataset_converters/make_synthetic_shapes.py --out data/synthetic_shapes
 	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
-	$(PY) tools/test.py $(DEMO_CONFIG) $(DEMO_WORK_DIR)/iter_600.pth \
+	$(PY) tools/test.py $(DEMO_CONFIG) $$(cat $(DEMO_WORK_DIR)/last_checkpoint) \
 		--work-dir $(DEMO_WORK_DIR) --show-dir $(DEMO_WORK_DIR)/predictions
 
 test: $(READY)

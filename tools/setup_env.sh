@@ -73,9 +73,10 @@ if ! "$PY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '$MMCV_V
             case $build_key in *_cuda*) force_cuda=1 ;; esac
             say "building mmcv $MMCV_VERSION with compiled ops ($build_key); this takes about 10 minutes once"
             tmp=$(mktemp -d)
+            # --no-cache-dir: pip's own wheel cache is not keyed by torch version.
             MMCV_WITH_OPS=1 FORCE_CUDA=$force_cuda MAX_JOBS=${MAX_JOBS:-$(nproc)} \
-                "$PY" -m pip wheel --no-build-isolation --no-deps --no-binary mmcv \
-                "mmcv==$MMCV_VERSION" -w "$tmp"
+                "$PY" -m pip wheel --no-cache-dir --no-build-isolation --no-deps \
+                --no-binary mmcv "mmcv==$MMCV_VERSION" -w "$tmp"
             mv "$tmp"/mmcv-*.whl "$wheel_dir"/
             rm -rf "$tmp"
         else

@@ -7,46 +7,31 @@
 Multi-process: tools/dist_test.sh CONFIG CHECKPOINT N, tools/slurm_test.sh.
 """
 import argparse
-import os
-import os.path as osp
-
-from mmengine.config import DictAction
 
 from mmris.registry import RUNNERS
-from mmris.utils import UsageError, load_config, require_checkpoint, run_cli
+from mmris.utils import (UsageError, add_runner_arguments, prepare_runner_config,
+                         require_checkpoint, run_cli)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test (evaluate) a checkpoint.')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='folder for the evaluation log and metrics '
-                        '(default: work_dirs/<config name>)')
     parser.add_argument('--out', metavar='RESULTS.pkl',
                         help='also dump every prediction to this pickle file')
     parser.add_argument('--show-dir', help='save a picture of each prediction in this folder')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
-        help='override config entries, e.g. test_dataloader.batch_size=2')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_arguments(parser)
+    return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = prepare_runner_config(args)
     require_checkpoint(args.checkpoint, 'CHECKPOINT')
     if cfg.get('test_dataloader') is None:
         raise UsageError(f'config {args.config!r} has no test_dataloader; add test_dataloader, '
                          f'test_evaluator and test_cfg to it')
-    cfg.launcher = args.launcher
     cfg.load_from = args.checkpoint
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.show_dir:
         if 'visualization' not in cfg.get('default_hooks', {}):
             raise UsageError('--show-dir needs default_hooks.visualization in the config, '
@@ -60,7 +45,6 @@ def main():
         evaluators = cfg.test_evaluator
         cfg.test_evaluator = [*(evaluators if isinstance(evaluators, list) else [evaluators]),
                               dict(type='DumpResults', out_file_path=args.out)]
-    cfg.setdefault('runner_type', 'mmris.Runner')
     RUNNERS.build(cfg).test()
 
 

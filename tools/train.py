@@ -6,40 +6,31 @@
 Multi-process: tools/dist_train.sh CONFIG N (torchrun), tools/slurm_train.sh.
 """
 import argparse
-import os
-import os.path as osp
 
-from mmengine.config import DictAction
+from mmengine.device import get_device
 from mmengine.logging import print_log
 
 from mmris.registry import RUNNERS
-from mmris.utils import UsageError, load_config, require_checkpoint, run_cli
+from mmris.utils import (UsageError, add_runner_arguments, prepare_runner_config,
+                         require_checkpoint, run_cli)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a model from a config file.')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='folder for logs and checkpoints '
-                        '(default: work_dirs/<config name>)')
     parser.add_argument(
         '--resume', nargs='?', const='auto', metavar='CHECKPOINT',
         help='resume training (iteration, optimizer, schedulers) from CHECKPOINT, or, '
         'with no value, from the latest checkpoint in the work dir')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision training')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
-        help='override config entries, e.g. train_cfg.max_iters=100 '
-        'train_dataloader.batch_size=4; lists as a=[1,2]')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_arguments(parser)
+    return parser.parse_args()
 
 
 def enable_amp(cfg) -> None:
+    if get_device() == 'cpu':
+        raise UsageError('--amp needs a GPU (or NPU/MLU/MUSA) and none is available; '
+                         'train without --amp on this machine')
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if wrapper == 'AmpOptimWrapper':
         print_log('AMP training is already enabled in the config.', logger='current')
@@ -53,10 +44,7 @@ def enable_amp(cfg) -> None:
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options)
-    cfg.launcher = args.launcher
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = prepare_runner_config(args)
     if args.amp:
         enable_amp(cfg)
     if args.resume == 'auto':
@@ -66,7 +54,6 @@ def main():
         cfg.resume, cfg.load_from = True, args.resume
     elif cfg.get('load_from'):
         require_checkpoint(cfg.load_from, 'load_from in the config')
-    cfg.setdefault('runner_type', 'mmris.Runner')
     RUNNERS.build(cfg).train()
 
 

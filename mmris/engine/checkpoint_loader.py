@@ -17,7 +17,6 @@ all go through here. A file that needs anything else is refused with
 """
 import os.path as osp
 import pickle
-from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -29,10 +28,16 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint asked to rebuild an object outside the allow-list."""
 
 
+# What HistoryBuffer registers in every process once a buffer is created;
+# a checkpoint may be loaded before that.
+_DEFAULT_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
 def _history_buffer_method(owner, name: str):
     """``getattr`` restricted to the statistics methods of HistoryBuffer."""
-    if owner is HistoryBuffer and callable(getattr(HistoryBuffer, name, None)) \
-            and not name.startswith('_'):
+    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return HistoryBuffer._statistics_methods[name]
+    if owner is HistoryBuffer and name in _DEFAULT_STATISTICS:
         return getattr(HistoryBuffer, name)
     raise UnsafeCheckpointError(
         f'getattr({owner!r}, {name!r}) is not allowed in a checkpoint')
@@ -47,12 +52,6 @@ def _allowed_globals() -> list:
         allowed.append((np.ndarray.__reduce__(np.zeros(0))[0], f'{module}._reconstruct'))
         allowed.append((np.float64(0).__reduce__()[0], f'{module}.scalar'))
     return allowed
-
-
-@contextmanager
-def _runner_checkpoint_globals():
-    with torch.serialization.safe_globals(_allowed_globals()):
-        yield
 
 
 def _refusal(filename: str, error: pickle.UnpicklingError) -> UnsafeCheckpointError:
@@ -77,7 +76,7 @@ def safe_load(filename: str, map_location=None):
     """
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename!r} does not exist')
-    with _runner_checkpoint_globals():
+    with torch.serialization.safe_globals(_allowed_globals()):
         try:
             return torch.load(filename, map_location=map_location, weights_only=True)
         except pickle.UnpicklingError as error:
@@ -93,7 +92,7 @@ def load_from_local(filename: str, map_location=None):
 @CheckpointLoader.register_scheme(prefixes=('http://', 'https://'), force=True)
 def load_from_http(filename: str, map_location=None, model_dir=None, progress=True):
     """Loader for URLs: download into torch's hub cache, then as :func:`safe_load`."""
-    with _runner_checkpoint_globals():
+    with torch.serialization.safe_globals(_allowed_globals()):
         try:
             return torch.hub.load_state_dict_from_url(
                 filename, model_dir=model_dir, map_location=map_location,

@@ -4,18 +4,47 @@ A tool wraps its ``main`` in :func:`run_cli`; problems with what the user
 passed raise :class:`UsageError`, whose message names the file or field and
 what to do. It is printed as the last line and the tool exits with status 2.
 """
+import argparse
 import difflib
+import os
 import os.path as osp
 import sys
 from typing import Callable, Optional
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from mmris.engine.checkpoint_loader import UnsafeCheckpointError
 
 
 class UsageError(Exception):
     """A problem with a tool's input, explained for the user."""
+
+
+def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options train.py and test.py share, as in mmseg's tools."""
+    parser.add_argument('--work-dir', help='folder for logs, checkpoints and metrics '
+                        '(default: work_dirs/<config name>)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
+        help='override config entries, e.g. train_cfg.max_iters=100 '
+        'train_dataloader.batch_size=4; lists as a=[1,2]')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def prepare_runner_config(args: argparse.Namespace) -> Config:
+    """Load ``args.config`` with ``args.cfg_options`` and set what every tool
+    sets: launcher, work dir, and ``mmris.Runner`` unless the config names a
+    runner."""
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.setdefault('runner_type', 'mmris.Runner')
+    return cfg
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:

@@ -1,5 +1,7 @@
 """Runner checkpoints load with weights_only=True; pickled code never runs."""
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -55,6 +57,17 @@ def test_runner_checkpoint_loads_through_mmengine(tmp_path):
     assert checkpoint['message_hub']['runtime_info']['arr'].tolist() == [0, 1, 2]
 
 
+def test_runner_checkpoint_loads_in_a_fresh_process(tmp_path):
+    # No HistoryBuffer exists there yet, so none of its methods is registered.
+    path = tmp_path / 'iter_4.pth'
+    torch.save(_runner_like_checkpoint(), path)
+    code = ('from mmris.engine import safe_load; '
+            f'print(safe_load({str(path)!r})["message_hub"]["log_scalars"]["train/loss"].mean())')
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == '0.375'
+
+
 def test_malicious_pickle_is_refused_and_not_executed(tmp_path):
     marker = tmp_path / 'pwned'
     path = tmp_path / 'foreign.pth'
@@ -68,7 +81,8 @@ def test_malicious_pickle_is_refused_and_not_executed(tmp_path):
 
 
 @pytest.mark.parametrize('owner,name', [
-    (HistoryBuffer, '__init__'),  # private attributes of the allowed class
+    (HistoryBuffer, '__init__'),  # anything but its statistics methods
+    (HistoryBuffer, 'register_statistics'),
     (HistoryBuffer, '_statistics_methods'),
     (np.ndarray, 'tofile'),  # any other owner
 ])

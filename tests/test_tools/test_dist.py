@@ -1,4 +1,5 @@
 """tools/dist_train.sh and dist_test.sh with 2 processes on this machine."""
+import os
 import socket
 import torch
 
@@ -32,3 +33,41 @@ def test_two_process_train_then_test(demo_config, run_tool, demo_options, tmp_pa
     assert result.returncode == 0, result.stdout[-4000:]
     assert 'distributed run: world size 2' in result.stdout
     assert 'mIoU' in result.stdout
+
+
+FAKE_SRUN = '''#!/usr/bin/env bash
+# Stand-in for slurm's srun on one machine: starts --ntasks copies of the
+# command with slurm's task variables set, and fails if any copy fails.
+ntasks=1
+while [[ $1 == -* ]]; do
+    case $1 in
+        --ntasks=*) ntasks=${1#--ntasks=} ;;
+        -p) shift ;;
+    esac
+    shift
+done
+pids=()
+for ((i = 0; i < ntasks; i++)); do
+    SLURM_PROCID=$i SLURM_NTASKS=$ntasks SLURM_LOCALID=$i SLURM_NODELIST=localhost "$@" &
+    pids+=($!)
+done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+exit $status
+'''
+
+
+def test_slurm_train_with_two_tasks(demo_config, run_tool, demo_options, tmp_path):
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    srun = bin_dir / 'srun'
+    srun.write_text(FAKE_SRUN)
+    srun.chmod(0o755)
+    work_dir = tmp_path / 'work'
+    result = run_tool('slurm_train.sh', 'partition', 'job', demo_config, '--work-dir', work_dir,
+                      *demo_options(max_iters=2, interval=2),
+                      env=dict(GPUS='2', PATH=f'{bin_dir}:{os.environ["PATH"]}',
+                               MASTER_ADDR='127.0.0.1', MASTER_PORT=_free_port()))
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert 'distributed run: world size 2' in result.stdout
+    assert safe_load(str(work_dir / 'iter_2.pth'))['meta']['iter'] == 2

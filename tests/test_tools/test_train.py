@@ -1,5 +1,6 @@
 """tools/train.py: an interrupted run resumed, and bad input."""
-import torch
+import pytest
+from mmengine.device import get_device
 
 from mmris.engine import safe_load
 
@@ -72,3 +73,10 @@ def test_missing_resume_checkpoint(demo_config, run_tool, tmp_path):
                       '--resume', tmp_path / 'iter_9.pth')
     assert result.returncode == 2
     assert 'iter_9.pth' in result.last_line and 'does not exist' in result.last_line
+
+
+@pytest.mark.skipif(get_device() != 'cpu', reason='checks the CPU-only message')
+def test_amp_without_gpu(demo_config, run_tool, tmp_path):
+    result = run_tool('train.py', demo_config, '--amp', '--work-dir', tmp_path)
+    assert result.returncode == 2
+    assert result.last_line.startswith('error: --amp needs a GPU')

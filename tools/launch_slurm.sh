@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Shared by slurm_train.sh and slurm_test.sh: run tools/SCRIPT as a slurm job
+# with one task per GPU (--launcher slurm).
+#   [GPUS=4 GPUS_PER_NODE=4 CPUS_PER_TASK=5 SRUN_ARGS=...] tools/launch_slurm.sh PARTITION JOB_NAME SCRIPT [script arguments]
+set -euo pipefail
+PARTITION=$1
+JOB_NAME=$2
+SCRIPT=$3
+shift 3
+TOOLS=$(dirname "$0")
+GPUS_PER_NODE=${GPUS_PER_NODE:-4}
+PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}" \
+srun -p "$PARTITION" \
+    --job-name="$JOB_NAME" \
+    --gres=gpu:"$GPUS_PER_NODE" \
+    --ntasks="${GPUS:-4}" \
+    --ntasks-per-node="$GPUS_PER_NODE" \
+    --cpus-per-task="${CPUS_PER_TASK:-5}" \
+    --kill-on-bad-exit=1 \
+    ${SRUN_ARGS:-} \
+    "${PYTHON:-python}" -u "$TOOLS/$SCRIPT" --launcher slurm "$@"
