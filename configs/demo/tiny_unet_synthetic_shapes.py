@@ -1,10 +1,10 @@
 # The demo job: a tiny UNet + FCN head learns to segment generated shapes
-# (tools/dataset_converters/make_synthetic_shapes.py) on CPU in about a minute.
+# (tools/dataset_converters/make_synthetic_shapes.py) on CPU in about three minutes (val mIoU about 96%).
 _base_ = ['../_base_/default_runtime.py']
 
 data_root = 'data/synthetic_shapes'
 image_size = (64, 64)
-max_iters = 600
+max_iters = 1500
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -56,13 +56,13 @@ model = dict(
         type='UNet',
         in_channels=3,
         base_channels=16,
-        num_stages=3,
-        strides=(1, 1, 1),
-        enc_num_convs=(2, 2, 2),
-        dec_num_convs=(2, 2),
-        downsamples=(True, True),
-        enc_dilations=(1, 1, 1),
-        dec_dilations=(1, 1),
+        num_stages=4,
+        strides=(1, 1, 1, 1),
+        enc_num_convs=(2, 2, 2, 2),
+        dec_num_convs=(2, 2, 2),
+        downsamples=(True, True, True),
+        enc_dilations=(1, 1, 1, 1),
+        dec_dilations=(1, 1, 1),
         norm_cfg=norm_cfg,
         act_cfg=dict(type='ReLU'),
         upsample_cfg=dict(type='InterpConv')),
@@ -85,10 +85,10 @@ optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=3e-3, 
 param_scheduler = [
     dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=max_iters, by_epoch=False)
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=200)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=500)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=200, max_keep_ckpts=2))
+    checkpoint=dict(interval=500, max_keep_ckpts=2))
 randomness = dict(seed=0)

@@ -26,7 +26,7 @@ def test_list_index_out_of_range_is_refused(demo_config):
 
 
 def test_field_of_a_plain_value_is_refused(demo_config):
-    with pytest.raises(UsageError, match="'train_cfg.max_iters' is the value 600"):
+    with pytest.raises(UsageError, match="'train_cfg.max_iters' is the value 1500"):
         load_config(demo_config, {'train_cfg.max_iters.x': 7})
 
 
