@@ -59,13 +59,17 @@ build_key=$("$PY" - "$MMCV_VERSION" <<'EOF'
 import shutil, sys
 import torch
 cuda = torch.version.cuda if (torch.version.cuda and shutil.which('nvcc')) else None
+if torch.version.cuda and not cuda:
+    print('[setup_env] warning: torch has CUDA but nvcc is not on PATH, so mmcv gets CPU ops '
+          'only; put the CUDA toolkit on PATH and rerun to build its CUDA ops', file=sys.stderr)
 print(f'mmcv-{sys.argv[1]}_torch-{torch.__version__}_py{sys.version_info[0]}{sys.version_info[1]}'
       f'_{"cuda" + cuda if cuda else "cpu"}')
 EOF
 )
 wheel_dir=$CACHE/wheels/$build_key
+installed_key=$VENV/.mmcv-build-key  # which build the venv holds
 mkdir -p "$wheel_dir"
-if ! "$PY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 2>/dev/null; then
+if [ "$(cat "$installed_key" 2>/dev/null)" != "$build_key" ] || ! "$PY" -c 'import mmcv.ops' 2>/dev/null; then
     (
         flock 9  # one build at a time, even across clones sharing the cache
         if ! ls "$wheel_dir"/mmcv-*.whl >/dev/null 2>&1; then
@@ -83,7 +87,9 @@ if ! "$PY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '$MMCV_V
             say "reusing the mmcv wheel cached in $wheel_dir"
         fi
     ) 9>"$CACHE/mmcv-build.lock"
+    "$PY" -m pip uninstall --quiet --yes mmcv mmcv-lite 2>/dev/null || true
     "${PIP[@]}" "$wheel_dir"/mmcv-*.whl
+    echo "$build_key" >"$installed_key"
 fi
 
 # 3. The OpenMMLab stack and mmris ----------------------------------------
