@@ -35,8 +35,5 @@ setup(
     packages=find_packages(exclude=('configs', 'tools', 'tests', 'projects')),
     python_requires='>=3.8',
     install_requires=read_requirements('runtime'),
-    extras_require=dict(
-        mmcv=read_requirements('mmcv'),
-        tests=read_requirements('tests'),
-        optional=read_requirements('optional')),
+    extras_require=dict(tests=read_requirements('tests'), optional=read_requirements('optional')),
     zip_safe=False)

@@ -6,7 +6,7 @@
 #
 # Steps:
 #   1. `.venv` in the checkout. A torch already importable by $PYTHON is
-#      reused (the venv then sees the system site-packages); otherwise one is
+#      reused (the venv then sees that torch's site-packages); otherwise one is
 #      installed: $TORCH_SPEC, by default `torch` where an NVIDIA driver is
 #      present and `torch==2.13.0` (a CPU build here) where not.
 #   2. mmengine 0.10.x, then mmcv $MMCV_VERSION built from source with its
@@ -34,12 +34,16 @@ command -v "$PYTHON" >/dev/null || die "no '$PYTHON' on PATH; set PYTHON=/path/t
 
 # 1. Virtual environment and torch ---------------------------------------
 if [ ! -x "$VENV/bin/python" ]; then
-    if "$PYTHON" -c 'import torch' 2>/dev/null; then
-        say "creating $VENV, reusing the torch importable by $PYTHON"
-        "$PYTHON" -m venv --system-site-packages "$VENV"
-    else
-        say "creating $VENV"
-        "$PYTHON" -m venv "$VENV"
+    say "creating $VENV"
+    "$PYTHON" -m venv "$VENV"
+    # A torch importable by $PYTHON (system, conda or another venv) is reused:
+    # its site-packages folder goes at the end of the new venv's sys.path, so
+    # packages installed into the venv still take precedence.
+    torch_site=$("$PYTHON" -c 'import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))' 2>/dev/null || true)
+    if [ -n "$torch_site" ]; then
+        say "reusing the torch in $torch_site"
+        venv_site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+        echo "$torch_site" >"$venv_site/mmris-reused-torch.pth"
     fi
 fi
 PY=$VENV/bin/python
@@ -87,7 +91,10 @@ if [ "$(cat "$installed_key" 2>/dev/null)" != "$build_key" ] || ! "$PY" -c 'impo
             say "reusing the mmcv wheel cached in $wheel_dir"
         fi
     ) 9>"$CACHE/mmcv-build.lock"
-    "$PY" -m pip uninstall --quiet --yes mmcv mmcv-lite 2>/dev/null || true
+    # Into this venv even where an mmcv of the same version is visible from
+    # a reused site-packages folder; then its dependencies.
+    "$PY" -m pip uninstall --quiet --yes mmcv-lite 2>/dev/null || true
+    "${PIP[@]}" --force-reinstall --no-deps "$wheel_dir"/mmcv-*.whl
     "${PIP[@]}" "$wheel_dir"/mmcv-*.whl
     echo "$build_key" >"$installed_key"
 fi

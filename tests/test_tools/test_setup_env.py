@@ -37,3 +37,20 @@ def test_venv_needing_mmcv_again_takes_the_cached_wheel():
         assert 'reusing the mmcv wheel cached in' in _setup()
     finally:
         assert BUILD_KEY.read_text() == key
+
+
+def test_new_venv_reuses_an_importable_torch_and_the_cached_mmcv(tmp_path):
+    venv = tmp_path / 'venv'
+    result = subprocess.run(['bash', str(SETUP)],
+                            env=dict(os.environ, PYTHON=sys.executable, MMRIS_VENV=str(venv)),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert 'reusing the torch in' in result.stdout
+    assert 'reusing the mmcv wheel cached in' in result.stdout
+    assert 'installing torch' not in result.stdout and 'building mmcv' not in result.stdout
+    where = subprocess.run(
+        [str(venv / 'bin' / 'python'), '-c', 'import torch, mmcv; print(torch.__file__); '
+         'print(mmcv.__file__)'], capture_output=True, text=True, check=True).stdout.split()
+    assert where[0].startswith(sys.prefix)  # the torch of the interpreter that made it
+    assert where[1].startswith(str(venv))  # mmcv installed into the new venv
