@@ -1,6 +1,7 @@
 """Fixtures shared by the tests: the repository, a generated data set, and
 running the command-line tools the way a user does."""
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,18 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = REPO / 'configs' / 'demo' / 'tiny_unet_synthetic_shapes.py'
+
+
+@pytest.fixture
+def free_port():
+    """A function returning a TCP port free on 127.0.0.1 right now, as a str."""
+
+    def port() -> str:
+        with socket.socket() as sock:
+            sock.bind(('127.0.0.1', 0))
+            return str(sock.getsockname()[1])
+
+    return port
 
 
 @pytest.fixture(scope='session')

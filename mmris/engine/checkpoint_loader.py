@@ -17,6 +17,7 @@ all go through here. A file that needs anything else is refused with
 """
 import os.path as osp
 import pickle
+from typing import Callable
 
 import numpy as np
 import torch
@@ -35,10 +36,10 @@ _DEFAULT_STATISTICS = ('min', 'max', 'current', 'mean')
 
 def _history_buffer_method(owner, name: str):
     """``getattr`` restricted to the statistics methods of HistoryBuffer."""
-    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
-        return HistoryBuffer._statistics_methods[name]
-    if owner is HistoryBuffer and name in _DEFAULT_STATISTICS:
-        return getattr(HistoryBuffer, name)
+    methods = {**{n: getattr(HistoryBuffer, n) for n in _DEFAULT_STATISTICS},
+               **HistoryBuffer._statistics_methods}
+    if owner is HistoryBuffer and name in methods:
+        return methods[name]
     raise UnsafeCheckpointError(
         f'getattr({owner!r}, {name!r}) is not allowed in a checkpoint')
 
@@ -54,17 +55,24 @@ def _allowed_globals() -> list:
     return allowed
 
 
-def _refusal(filename: str, error: pickle.UnpicklingError) -> UnsafeCheckpointError:
-    # torch re-raises the unpickler's error inside advice to retry with
-    # weights_only=False; the unpickler's own message is the reason.
-    reason = ' '.join(str(error.__context__ or error).split())
-    return UnsafeCheckpointError(
-        f'Refused to load checkpoint {filename!r}: it holds a pickled object that '
-        f'is not a tensor, number, string, container, numpy array or mmengine log '
-        f'buffer, and unpickling it could run arbitrary code ({reason}). mmris only '
-        f'loads such files with weights_only=True. If you trust its origin, re-save '
-        f'its tensors in a plain dict, e.g. '
-        f'torch.save({{"state_dict": <its state_dict>}}, "clean.pth"), and load that.')
+def _load_allowing_runner_objects(source: str, load: Callable[[], dict]) -> dict:
+    """Run ``load`` (a ``torch.load(weights_only=True)`` of ``source``) with
+    the allow-list in force; an unpickling refusal becomes UnsafeCheckpointError."""
+    with torch.serialization.safe_globals(_allowed_globals()):
+        try:
+            return load()
+        except pickle.UnpicklingError as error:
+            # torch re-raises the unpickler's error inside advice to retry with
+            # weights_only=False; the unpickler's own message is the reason.
+            reason = ' '.join(str(error.__context__ or error).split())
+            raise UnsafeCheckpointError(
+                f'Refused to load checkpoint {source!r}: it holds a pickled object that '
+                f'is not a tensor, number, string, container, numpy array or mmengine log '
+                f'buffer, and unpickling it could run arbitrary code ({reason}). mmris only '
+                f'loads such files with weights_only=True. If you trust its origin, re-save '
+                f'its tensors in a plain dict, e.g. '
+                f'torch.save({{"state_dict": <its state_dict>}}, "clean.pth"), and load that.'
+            ) from None
 
 
 def safe_load(filename: str, map_location=None):
@@ -76,11 +84,9 @@ def safe_load(filename: str, map_location=None):
     """
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename!r} does not exist')
-    with torch.serialization.safe_globals(_allowed_globals()):
-        try:
-            return torch.load(filename, map_location=map_location, weights_only=True)
-        except pickle.UnpicklingError as error:
-            raise _refusal(filename, error) from None
+    return _load_allowing_runner_objects(
+        filename,
+        lambda: torch.load(filename, map_location=map_location, weights_only=True))
 
 
 @CheckpointLoader.register_scheme(prefixes='', force=True)
@@ -92,10 +98,7 @@ def load_from_local(filename: str, map_location=None):
 @CheckpointLoader.register_scheme(prefixes=('http://', 'https://'), force=True)
 def load_from_http(filename: str, map_location=None, model_dir=None, progress=True):
     """Loader for URLs: download into torch's hub cache, then as :func:`safe_load`."""
-    with torch.serialization.safe_globals(_allowed_globals()):
-        try:
-            return torch.hub.load_state_dict_from_url(
-                filename, model_dir=model_dir, map_location=map_location,
-                progress=progress, weights_only=True)
-        except pickle.UnpicklingError as error:
-            raise _refusal(filename, error) from None
+    return _load_allowing_runner_objects(
+        filename, lambda: torch.hub.load_state_dict_from_url(
+            filename, model_dir=model_dir, map_location=map_location, progress=progress,
+            weights_only=True))

@@ -1,5 +1,4 @@
 """init_dist on a CPU-only machine: gloo, no device selection."""
-import socket
 
 import pytest
 import torch
@@ -11,16 +10,10 @@ pytestmark = pytest.mark.skipif(torch.cuda.is_available(),
                                 reason='checks the CPU-only path of init_dist')
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def single_process_env(monkeypatch):
+def single_process_env(monkeypatch, free_port):
     monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
-    monkeypatch.setenv('MASTER_PORT', str(_free_port()))
+    monkeypatch.setenv('MASTER_PORT', free_port())
     yield monkeypatch
     if torch_dist.is_initialized():
         torch_dist.destroy_process_group()

@@ -1,22 +1,16 @@
 """tools/dist_train.sh and dist_test.sh with 2 processes on this machine."""
 import os
-import socket
+
 import torch
 
 from mmris.engine import safe_load
 
 
-def _free_port() -> str:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return str(sock.getsockname()[1])
-
-
-def test_two_process_train_then_test(demo_config, run_tool, demo_options, tmp_path):
+def test_two_process_train_then_test(demo_config, run_tool, demo_options, free_port, tmp_path):
     backend = 'nccl' if torch.cuda.is_available() else 'gloo'
     work_dir = tmp_path / 'work'
     result = run_tool('dist_train.sh', demo_config, 2, '--work-dir', work_dir,
-                      *demo_options(max_iters=4, interval=4), env=dict(PORT=_free_port()))
+                      *demo_options(max_iters=4, interval=4), env=dict(PORT=free_port()))
     assert result.returncode == 0, result.stdout[-4000:]
     assert f'distributed run: world size 2, backend {backend}' in result.stdout
     assert 'rank 0@' in result.stdout and 'rank 1@' in result.stdout
@@ -29,7 +23,7 @@ def test_two_process_train_then_test(demo_config, run_tool, demo_options, tmp_pa
 
     result = run_tool('dist_test.sh', demo_config, work_dir / 'iter_4.pth', 2,
                       '--work-dir', work_dir, *demo_options(max_iters=4, interval=4),
-                      env=dict(PORT=_free_port()))
+                      env=dict(PORT=free_port()))
     assert result.returncode == 0, result.stdout[-4000:]
     assert 'distributed run: world size 2' in result.stdout
     assert 'mIoU' in result.stdout
@@ -57,7 +51,8 @@ exit $status
 '''
 
 
-def test_slurm_train_with_two_tasks(demo_config, run_tool, demo_options, tmp_path):
+def test_slurm_train_with_two_tasks(demo_config, run_tool, demo_options, free_port,
+                                    tmp_path):
     bin_dir = tmp_path / 'bin'
     bin_dir.mkdir()
     srun = bin_dir / 'srun'
@@ -67,7 +62,7 @@ def test_slurm_train_with_two_tasks(demo_config, run_tool, demo_options, tmp_pat
     result = run_tool('slurm_train.sh', 'partition', 'job', demo_config, '--work-dir', work_dir,
                       *demo_options(max_iters=2, interval=2),
                       env=dict(GPUS='2', PATH=f'{bin_dir}:{os.environ["PATH"]}',
-                               MASTER_ADDR='127.0.0.1', MASTER_PORT=_free_port()))
+                               MASTER_ADDR='127.0.0.1', MASTER_PORT=free_port()))
     assert result.returncode == 0, result.stdout[-4000:]
     assert 'distributed run: world size 2' in result.stdout
     assert safe_load(str(work_dir / 'iter_2.pth'))['meta']['iter'] == 2
