@@ -10,7 +10,7 @@ for the lookup of plain names). ``locations`` lists the
 modules imported the first time a registry is searched, so components
 register themselves lazily, as in mmseg. A registry gets its
 location once mmris has a package of such components: ``mmris.models``
-arrives with the ETRIS components, ``mmris.evaluation``,
+holds the ETRIS components; ``mmris.evaluation``,
 ``mmris.visualization`` and ``mmris.apis`` with the RIS metric, visualizer
 and inferencer.
 """
@@ -65,7 +65,7 @@ DATASETS = _mmris_registry('dataset', parent=MMSEG_DATASETS, locations=['mmris.d
 DATA_SAMPLERS = _mmris_registry('data sampler', parent=MMSEG_DATA_SAMPLERS, locations=['mmris.datasets'])
 TRANSFORMS = _mmris_registry('transform', parent=MMSEG_TRANSFORMS, locations=['mmris.datasets'])
 
-MODELS = _mmris_registry('model', parent=MMSEG_MODELS)
+MODELS = _mmris_registry('model', parent=MMSEG_MODELS, locations=['mmris.models'])
 MODEL_WRAPPERS = _mmris_registry('model_wrapper', parent=MMSEG_MODEL_WRAPPERS)
 WEIGHT_INITIALIZERS = _mmris_registry(
     'weight initializer', parent=MMSEG_WEIGHT_INITIALIZERS)

@@ -12,6 +12,13 @@ REPO = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = REPO / 'configs' / 'demo' / 'tiny_unet_synthetic_shapes.py'
 
 
+@pytest.fixture(autouse=True, scope='session')
+def mmris_default_scope():
+    """Build from mmris' registries by default, as the tools and configs do."""
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmris')
+
+
 @pytest.fixture
 def free_port():
     """A function returning a TCP port free on 127.0.0.1 right now, as a str."""
@@ -80,3 +87,59 @@ def run_tool():
 
     return run
 
+
+
+# Overrides that shrink the ETRIS configs to a few thousand-wide layers on a
+# 64x64 input, keeping every code path (same classes, stages and strides).
+TINY_ETRIS = {
+    'model.data_preprocessor.size': (64, 64),
+    'model.backbone.clip_weights': None,
+    'model.backbone.text_encoder.width': 32,
+    'model.backbone.text_encoder.layers': 3,
+    'model.backbone.text_encoder.heads': 2,
+    'model.backbone.text_encoder.embed_dim': 32,
+    'model.backbone.bridger.d_model': 16,
+    'model.backbone.bridger.interactor.num_heads': 2,
+    'model.neck.sentence_channels': 32,
+    'model.neck.channels': 32,
+    'model.neck.num_heads': 2,
+    'model.decode_head.sentence_channels': 32,
+    'model.decode_head.in_channels': 32,
+    'model.decode_head.channels': 16,
+    'model.decode_head.decoder.num_layers': 1,
+    'model.decode_head.decoder.d_model': 32,
+    'model.decode_head.decoder.num_heads': 2,
+    'model.decode_head.decoder.ffn_channels': 32,
+}
+TINY_VISION = {
+    'vitb': {'input_size': 64, 'width': 32, 'layers': 3, 'heads': 2, 'output_dim': 32},
+    'rn50': {'layers': (1, 1, 1, 1), 'width': 8, 'output_dim': 32, 'heads': 2, 'pretrain_size': 64},
+    'rn101': {'layers': (1, 1, 2, 1), 'width': 8, 'output_dim': 32, 'heads': 2, 'pretrain_size': 64},
+}
+TINY_NECK_IN = {'vitb': [32, 32, 32], 'rn50': [64, 128, 32], 'rn101': [64, 128, 32]}
+
+
+def tiny_etris_config(backbone: str):
+    """``configs/etris/<backbone>_refcoco.py`` shrunk by the tiny overrides
+    (an mmengine Config; ``backbone`` is vitb, rn50 or rn101)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(REPO / 'configs' / 'etris' / f'{backbone}_refcoco.py'))
+    options = dict(TINY_ETRIS, **{'model.neck.in_channels': TINY_NECK_IN[backbone]})
+    options.update({f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()})
+    cfg.merge_from_dict(options)
+    for step in cfg.test_pipeline:
+        if step['type'] == 'RISLetterbox':
+            step['size'] = 64
+    return cfg
+
+
+@pytest.fixture(params=['vitb', 'rn50', 'rn101'])
+def tiny_etris_cfg(request):
+    """A tiny version of each of the three ETRIS configs."""
+    return tiny_etris_config(request.param)
+
+
+@pytest.fixture
+def tiny_config():
+    """The function :func:`tiny_etris_config`, for tests that pick a backbone."""
+    return tiny_etris_config

@@ -6,7 +6,9 @@ configs ask for the ``nccl`` backend; its ``wrap_model`` gives DDP
 mmengine's behaviour wherever CUDA is available and otherwise initialises
 ``gloo``, wraps the model in DDP without device ids and runs SyncBN layers as
 plain BN, so ``tools/dist_train.sh CONFIG 2`` works on either kind of machine
-with no config edit. It is registered as ``mmris.Runner``; the mmris tools
+with no config edit. For the same reason a config that trains with
+``AmpOptimWrapper`` (fp16 AMP, as the ETRIS configs do) trains in fp32 with
+``OptimWrapper`` where no accelerator is available, with a warning. It is registered as ``mmris.Runner``; the mmris tools
 build it for every config.
 """
 import datetime
@@ -16,6 +18,7 @@ import subprocess
 
 import torch
 import torch.distributed as torch_dist
+from mmengine.device import get_device
 from mmengine.dist import all_gather_object, init_dist as mmengine_init_dist, is_distributed
 from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.registry import MODEL_WRAPPERS
@@ -101,3 +104,13 @@ class Runner(MMEngineRunner):
         if issubclass(MODEL_WRAPPERS.get(wrapper_cfg['type']), DistributedDataParallel):
             default_args['device_ids'] = None
         return MODEL_WRAPPERS.build(wrapper_cfg, default_args=default_args)
+
+    def build_optim_wrapper(self, optim_wrapper):
+        if (isinstance(optim_wrapper, dict) and optim_wrapper.get('type') == 'AmpOptimWrapper'
+                and get_device() == 'cpu'):
+            self.logger.warning('the config trains with AmpOptimWrapper (fp16 AMP), which needs '
+                                'a GPU; on this machine training runs in fp32 with OptimWrapper')
+            optim_wrapper = {key: value for key, value in optim_wrapper.items()
+                             if key not in ('loss_scale', 'dtype', 'use_fsdp')}
+            optim_wrapper['type'] = 'OptimWrapper'
+        return super().build_optim_wrapper(optim_wrapper)

@@ -1,0 +1,4 @@
+"""High-level APIs: build a model and run it."""
+from .inference import inference_model, init_model
+
+__all__ = ['inference_model', 'init_model']

@@ -1,0 +1,7 @@
+"""ETRIS components: encoders, Bridger backbone, neck, head and segmentor."""
+from .backbones import *  # noqa: F401,F403
+from .decode_heads import *  # noqa: F401,F403
+from .encoders import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403
+from .segmentors import *  # noqa: F401,F403
+from .utils import *  # noqa: F401,F403

@@ -1,0 +1,12 @@
+"""Frozen encoders with the staged interface the Bridger drives."""
+from .clip_modified_resnet import CLIPModifiedResNet
+from .clip_text_encoder import CLIPTextEncoder
+from .clip_tokenizer import CLIPTokenizer
+from .clip_vision_transformer import CLIPVisionTransformer
+from .clip_weights import load_clip_state_dict, split_clip_state_dict
+from .staged_encoder import StagedEncoder
+
+__all__ = [
+    'CLIPModifiedResNet', 'CLIPTextEncoder', 'CLIPTokenizer', 'CLIPVisionTransformer',
+    'StagedEncoder', 'load_clip_state_dict', 'split_clip_state_dict'
+]

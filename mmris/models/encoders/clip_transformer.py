@@ -1,0 +1,78 @@
+"""The residual attention transformer of OpenAI's CLIP (both towers use it).
+
+Parameter names follow OpenAI's release (``resblocks.N.attn``, ``ln_1``,
+``mlp.c_fc``, ``mlp.c_proj``, ``ln_2``), so OpenAI state dicts load as they are.
+"""
+from collections import OrderedDict
+from typing import Optional
+
+import torch
+from torch import nn
+
+
+class QuickGELU(nn.Module):
+    """``x * sigmoid(1.702 x)``, the GELU approximation CLIP was trained with."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * torch.sigmoid(1.702 * x)
+
+
+class ResidualAttentionBlock(nn.Module):
+    """Pre-LN block: ``x + attn(ln_1(x))`` then ``x + mlp(ln_2(x))``.
+
+    Args:
+        width (int): Channels ``C``.
+        heads (int): Attention heads.
+    """
+
+    def __init__(self, width: int, heads: int):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(width, heads)
+        self.ln_1 = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(OrderedDict(
+            c_fc=nn.Linear(width, width * 4), gelu=QuickGELU(),
+            c_proj=nn.Linear(width * 4, width)))
+        self.ln_2 = nn.LayerNorm(width)
+
+    def forward(self, x: torch.Tensor, attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``x``: (N, B, C); ``attn_mask``: additive (N, N) or None. Returns (N, B, C)."""
+        y = self.ln_1(x)
+        mask = None if attn_mask is None else attn_mask.to(dtype=y.dtype)
+        x = x + self.attn(y, y, y, need_weights=False, attn_mask=mask)[0]
+        return x + self.mlp(self.ln_2(x))
+
+
+class Transformer(nn.Module):
+    """A stack of :class:`ResidualAttentionBlock` (``resblocks.0`` ...).
+
+    Args:
+        width (int): Channels.
+        layers (int): Number of blocks.
+        heads (int): Attention heads.
+    """
+
+    def __init__(self, width: int, layers: int, heads: int):
+        super().__init__()
+        self.width = width
+        self.layers = layers
+        self.resblocks = nn.Sequential(
+            *[ResidualAttentionBlock(width, heads) for _ in range(layers)])
+
+    def forward_blocks(self, x: torch.Tensor, start: int, end: int,
+                       attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Run blocks ``start .. end - 1`` on ``x`` (N, B, C)."""
+        for block in self.resblocks[start:end]:
+            x = block(x, attn_mask)
+        return x
+
+
+def split_into_stages(layers: int, num_stages: int) -> list:
+    """``[(start, end), ...]``: ``layers`` blocks cut into equal stages.
+
+    Raises ValueError when ``layers`` is not a multiple of ``num_stages``.
+    """
+    if num_stages <= 0 or layers % num_stages:
+        raise ValueError(f'cannot split {layers} transformer layers into {num_stages} '
+                         f'equal stages: set num_stages to a divisor of {layers}')
+    size = layers // num_stages
+    return [(i * size, (i + 1) * size) for i in range(num_stages)]

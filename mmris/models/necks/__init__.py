@@ -1,0 +1,4 @@
+"""Necks."""
+from .cascaded_alignment_neck import CascadedAlignmentNeck
+
+__all__ = ['CascadedAlignmentNeck']

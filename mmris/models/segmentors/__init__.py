@@ -1,0 +1,4 @@
+"""Segmentors."""
+from .etris import ETRIS
+
+__all__ = ['ETRIS']

@@ -1,0 +1,104 @@
+"""ETRIS: referring image segmentation with a Bridger over frozen CLIP towers."""
+from typing import Dict, List, Optional
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.models.segmentors.base import BaseSegmentor
+from mmseg.structures import SegDataSample
+
+from mmris.registry import MODELS
+
+
+@MODELS.register_module()
+class ETRIS(BaseSegmentor):
+    """Segments the object an expression refers to.
+
+    ``backbone`` (a :class:`BridgedDualEncoder`) encodes the image and the
+    expression, ``neck`` aligns its maps with the sentence, ``decode_head``
+    (a :class:`ProjectorHead`) gives stride-4 mask logits. Each data sample
+    carries its expression as ``metainfo['text']``.
+
+    ``predict`` follows the reference evaluation: sigmoid, bicubic upsampling
+    (align_corners) to the network input, the inverse letterbox warp
+    (``metainfo['inverse_affine_matrix']``, 2x3; bicubic, border 0) to the
+    original image size, then ``> test_cfg['mask_threshold']`` (0.35). Each
+    returned sample holds
+
+    - ``pred_sem_seg``: the binary mask, ``PixelData`` (1, H, W) int64, and
+    - ``pred_prob``: the probability map, ``PixelData`` (1, H, W) float32,
+
+    at the original image size.
+
+    Args:
+        backbone (dict): Backbone config.
+        neck (dict): Neck config (``sentence_channels`` is filled in).
+        decode_head (dict): Head config.
+        train_cfg (dict, optional): Unused, kept for the mmseg interface.
+        test_cfg (dict, optional): ``mask_threshold`` (0.35).
+        data_preprocessor (dict, optional): e.g. ``SegDataPreProcessor``.
+        init_cfg (dict, optional): mmengine init config.
+    """
+
+    def __init__(self, backbone: dict, neck: dict, decode_head: dict,
+                 train_cfg: Optional[dict] = None, test_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None, init_cfg=None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.neck = MODELS.build(neck)
+        self.decode_head = MODELS.build(decode_head)
+        self.train_cfg = train_cfg or {}
+        self.test_cfg = {'mask_threshold': 0.35, **(test_cfg or {})}
+
+    @staticmethod
+    def expressions(data_samples: List[SegDataSample]) -> List[str]:
+        """The ``metainfo['text']`` of each sample."""
+        texts = [sample.metainfo.get('text') for sample in data_samples or []]
+        if not texts or any(text is None for text in texts):
+            raise ValueError('ETRIS needs each data sample to carry its expression as '
+                             "metainfo['text'] (PackRISInputs packs it)")
+        return texts
+
+    def extract_feat(self, inputs: torch.Tensor, data_samples: List[SegDataSample]):
+        """Backbone + neck: returns ``(map (B, C, h, w), words, padding_mask, sentence)``."""
+        token_ids = self.backbone.tokenize(self.expressions(data_samples))
+        maps, words, padding_mask, sentence = self.backbone(inputs, token_ids)
+        return self.neck(maps, sentence), words, padding_mask, sentence
+
+    def encode_decode(self, inputs: torch.Tensor, batch_data_samples: List[SegDataSample]) -> torch.Tensor:
+        """(B, 3, H, W) -> stride-4 mask logits (B, 1, H / 4, W / 4)."""
+        return self.decode_head(*self.extract_feat(inputs, batch_data_samples))
+
+    def _forward(self, inputs: torch.Tensor, data_samples: List[SegDataSample] = None) -> torch.Tensor:
+        return self.encode_decode(inputs, data_samples)
+
+    def loss(self, inputs: torch.Tensor, data_samples: List[SegDataSample]) -> Dict[str, torch.Tensor]:
+        """BCE between the logits and each ``gt_sem_seg`` (1, H, W) in [0, 1]."""
+        logits = self.encode_decode(inputs, data_samples)
+        return self.decode_head.loss_by_feat(
+            logits, [sample.gt_sem_seg.data for sample in data_samples])
+
+    def predict(self, inputs: torch.Tensor, data_samples: List[SegDataSample]) -> List[SegDataSample]:
+        logits = self.encode_decode(inputs, data_samples)
+        return self.masks_from_logits(logits, data_samples, tuple(inputs.shape[-2:]))
+
+    def masks_from_logits(self, logits: torch.Tensor, data_samples: List[SegDataSample],
+                          input_shape: tuple) -> List[SegDataSample]:
+        """Stride-4 logits (B, 1, h, w) -> masks at each original size."""
+        probs = F.interpolate(logits.sigmoid().float(), size=input_shape, mode='bicubic',
+                              align_corners=True)
+        for prob, sample in zip(probs, data_samples):
+            inverse = sample.metainfo.get('inverse_affine_matrix')
+            if inverse is None:
+                raise ValueError("ETRIS.predict needs metainfo['inverse_affine_matrix'] (the "
+                                 'RISLetterbox transform records it)')
+            height, width = sample.metainfo['ori_shape'][:2]
+            prob = cv2.warpAffine(prob[0].cpu().numpy(), np.asarray(inverse, np.float64),
+                                  (int(width), int(height)), flags=cv2.INTER_CUBIC,
+                                  borderMode=cv2.BORDER_CONSTANT, borderValue=0.)
+            prob = torch.from_numpy(prob)[None].to(logits.device)
+            mask = (prob > self.test_cfg['mask_threshold']).long()
+            sample.set_data(dict(pred_sem_seg=PixelData(data=mask), pred_prob=PixelData(data=prob)))
+        return data_samples
