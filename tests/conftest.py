@@ -127,9 +127,13 @@ def tiny_etris_config(backbone: str):
     options = dict(TINY_ETRIS, **{'model.neck.in_channels': TINY_NECK_IN[backbone]})
     options.update({f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()})
     cfg.merge_from_dict(options)
-    for step in cfg.test_pipeline:
-        if step['type'] == 'RISLetterbox':
-            step['size'] = 64
+    pipelines = [cfg.train_pipeline, cfg.test_pipeline,
+                 *(cfg[loader].dataset.pipeline for loader in
+                   ('train_dataloader', 'val_dataloader', 'test_dataloader'))]
+    for pipeline in pipelines:
+        for step in pipeline:
+            if step['type'] == 'RISLetterbox':
+                step['size'] = 64
     return cfg
 
 

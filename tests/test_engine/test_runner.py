@@ -41,3 +41,33 @@ def test_slurm_launcher_reads_slurm_variables_on_cpu(single_process_env):
 def test_mpi_launcher_on_cpu_says_what_to_use():
     with pytest.raises(ValueError, match="launcher='pytorch'"):
         init_dist('mpi')
+
+
+def test_etris_schedule_trains_on_cpu_with_fp32_fallback_and_bridger_group(tmp_path, tiny_config):
+    """The ETRIS configs ask for fp16 AMP (AmpOptimWrapper); without a GPU
+    mmris.Runner trains in fp32 instead, and the Bridger has its own group."""
+    import numpy as np
+    from mmengine.dataset import Compose
+
+    from mmris.engine import Runner
+
+    cfg = tiny_config('vitb')
+    cfg.optim_wrapper.paramwise_cfg.custom_keys.bridger.lr_mult = 10.
+    pipeline = Compose(cfg.train_pipeline[1:])  # images given as arrays
+    rng = np.random.default_rng(0)
+    samples = [pipeline(dict(img=rng.integers(0, 255, (48, 80, 3), dtype=np.uint8),
+                             mask=[[5, 10, 40, 10, 40, 40, 5, 40]], ori_shape=(48, 80), text=text))
+               for text in ['the left one', 'the right one']]
+    runner = Runner(
+        model=cfg.model, work_dir=str(tmp_path), optim_wrapper=cfg.optim_wrapper,
+        train_dataloader=dict(dataset=samples, batch_size=2, num_workers=0,
+                              sampler=dict(type='DefaultSampler', shuffle=False)),
+        train_cfg=dict(by_epoch=False, max_iters=2), default_scope='mmris',
+        default_hooks=dict(logger=dict(type='LoggerHook', interval=1)))
+    runner.train()
+    assert type(runner.optim_wrapper).__name__ == 'OptimWrapper'
+    groups = runner.optim_wrapper.optimizer.param_groups
+    bridger = [g for g in groups if g['params'][0] is next(runner.model.backbone.bridger.parameters())]
+    assert bridger and bridger[0]['lr'] == pytest.approx(1e-3)
+    assert all(g['lr'] == pytest.approx(1e-4) for g in groups
+               if any(p is runner.model.neck.sentence_proj.weight for p in g['params']))

@@ -9,8 +9,10 @@ from mmris.engine import safe_load
 def test_two_process_train_then_test(demo_config, run_tool, demo_options, free_port, tmp_path):
     backend = 'nccl' if torch.cuda.is_available() else 'gloo'
     work_dir = tmp_path / 'work'
+    # sync_bn as in the ETRIS configs: SyncBN on GPUs, per-process BN on CPU.
     result = run_tool('dist_train.sh', demo_config, 2, '--work-dir', work_dir,
-                      *demo_options(max_iters=4, interval=4), env=dict(PORT=free_port()))
+                      *demo_options(max_iters=4, interval=4), 'sync_bn=torch',
+                      env=dict(PORT=free_port()))
     assert result.returncode == 0, result.stdout[-4000:]
     assert f'distributed run: world size 2, backend {backend}' in result.stdout
     assert 'rank 0@' in result.stdout and 'rank 1@' in result.stdout

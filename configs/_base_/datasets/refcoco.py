@@ -1,12 +1,67 @@
-# RefCOCO (unc). The data loaders arrive with RefCOCODataset; until then this
-# file holds the reference's pipelines, which inference uses.
+# RefCOCO (unc splits) from the refer release under data/coco/ (see
+# tools/dataset_converters/check_refcoco_layout.py). Evaluate other splits
+# with e.g. --cfg-options test_dataloader.dataset.split=testA
+dataset_type = 'RefCOCODataset'
+data_root = 'data/coco/'
+ann_file = 'refcoco/instances.json'
+split_file = 'refcoco/refs(unc).p'
 train_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='LoadRISAnnotations'),
+    # Opt-in augmentations (the reference uses none):
+    # dict(type='PhotoMetricDistortion'), dict(type='RISRandomFlip', prob=0.5),
     dict(type='RISLetterbox', size=416),
     dict(type='PackRISInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RISLetterbox', size=416),
+    dict(type='LoadRISAnnotations'),
+    dict(type='RISLetterbox', size=416, warp_mask=False),  # IoU at the original size
     dict(type='PackRISInputs'),
 ]
+train_dataloader = dict(
+    batch_size=16,  # per GPU: 2 GPUs x 16 = 32, the reference's total batch
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=ann_file,
+        split_file=split_file,
+        split='train',
+        mode='train',
+        data_prefix=dict(img_path='train2014/'),
+        pipeline=train_pipeline))
+# In-training validation as the reference: the first expression per object.
+val_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=ann_file,
+        split_file=split_file,
+        split='val',
+        mode='val_first',
+        data_prefix=dict(img_path='train2014/'),
+        pipeline=test_pipeline))
+# The evaluation protocol: every expression of every object.
+test_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=ann_file,
+        split_file=split_file,
+        split='val',
+        mode='test',
+        data_prefix=dict(img_path='train2014/'),
+        pipeline=test_pipeline))
+val_evaluator = dict(type='RISMetric')
+test_evaluator = val_evaluator

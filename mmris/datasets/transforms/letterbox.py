@@ -36,6 +36,9 @@ class RISLetterbox(BaseTransform):
     ``affine_matrix`` and ``inverse_affine_matrix`` (2x3) so predictions can
     be warped back to ``ori_shape``.
 
+    With ``warp_mask=False`` (test pipelines) the mask stays at the original
+    size, where the reference measures IoU.
+
     Required keys: ``img`` (H, W, 3), ``ori_shape``. Optional: ``gt_seg_map``.
     Modified keys: ``img``, ``img_shape``, ``gt_seg_map``. Added keys:
     ``affine_matrix``, ``inverse_affine_matrix``.
@@ -45,15 +48,17 @@ class RISLetterbox(BaseTransform):
         fill_rgb (Sequence[float]): Border colour, RGB.
         channel_order (str): Channel order of ``img``: 'bgr' (mmcv's default
             loading) or 'rgb'.
+        warp_mask (bool): Letterbox ``gt_seg_map`` too (training).
     """
 
     def __init__(self, size: int = 416, fill_rgb: Sequence[float] = CLIP_MEAN_RGB,
-                 channel_order: str = 'bgr'):
+                 channel_order: str = 'bgr', warp_mask: bool = True):
         if channel_order not in ('bgr', 'rgb'):
             raise ValueError(f"channel_order must be 'bgr' or 'rgb', got {channel_order!r}")
         self.size = size
         self.fill = tuple(fill_rgb[::-1] if channel_order == 'bgr' else fill_rgb)
         self.channel_order = channel_order
+        self.warp_mask = warp_mask
 
     def transform(self, results: dict) -> dict:
         img = results['img']
@@ -61,7 +66,7 @@ class RISLetterbox(BaseTransform):
         dsize = (self.size, self.size)
         results['img'] = cv2.warpAffine(img, matrix, dsize, flags=cv2.INTER_CUBIC,
                                         borderValue=self.fill)
-        if results.get('gt_seg_map') is not None:
+        if self.warp_mask and results.get('gt_seg_map') is not None:
             mask = (results['gt_seg_map'] > 0).astype(np.uint8) * 255
             mask = cv2.warpAffine(mask, matrix, dsize, flags=cv2.INTER_LINEAR, borderValue=0)
             results['gt_seg_map'] = (mask / 255.).astype(np.float32)
@@ -71,4 +76,5 @@ class RISLetterbox(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(size={self.size}, channel_order={self.channel_order!r})'
+        return (f'{type(self).__name__}(size={self.size}, channel_order={self.channel_order!r}, '
+                f'warp_mask={self.warp_mask})')

@@ -1,0 +1,4 @@
+_base_ = [
+    '../_base_/models/etris_rn101.py', '../_base_/datasets/refcoco+.py',
+    '../_base_/schedules/schedule_50e.py'
+]

@@ -1,0 +1,110 @@
+"""RefCOCO, RefCOCO+ and RefCOCOg read from the original refer release.
+
+Files, as mmdet's refcoco configs lay them out under ``data_root``::
+
+    train2014/COCO_train2014_*.jpg      COCO train2014 images
+    refcoco/instances.json              COCO annotations of the refer images
+    refcoco/refs(unc).p                 refs: ref_id, ann_id, image_id, split, sentences
+
+(``refcoco+/refs(unc).p``, ``refcocog/refs(umd).p``, ``refcocog/refs(google).p``
+likewise.) No LMDB or conversion step: masks are decoded from the COCO
+segmentation (polygons or RLE) by ``LoadRISAnnotations``.
+"""
+import json
+import os.path as osp
+import pickle
+from typing import List
+
+from mmengine.fileio import join_path
+
+from mmris.registry import DATASETS
+from .base_ris_dataset import BaseRISDataset
+
+
+class _PlainDataUnpickler(pickle.Unpickler):
+    """Rebuilds only lists, dicts, strings and numbers; a refs file that
+    names any class or function is refused instead of run."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f'refs files hold plain data only; refusing {module}.{name}')
+
+
+def load_refs(path: str) -> List[dict]:
+    """The refs list of a ``refs(*).p`` file, read without running code."""
+    with open(path, 'rb') as f:
+        try:
+            return _PlainDataUnpickler(f).load()
+        except pickle.UnpicklingError as error:
+            raise ValueError(f'{path}: {error}') from error
+
+
+def refs_in_split(refs: List[dict], split: str) -> List[dict]:
+    """The refs of ``split`` with the refer toolkit's rules: ``testA`` /
+    ``testB`` / ``testC`` match any split containing the letter's test
+    (``testAB`` too), ``test`` every test split, others exactly."""
+    if split in ('testA', 'testB', 'testC'):
+        return [ref for ref in refs if ref['split'].startswith('test') and split[-1] in ref['split']]
+    if split == 'test':
+        return [ref for ref in refs if 'test' in ref['split']]
+    return [ref for ref in refs if ref['split'] == split]
+
+
+@DATASETS.register_module()
+class RefCOCODataset(BaseRISDataset):
+    """One of the RefCOCO family, one split, in one of the RIS modes.
+
+    Expressions are the refer release's ``sent`` field (lower-cased,
+    tokenised text), as the reference uses.
+
+    Args:
+        ann_file (str): COCO ``instances.json`` (relative to ``data_root``).
+        split_file (str): ``refs(unc).p``, ``refs(umd).p`` or ``refs(google).p``.
+        split (str): train, val, testA, testB or test.
+        mode (str): ``train``, ``test`` or ``val_first`` (see
+            :class:`BaseRISDataset`).
+        data_prefix (dict): ``img_path``: the image folder (``train2014/``).
+        **kwargs: mmengine ``BaseDataset`` arguments (``data_root``,
+            ``pipeline``, ...).
+    """
+
+    def __init__(self, ann_file: str, split_file: str, split: str = 'train',
+                 data_prefix: dict = dict(img_path='train2014/'), **kwargs):
+        self.split_file = split_file
+        self.split = split
+        super().__init__(ann_file=ann_file, data_prefix=data_prefix, **kwargs)
+
+    def _join_prefix(self):
+        if self.data_root and not osp.isabs(self.split_file):
+            self.split_file = join_path(self.data_root, self.split_file)
+        super()._join_prefix()
+
+    def load_objects(self) -> List[dict]:
+        for path in (self.ann_file, self.split_file):
+            if not osp.isfile(path):
+                raise FileNotFoundError(
+                    f'{path} not found: put the refer release under data_root '
+                    f'({self.data_root!r}) or check it with '
+                    'tools/dataset_converters/check_refcoco_layout.py')
+        refs = refs_in_split(load_refs(self.split_file), self.split)
+        if not refs:
+            raise ValueError(f'{self.split_file} has no refs in split {self.split!r}')
+        with open(self.ann_file) as f:
+            instances = json.load(f)
+        annotations = {ann['id']: ann for ann in instances['annotations']}
+        images = {img['id']: img for img in instances['images']}
+        objects = []
+        for ref in refs:
+            source = f'{osp.basename(self.split_file)} ref {ref["ref_id"]}'
+            ann = annotations.get(ref['ann_id'])
+            if ann is None:
+                raise ValueError(f'{source}: annotation id {ref["ann_id"]} is not in {self.ann_file}')
+            image = images.get(ref['image_id'])
+            if image is None:
+                raise ValueError(f'{source}: image id {ref["image_id"]} is not in {self.ann_file}')
+            objects.append(dict(
+                img_path=join_path(self.data_prefix['img_path'], image['file_name']),
+                height=image['height'], width=image['width'], img_id=image['id'],
+                ann_id=ann['id'], ref_id=ref['ref_id'], mask=ann['segmentation'],
+                sentences=[sentence['sent'].strip() for sentence in ref['sentences']],
+                source=source))
+        return objects
