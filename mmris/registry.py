@@ -10,9 +10,9 @@ for the lookup of plain names). ``locations`` lists the
 modules imported the first time a registry is searched, so components
 register themselves lazily, as in mmseg. A registry gets its
 location once mmris has a package of such components: ``mmris.models``
-holds the ETRIS components; ``mmris.evaluation``,
-``mmris.visualization`` and ``mmris.apis`` with the RIS metric, visualizer
-and inferencer.
+holds the ETRIS components and ``mmris.evaluation`` the RIS metric;
+``mmris.visualization`` and ``mmris.apis`` will get theirs with the
+visualizer and inferencer.
 """
 from mmseg.registry import DATA_SAMPLERS as MMSEG_DATA_SAMPLERS
 from mmseg.registry import DATASETS as MMSEG_DATASETS
@@ -80,8 +80,8 @@ OPTIM_WRAPPER_CONSTRUCTORS = _mmris_registry(
 PARAM_SCHEDULERS = _mmris_registry(
     'parameter scheduler', parent=MMSEG_PARAM_SCHEDULERS, locations=['mmris.engine'])
 
-METRICS = _mmris_registry('metric', parent=MMSEG_METRICS)
-EVALUATOR = _mmris_registry('evaluator', parent=MMSEG_EVALUATOR)
+METRICS = _mmris_registry('metric', parent=MMSEG_METRICS, locations=['mmris.evaluation'])
+EVALUATOR = _mmris_registry('evaluator', parent=MMSEG_EVALUATOR, locations=['mmris.evaluation'])
 
 VISUALIZERS = _mmris_registry('visualizer', parent=MMSEG_VISUALIZERS)
 VISBACKENDS = _mmris_registry('vis_backend', parent=MMSEG_VISBACKENDS)
