@@ -61,7 +61,7 @@ class BridgerStage(nn.Module):
         the last item is ``previous`` for the next fused stage."""
         v = self.zoom_in(vision)
         b, _, h, w = v.shape
-        v = v.flatten(2).permute(2, 0, 1)  # (h * w, B, d)
+        v = v.flatten(2).permute(2, 0, 1).contiguous()  # (h * w, B, d)
         t = self.text_in(text)  # (L, B, d)
         if self.normalize_with_previous:
             v = self.vision_norm(v + previous[0])

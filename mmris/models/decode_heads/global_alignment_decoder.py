@@ -112,8 +112,8 @@ class GlobalAlignmentDecoder(BaseModule):
         b, c, h, w = x.shape
         vis_pos = sine_positions_2d(c, h, w).to(x)
         word_pos = sine_positions_1d(words.shape[-1], words.shape[1]).to(x)
-        vis = x.flatten(2).permute(2, 0, 1)
-        words = words.transpose(0, 1)
+        vis = x.flatten(2).permute(2, 0, 1).contiguous()
+        words = words.transpose(0, 1).contiguous()
         for layer in self.layers:
             vis = layer(vis, words, vis_pos, word_pos, padding_mask)
         return self.norm(vis).permute(1, 2, 0).reshape(b, c, h, w)

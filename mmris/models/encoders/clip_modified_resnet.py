@@ -75,7 +75,8 @@ class SpatialAttentionPool(nn.Module):
         side = self.spatial_dim
         pos = self.positional_embedding[1:].reshape(1, side, side, c).permute(0, 3, 1, 2)
         pos = F.interpolate(pos, size=(h, w), mode='bicubic', align_corners=False)
-        x = (x + pos.to(x.dtype)).flatten(2).permute(2, 0, 1)  # (H*W, B, C)
+        # contiguous: a permuted input makes the projections a slow batched matmul
+        x = (x + pos.to(x.dtype)).flatten(2).permute(2, 0, 1).contiguous()  # (H*W, B, C)
         x, _ = F.multi_head_attention_forward(
             query=x, key=x, value=x, embed_dim_to_check=c, num_heads=self.num_heads,
             q_proj_weight=self.q_proj.weight, k_proj_weight=self.k_proj.weight,

@@ -64,7 +64,7 @@ class CascadedAlignmentNeck(BaseModule):
         for feature, proj, interactor in zip(maps, self.map_projs, self.interactors):
             x = proj(feature)
             b, c, h, w = x.shape
-            x = interactor(x.flatten(2).permute(2, 0, 1), sentence)
+            x = interactor(x.flatten(2).permute(2, 0, 1).contiguous(), sentence)
             aligned.append(x.permute(1, 2, 0).reshape(b, c, h, w))
         x = self.aggregate(torch.cat(aligned, dim=1))
         return self.out_conv(self.coord_conv(add_coordinates(x)))
