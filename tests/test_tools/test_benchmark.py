@@ -1,0 +1,88 @@
+"""tools/analysis_tools/benchmark.py on a tiny ETRIS (no timing assertions)."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+# vitb_refcoco.py shrunk to 64-channel towers of 3 blocks (one per stage) and
+# a 64x64 input, so building and running it takes well under a second.
+TINY = [
+    'model.backbone.vision_encoder.input_size=64',
+    'model.backbone.vision_encoder.width=64',
+    'model.backbone.vision_encoder.layers=3',
+    'model.backbone.vision_encoder.heads=2',
+    'model.backbone.vision_encoder.output_dim=64',
+    'model.backbone.text_encoder.width=64',
+    'model.backbone.text_encoder.layers=3',
+    'model.backbone.text_encoder.heads=2',
+    'model.backbone.text_encoder.embed_dim=64',
+    'model.backbone.bridger.d_model=16',
+    'model.neck.in_channels=[64,64,64]',
+    'model.neck.sentence_channels=64',
+    'model.neck.channels=64',
+    'model.decode_head.decoder.d_model=64',
+    'model.decode_head.decoder.ffn_channels=64',
+    'model.decode_head.decoder.num_layers=1',
+    'model.decode_head.sentence_channels=64',
+    'model.decode_head.in_channels=64',
+    'model.decode_head.channels=32',
+]
+CONFIG = 'configs/etris/vitb_refcoco.py'
+FIELDS = ('median_ms', 'mean_ms', 'p90_ms', 'min_ms', 'max_ms', 'images_per_s',
+          'peak_memory_mb', 'memory_increase_mb', 'memory_measure', 'times_ms', 'device',
+          'threads', 'batch_size', 'shape', 'fp16', 'warmup', 'repeat')
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_tool', REPO / 'tools' / 'analysis_tools' / 'benchmark.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_tiny_model_on_cpu(run_tool, tmp_path):
+    out = tmp_path / 'bench.json'
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--shape', 64,
+                      '--batch-size', 2, '--repeat', 3, '--warmup', 1, '--json', out,
+                      '--cfg-options', *TINY)
+    assert result.returncode == 0, result.stdout[-3000:]
+    results = json.loads(out.read_text())
+    assert all(field in results for field in FIELDS), sorted(set(FIELDS) - set(results))
+    assert (results['device'], results['batch_size'], results['shape']) == ('cpu', 2, [64, 64])
+    assert (results['warmup'], results['repeat'], results['fp16']) == (1, 3, False)
+    assert len(results['times_ms']) == 3 and min(results['times_ms']) > 0
+    assert results['min_ms'] <= results['median_ms'] <= results['max_ms']
+    assert results['images_per_s'] == pytest.approx(2 / (results['median_ms'] / 1e3))
+    assert results['peak_memory_mb'] > 0 and 'RSS' in results['memory_measure']
+    # The table shows the same numbers.
+    assert f'{results["median_ms"]:.2f} ms' in result.stdout
+    assert f'{results["p90_ms"]:.2f} ms' in result.stdout
+    assert f'{results["images_per_s"]:.2f} images/s' in result.stdout
+    assert f'{results["peak_memory_mb"]:.1f} MiB' in result.stdout
+    assert 'timed' in result.stdout and '3/3' in result.stdout  # the progress bar
+
+
+def test_fp16_on_cpu_is_refused(run_tool):
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--fp16')
+    assert result.returncode == 2
+    assert result.last_line.startswith('error: --fp16')
+    assert 'cuda' in result.last_line
+
+
+def test_bad_values_are_refused(run_tool):
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--repeat', 0)
+    assert result.returncode == 2
+    assert result.last_line == 'error: --repeat must be at least 1, got 0'
+
+
+def test_statistics():
+    stats = _tool().summarize([0.004, 0.001, 0.003, 0.002], batch_size=2)
+    assert stats['median_ms'] == pytest.approx(2.5)
+    assert stats['mean_ms'] == pytest.approx(2.5)
+    assert stats['p90_ms'] == pytest.approx(3.7)
+    assert (stats['min_ms'], stats['max_ms']) == (pytest.approx(1), pytest.approx(4))
+    assert stats['images_per_s'] == pytest.approx(800)

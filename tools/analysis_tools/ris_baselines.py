@@ -1,0 +1,54 @@
+"""Scores of the trivial predictions on a config's test set.
+
+    python tools/analysis_tools/ris_baselines.py CONFIG [--cfg-options KEY=VALUE ...]
+
+Evaluates two baselines with the config's test evaluator (``RISMetric``):
+an all-empty mask and a whole-image mask for every sample, the numbers a
+trained model has to beat.
+"""
+import argparse
+
+import torch
+from mmengine.config import DictAction
+from mmengine.evaluator import Evaluator
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+from mmengine.utils import ProgressBar
+from mmseg.structures import SegDataSample
+
+from mmris.registry import DATASETS
+from mmris.utils import UsageError, load_config, run_cli
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Score all-empty and whole-image masks.')
+    parser.add_argument('config', help='config file whose test_dataloader and test_evaluator to use')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
+                        help='override config entries, e.g. test_dataloader.dataset.split=testA')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options)
+    if cfg.get('test_dataloader') is None or cfg.get('test_evaluator') is None:
+        raise UsageError(f'config {args.config!r} needs test_dataloader and test_evaluator')
+    init_default_scope(cfg.get('default_scope', 'mmris'))
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    evaluators = {name: Evaluator(cfg.test_evaluator) for name in ('all-empty', 'whole-image')}
+    progress = ProgressBar(len(dataset))
+    for index in range(len(dataset)):
+        gt = dataset[index]['data_samples'].gt_sem_seg
+        for name, fill in (('all-empty', 0), ('whole-image', 1)):
+            sample = SegDataSample(gt_sem_seg=gt, pred_sem_seg=PixelData(
+                data=torch.full(gt.shape, fill, dtype=torch.long)[None]))
+            evaluators[name].process([sample])
+        progress.update()
+    print()
+    for name, evaluator in evaluators.items():
+        metrics = evaluator.evaluate(len(dataset))
+        print(f'{name}: ' + '  '.join(f'{key} {value:.2f}' for key, value in metrics.items()))
+
+
+if __name__ == '__main__':
+    run_cli(main)
