@@ -1,11 +1,11 @@
 # The project's entry points; each sets up .venv first (once) with tools/setup_env.sh.
-#   make demo   generate the synthetic set, train the demo model, evaluate it
+#   make demo   generate the synthetic referring set, train a small ETRIS, evaluate it
 #   make test   run the test suite
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.mmris-ready
-DEMO_CONFIG := configs/demo/tiny_unet_synthetic_shapes.py
+DEMO_CONFIG := configs/demo/etris_tiny_synthetic_refcoco.py
 DEMO_WORK_DIR := work_dirs/demo
 
 .PHONY: setup demo test
@@ -16,8 +16,9 @@ $(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/test
 	touch $@
 
 demo: $(READY)
-	$(PY) tools/dataset_converters/make_synthetic_shapes.py --out data/synthetic_shapes
+	$(PY) tools/dataset_converters/make_synthetic_refcoco.py --out data/synthetic_refcoco
 	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
+	$(PY) tools/analysis_tools/ris_baselines.py $(DEMO_CONFIG)
 	$(PY) tools/test.py $(DEMO_CONFIG) $$(cat $(DEMO_WORK_DIR)/last_checkpoint) \
 		--work-dir $(DEMO_WORK_DIR) --show-dir $(DEMO_WORK_DIR)/predictions
 

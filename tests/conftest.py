@@ -46,6 +46,16 @@ def shapes_root(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope='session')
+def refcoco_root(tmp_path_factory):
+    """A small synthetic referring set in the refer layout (12 images of at
+    most 64 px: refcoco/instances.json, refcoco/refs(unc).p, train2014/)."""
+    from mmris.datasets import generate_synthetic_refcoco
+    root = tmp_path_factory.mktemp('synthetic_refcoco')
+    generate_synthetic_refcoco(str(root), num_images=12, size=64, seed=0)
+    return root
+
+
 @pytest.fixture
 def demo_options(shapes_root):
     """``--cfg-options`` that point the demo config at ``shapes_root`` and
@@ -119,11 +129,11 @@ TINY_VISION = {
 TINY_NECK_IN = {'vitb': [32, 32, 32], 'rn50': [64, 128, 32], 'rn101': [64, 128, 32]}
 
 
-def tiny_etris_config(backbone: str):
-    """``configs/etris/<backbone>_refcoco.py`` shrunk by the tiny overrides
+def tiny_etris_config(backbone: str, dataset: str = 'refcoco'):
+    """``configs/etris/<backbone>_<dataset>.py`` shrunk by the tiny overrides
     (an mmengine Config; ``backbone`` is vitb, rn50 or rn101)."""
     from mmengine.config import Config
-    cfg = Config.fromfile(str(REPO / 'configs' / 'etris' / f'{backbone}_refcoco.py'))
+    cfg = Config.fromfile(str(REPO / 'configs' / 'etris' / f'{backbone}_{dataset}.py'))
     options = dict(TINY_ETRIS, **{'model.neck.in_channels': TINY_NECK_IN[backbone]})
     options.update({f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()})
     cfg.merge_from_dict(options)
