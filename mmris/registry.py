@@ -10,9 +10,8 @@ for the lookup of plain names). ``locations`` lists the
 modules imported the first time a registry is searched, so components
 register themselves lazily, as in mmseg. A registry gets its
 location once mmris has a package of such components: ``mmris.models``
-holds the ETRIS components and ``mmris.evaluation`` the RIS metric;
-``mmris.visualization`` and ``mmris.apis`` will get theirs with the
-visualizer and inferencer.
+holds the ETRIS components, ``mmris.evaluation`` the RIS metric,
+``mmris.visualization`` the visualizer and ``mmris.apis`` the inferencer.
 """
 from mmseg.registry import DATA_SAMPLERS as MMSEG_DATA_SAMPLERS
 from mmseg.registry import DATASETS as MMSEG_DATASETS
@@ -83,9 +82,10 @@ PARAM_SCHEDULERS = _mmris_registry(
 METRICS = _mmris_registry('metric', parent=MMSEG_METRICS, locations=['mmris.evaluation'])
 EVALUATOR = _mmris_registry('evaluator', parent=MMSEG_EVALUATOR, locations=['mmris.evaluation'])
 
-VISUALIZERS = _mmris_registry('visualizer', parent=MMSEG_VISUALIZERS)
+VISUALIZERS = _mmris_registry('visualizer', parent=MMSEG_VISUALIZERS,
+                             locations=['mmris.visualization'])
 VISBACKENDS = _mmris_registry('vis_backend', parent=MMSEG_VISBACKENDS)
 LOG_PROCESSORS = _mmris_registry(
     'log_processor', parent=MMSEG_LOG_PROCESSORS)
 
-INFERENCERS = _mmris_registry('inferencer', parent=MMSEG_INFERENCERS)
+INFERENCERS = _mmris_registry('inferencer', parent=MMSEG_INFERENCERS, locations=['mmris.apis'])

@@ -6,7 +6,11 @@ env_cfg = dict(
     # nccl on GPUs; mmris.Runner switches to gloo on a machine without CUDA.
     dist_cfg=dict(backend='nccl'))
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+# RISLocalVisualizer draws a referring sample as GT | prediction with the
+# expression as caption, and anything else (e.g. the UNet demo's classes) as
+# mmseg's SegLocalVisualizer does; RISVisualizationHook names each picture
+# <image>_<index>_<expression>, one per sample (tools/test.py --show-dir).
+visualizer = dict(type='RISLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
@@ -17,4 +21,4 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=1000),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='RISVisualizationHook'))

@@ -1,5 +1,6 @@
-"""Training machinery: the Runner and checkpoint loading."""
+"""Training machinery: the Runner, hooks and checkpoint loading."""
 from .checkpoint_loader import UnsafeCheckpointError, safe_load
+from .hooks import RISVisualizationHook
 from .runner import Runner, init_dist
 
-__all__ = ['Runner', 'UnsafeCheckpointError', 'init_dist', 'safe_load']
+__all__ = ['RISVisualizationHook', 'Runner', 'UnsafeCheckpointError', 'init_dist', 'safe_load']

@@ -1,0 +1,37 @@
+"""tools/misc/browse_dataset.py: samples after the pipeline, drawn and saved."""
+import cv2
+
+DEMO = 'configs/demo/etris_tiny_synthetic_refcoco.py'  # letterboxes to 128 x 128
+
+
+def options(root):
+    return ['--cfg-options', f'train_dataloader.dataset.data_root={root}',
+            f'test_dataloader.dataset.data_root={root}',
+            f'val_dataloader.dataset.data_root={root}']
+
+
+def test_browse_test_split(refcoco_root, run_tool, tmp_path):
+    out = tmp_path / 'browse'
+    result = run_tool('misc/browse_dataset.py', DEMO, '--split', 'test', '--output-dir', out,
+                      '--max-samples', 3, '--not-show', *options(refcoco_root))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert 'drew 3 of' in result.last_line
+    pictures = sorted(out.glob('*.png'))
+    assert [p.name.split('_')[3] for p in pictures] == ['000000', '000001', '000002']
+    for picture in pictures:
+        image = cv2.imread(str(picture))
+        # The 128 x 128 letterboxed input, enlarged to 256, GT only, with a caption band.
+        assert image.shape[1] == 256 and image.shape[0] > 256
+        # The warped mask is tinted cyan (BGR 255, 255, 0 mixed with the image).
+        cyan = (image[:256, :, 0] > 150) & (image[:256, :, 1] > 150) & (image[:256, :, 2] < 120)
+        assert cyan.sum() > 100
+
+
+def test_browse_train_split_and_bad_options(refcoco_root, run_tool, tmp_path):
+    out = tmp_path / 'browse'
+    result = run_tool('misc/browse_dataset.py', DEMO, '--output-dir', out, '--max-samples', 2,
+                      '--not-show', *options(refcoco_root))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert len(list(out.glob('*.png'))) == 2
+    result = run_tool('misc/browse_dataset.py', DEMO, '--max-samples', 0, '--not-show')
+    assert result.returncode == 2 and 'max-samples' in result.last_line
