@@ -1,0 +1,384 @@
+"""RISInferencer: referring image segmentation for images and expressions,
+in the style of MMSegmentation's ``MMSegInferencer``.
+
+    from mmris.apis import RISInferencer
+    inferencer = RISInferencer('vitb_refcoco', weights='etris_vitb_refcoco.pth')
+    result = inferencer('demo.jpg', ['the man on the left', 'the red car'],
+                        out_dir='outputs', save_vis=True, save_json=True)
+    result['predictions'][0]['mask']   # (H, W) uint8, 1 where the expression refers
+"""
+import copy
+import difflib
+import json
+import os
+import os.path as osp
+import warnings
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import mmcv
+import numpy as np
+import torch
+import torch.nn as nn
+from mmengine.config import Config, ConfigDict
+from mmengine.dataset import pseudo_collate
+from mmengine.fileio import get
+from mmengine.infer.infer import BaseInferencer
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from mmris.registry import INFERENCERS, VISUALIZERS
+from mmris.visualization import RISLocalVisualizer
+from .inference import _test_pipeline, init_model
+
+ImageType = Union[str, Path, np.ndarray]
+ExpressionsType = Union[str, Sequence[str]]
+
+#: The repository's config folder (``configs/`` beside the ``mmris`` package).
+CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
+
+
+def find_config(model: Union[str, Path]) -> str:
+    """The config file for ``model``: an existing path as it is, or a config
+    *name* such as ``vitb_refcoco``, found as ``configs/etris/<name>.py`` of
+    the repository or else as the one ``configs/**/<name>.py``.
+
+    Raises:
+        FileNotFoundError: a path ending with ``.py`` that does not exist, or
+            a name no config has (with the closest names).
+        ValueError: a name that several configs have.
+    """
+    model = str(model)
+    if osp.isfile(model):
+        return model
+    if model.endswith('.py') or os.sep in model:
+        raise FileNotFoundError(f'config file {model!r} does not exist; pass the path of a '
+                                f'config file or a config name such as vitb_refcoco')
+    preferred = CONFIG_ROOT / 'etris' / f'{model}.py'
+    if preferred.is_file():
+        return str(preferred)
+    matches = sorted(path for path in CONFIG_ROOT.rglob(f'{model}.py')
+                     if '_base_' not in path.relative_to(CONFIG_ROOT).parts)
+    if len(matches) == 1:
+        return str(matches[0])
+    if matches:
+        raise ValueError(f'config name {model!r} is ambiguous: '
+                         f'{", ".join(str(m.relative_to(CONFIG_ROOT.parent)) for m in matches)}; '
+                         f'pass the path of one')
+    names = sorted({path.stem for path in CONFIG_ROOT.rglob('*.py')
+                    if '_base_' not in path.relative_to(CONFIG_ROOT).parts})
+    close = difflib.get_close_matches(model, names, n=3)
+    hint = f'did you mean {" or ".join(close)}?' if close else \
+        f'the names are {", ".join(names)}'
+    raise FileNotFoundError(f'no config file or config name {model!r} (looked in '
+                            f'{CONFIG_ROOT}); {hint}')
+
+
+def encode_rle(mask: np.ndarray) -> dict:
+    """COCO run-length encoding of a binary (H, W) mask, ``counts`` as str."""
+    from pycocotools import mask as mask_utils
+    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
+    return dict(size=[int(s) for s in rle['size']], counts=rle['counts'].decode('ascii'))
+
+
+@INFERENCERS.register_module()
+class RISInferencer(BaseInferencer):
+    """Referring image segmentation inferencer: segments what each
+    expression refers to in an image.
+
+    Args:
+        model (str | Path | Config | dict): Config file path, a config name
+            such as ``vitb_refcoco`` (see :func:`find_config`), or a config.
+        weights (str, optional): Checkpoint to load; strict, so keys that do
+            not fit the config raise an error naming them. Without one the
+            model keeps its random initialisation (with a warning).
+        device (str, optional): 'cpu', 'cuda', 'cuda:1', ...; the default is
+            CUDA where available, else the CPU.
+        scope (str): Registry scope. Defaults to 'mmris'.
+        show_progress (bool): Show a progress bar over batches.
+
+    Call it with an image (path, or (H, W, 3) uint8 array in BGR order as
+    read by ``mmcv.imread``) and ``expressions`` (a str or a list), with a
+    list of images sharing ``expressions``, or with a list of ``(image,
+    expression_or_list)`` pairs; see :meth:`__call__`.
+    """
+
+    preprocess_kwargs: set = set()
+    forward_kwargs: set = set()
+    visualize_kwargs: set = {'show', 'wait_time', 'vis_out_dir', 'return_vis', 'opacity'}
+    postprocess_kwargs: set = {'pred_out_dir', 'items'}
+
+    def __init__(self, model: Union[str, Path, Config, dict], weights: Optional[str] = None,
+                 device: Optional[str] = None, scope: str = 'mmris',
+                 show_progress: bool = False) -> None:
+        if model is None:
+            raise ValueError('RISInferencer needs model: a config path, a config name such as '
+                             'vitb_refcoco, or a Config')
+        if isinstance(model, (str, Path)):
+            model = find_config(model)
+        if device is not None and str(device).startswith('cuda') \
+                and not torch.cuda.is_available():
+            raise RuntimeError(f'device {device!r} was asked for, but CUDA is not available '
+                               f'here (torch {torch.__version__}); use device="cpu"')
+        if weights is not None and '://' not in str(weights) and not osp.isfile(weights):
+            raise FileNotFoundError(f'weights {weights!r} do not exist; pass the path of a '
+                                    f'checkpoint (.pth) written by tools/train.py')
+        self._num_images = 0  # names the outputs of array inputs across calls
+        init_default_scope(scope)
+        super().__init__(model=model, weights=str(weights) if weights is not None else None,
+                         device=device, scope=scope, show_progress=show_progress)
+
+    # Building ----------------------------------------------------------------
+    def _init_model(self, cfg: Union[Config, ConfigDict], weights: Optional[str],
+                    device: str = 'cpu') -> nn.Module:
+        """:func:`mmris.apis.init_model`: strict loading of ``weights``."""
+        if weights is None:
+            warnings.warn('RISInferencer got no weights: the predictions come from a randomly '
+                          'initialised model')
+        config = cfg if isinstance(cfg, Config) else Config(copy.deepcopy(dict(cfg)))
+        return init_model(config, weights, device=device)
+
+    def _init_pipeline(self, cfg: Config):
+        """The config's test pipeline without annotation loading, reading an
+        image path with the config's loader and an array with
+        ``LoadImageFromNDArray``."""
+        from_file, from_array = _test_pipeline(cfg, False), _test_pipeline(cfg, True)
+
+        def pipeline(item: dict) -> dict:
+            if isinstance(item['img'], np.ndarray):
+                return from_array(dict(img=item['img'], text=item['text']))
+            return from_file(dict(img_path=item['img'], text=item['text']))
+
+        return pipeline
+
+    def _init_visualizer(self, cfg: Config) -> RISLocalVisualizer:
+        """The config's visualizer if it is a ``RISLocalVisualizer`` (its
+        colours and opacity), else a default one; without vis backends, as
+        pictures are written through ``out_file``."""
+        vis_cfg = dict(cfg.get('visualizer') or {})
+        if vis_cfg.get('type') not in ('RISLocalVisualizer', 'mmris.RISLocalVisualizer',
+                                       RISLocalVisualizer):
+            vis_cfg = dict(type=RISLocalVisualizer)
+        vis_cfg.pop('vis_backends', None)
+        vis_cfg.pop('save_dir', None)
+        vis_cfg['name'] = f'ris_inferencer-{id(self)}-{datetime.timestamp(datetime.now())}'
+        return VISUALIZERS.build(vis_cfg)
+
+    def _init_collate(self, cfg: Config):
+        """The config's ``test_dataloader.collate_fn``, else ``pseudo_collate``."""
+        if (cfg.get('test_dataloader') or {}).get('collate_fn') is None:
+            return pseudo_collate
+        return super()._init_collate(cfg)
+
+    # Running -----------------------------------------------------------------
+    def __call__(self,
+                 inputs: Union[ImageType, Sequence[Any]],
+                 expressions: Optional[ExpressionsType] = None,
+                 batch_size: int = 1,
+                 return_datasamples: bool = False,
+                 out_dir: str = '',
+                 save_vis: bool = False,
+                 save_json: bool = False,
+                 show: bool = False,
+                 return_vis: bool = False,
+                 threshold: Optional[float] = None,
+                 wait_time: float = 0,
+                 opacity: Optional[float] = None) -> dict:
+        """Segment each expression in its image.
+
+        Args:
+            inputs: An image (path, or (H, W, 3) uint8 BGR array) with
+                ``expressions``; a list of images, each with all of
+                ``expressions``; or a list of ``(image, expression_or_list)``
+                pairs (then ``expressions`` must be None).
+            expressions (str | list[str], optional): The expressions for
+                image inputs.
+            batch_size (int): (image, expression) pairs per forward pass.
+            return_datasamples (bool): ``predictions`` holds the
+                ``SegDataSample`` of each pair instead of arrays.
+            out_dir (str): Folder for what ``save_vis`` and ``save_json``
+                write.
+            save_vis (bool): Write a picture of each pair to
+                ``out_dir/vis/<image stem>_<expression index>.png``.
+            save_json (bool): Write ``out_dir/preds/<image stem>.json`` per
+                image: its expressions, each with its mask as COCO RLE.
+            show (bool): Show each picture in a window.
+            return_vis (bool): Return the pictures without saving them.
+            threshold (float, optional): Foreground where the probability is
+                above this instead of the config's ``mask_threshold``.
+            wait_time (float): Seconds each shown picture stays (0: a key).
+            opacity (float, optional): Mask opacity in the pictures (default:
+                the visualizer's ``alpha``, 0.5 unless the config sets it).
+
+        Returns:
+            dict: ``predictions``, one per (image, expression) in input
+            order: ``{'text', 'image_index', 'mask' (H, W) uint8 0/1,
+            'prob' (H, W) float32}``; ``visualization``, the RGB pictures
+            drawn by ``RISLocalVisualizer`` (a list, empty unless
+            ``save_vis``, ``show`` or ``return_vis``).
+        """
+        if batch_size < 1:
+            raise ValueError(f'batch_size must be at least 1, got {batch_size}')
+        if (save_vis or save_json) and not out_dir:
+            raise ValueError('save_vis and save_json write under out_dir; pass out_dir')
+        if threshold is not None and not 0 <= threshold < 1:
+            raise ValueError(f'threshold must be in [0, 1), got {threshold}')
+        items = self._inputs_to_list(inputs, expressions)
+        preds = []
+        for data in self.preprocess(items, batch_size=batch_size):
+            preds.extend(self.forward(data))
+        if threshold is not None:
+            for pred in preds:
+                pred.pred_sem_seg = PixelData(data=(pred.pred_prob.data > threshold).long())
+        visualization = self.visualize(
+            items, preds, show=show, wait_time=wait_time, opacity=opacity,
+            vis_out_dir=osp.join(out_dir, 'vis') if save_vis else '',
+            return_vis=return_vis or save_vis or show)
+        return self.postprocess(preds, visualization, return_datasamples, items=items,
+                                pred_out_dir=osp.join(out_dir, 'preds') if save_json else '')
+
+    def _inputs_to_list(self, inputs, expressions=None) -> List[dict]:
+        """One item per (image, expression): ``img`` (path or array),
+        ``text``, ``image_index``, ``expr_index`` and ``name`` (the image's
+        unique stem for output files)."""
+        if isinstance(inputs, (str, Path, np.ndarray)):
+            if expressions is None:
+                raise ValueError('an image input needs expressions (a str or a list of str)')
+            pairs = [(inputs, expressions)]
+        elif isinstance(inputs, (list, tuple)):
+            if not inputs:
+                raise ValueError('inputs is empty: pass an image or (image, expressions) pairs')
+            pairs = []
+            for index, entry in enumerate(inputs):
+                if isinstance(entry, (str, Path, np.ndarray)):
+                    if expressions is None:
+                        raise ValueError(f'inputs[{index}] is an image without expressions: '
+                                         f'pass expressions, or (image, expressions) pairs')
+                    pairs.append((entry, expressions))
+                elif isinstance(entry, (list, tuple)) and len(entry) == 2:
+                    if expressions is not None:
+                        raise ValueError('inputs are (image, expressions) pairs, so the '
+                                         'expressions argument must be None')
+                    pairs.append(tuple(entry))
+                else:
+                    raise TypeError(f'inputs[{index}] must be an image (path or array) or an '
+                                    f'(image, expressions) pair, got {type(entry).__name__}')
+        else:
+            raise TypeError(f'inputs must be an image path, an array or a list, '
+                            f'got {type(inputs).__name__}')
+
+        items, used_names = [], set()
+        for image_index, (image, texts) in enumerate(pairs):
+            image = self._check_image(image, image_index)
+            texts = self._check_expressions(texts, image_index)
+            if isinstance(image, np.ndarray):
+                stem = f'{self._num_images:08d}'
+            else:
+                stem = Path(image).stem
+            self._num_images += 1
+            name, suffix = stem, 1
+            while name in used_names:
+                name, suffix = f'{stem}_{suffix}', suffix + 1
+            used_names.add(name)
+            items.extend(dict(img=image, text=text, image_index=image_index,
+                              expr_index=expr_index, name=name)
+                         for expr_index, text in enumerate(texts))
+        return items
+
+    @staticmethod
+    def _check_image(image, index: int):
+        if isinstance(image, np.ndarray):
+            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+                raise ValueError(f'image {index} must be an (H, W, 3) uint8 array in BGR order, '
+                                 f'got shape {image.shape} of {image.dtype}')
+            return image
+        if not isinstance(image, (str, Path)):
+            raise TypeError(f'image {index} must be a path or an array, '
+                            f'got {type(image).__name__}')
+        image = str(image)
+        if '://' not in image and not osp.isfile(image):
+            raise FileNotFoundError(f'image {image!r} does not exist')
+        return image
+
+    @staticmethod
+    def _check_expressions(texts, index: int) -> List[str]:
+        texts = [texts] if isinstance(texts, str) else texts
+        if not isinstance(texts, (list, tuple)) or not texts:
+            raise ValueError(f'image {index} needs at least one expression (a str or a '
+                             f'non-empty list of str), got {texts!r}')
+        for text in texts:
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f'image {index}: every expression must be a non-empty str, '
+                                 f'got {text!r}')
+        return list(texts)
+
+    @staticmethod
+    def _rgb(item: dict, cache: dict) -> np.ndarray:
+        """The RGB image of ``item``, read once per image."""
+        if item['image_index'] not in cache:
+            img = item['img']
+            if isinstance(img, np.ndarray):
+                cache[item['image_index']] = np.ascontiguousarray(img[..., ::-1])
+            else:
+                cache[item['image_index']] = mmcv.imfrombytes(get(img), channel_order='rgb')
+        return cache[item['image_index']]
+
+    def visualize(self, inputs: List[dict], preds: List[SegDataSample], show: bool = False,
+                  wait_time: float = 0, vis_out_dir: str = '', return_vis: bool = False,
+                  opacity: Optional[float] = None) -> List[np.ndarray]:
+        """Draw each prediction on its image (RGB); write it to
+        ``vis_out_dir/<name>_<expression index>.png`` when that is set."""
+        if not (show or vis_out_dir or return_vis):
+            return []
+        if vis_out_dir:
+            os.makedirs(vis_out_dir, exist_ok=True)
+        pictures, cache = [], {}
+        alpha = self.visualizer.alpha
+        if opacity is not None:
+            self.visualizer.alpha = opacity
+        try:
+            for item, pred in zip(inputs, preds):
+                name = f"{item['name']}_{item['expr_index']}"
+                out_file = osp.join(vis_out_dir, f'{name}.png') if vis_out_dir else None
+                self.visualizer.add_datasample(
+                    name, self._rgb(item, cache), pred, draw_gt=False, draw_pred=True,
+                    show=show, wait_time=wait_time, out_file=out_file)
+                pictures.append(self.visualizer.get_image())
+        finally:
+            self.visualizer.alpha = alpha
+        return pictures
+
+    def postprocess(self, preds: List[SegDataSample], visualization: List[np.ndarray],
+                    return_datasample: bool = False, items: Sequence[dict] = (),
+                    pred_out_dir: str = '') -> Dict[str, list]:
+        """Pack the predictions (arrays, or the data samples) and the
+        pictures; write one JSON per image to ``pred_out_dir``."""
+        predictions = []
+        for item, pred in zip(items, preds):
+            predictions.append(dict(
+                text=pred.metainfo.get('text', item['text']),
+                image_index=item['image_index'],
+                mask=pred.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8),
+                prob=pred.pred_prob.data[0].cpu().numpy().astype(np.float32)))
+        if pred_out_dir:
+            self._save_json(items, predictions, pred_out_dir)
+        return dict(predictions=list(preds) if return_datasample else predictions,
+                    visualization=list(visualization or []))
+
+    @staticmethod
+    def _save_json(items: Sequence[dict], predictions: List[dict], pred_out_dir: str) -> None:
+        os.makedirs(pred_out_dir, exist_ok=True)
+        per_image: Dict[int, dict] = {}
+        for item, pred in zip(items, predictions):
+            height, width = pred['mask'].shape
+            record = per_image.setdefault(item['image_index'], dict(
+                image=item['img'] if isinstance(item['img'], str) else None,
+                name=item['name'], height=height, width=width, expressions=[]))
+            record['expressions'].append(dict(text=pred['text'],
+                                              area=int(pred['mask'].sum()),
+                                              mask=encode_rle(pred['mask'])))
+        for record in per_image.values():
+            with open(osp.join(pred_out_dir, f"{record['name']}.json"), 'w') as file:
+                json.dump(record, file, indent=2)

@@ -1,0 +1,121 @@
+"""tools/demo/image_demo.py: a picture of several expressions, and refused input."""
+import importlib.util
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.runner import save_checkpoint
+
+from mmris.apis import init_model
+from mmris.utils import UsageError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope='module')
+def image_demo():
+    """The tool as a module, to call its ``main(argv)`` in-process."""
+    spec = importlib.util.spec_from_file_location('image_demo',
+                                                  REPO / 'tools' / 'demo' / 'image_demo.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def demo_files(tmp_path, tiny_config):
+    cfg = tiny_config('vitb')
+    config = tmp_path / 'tiny_vitb.py'
+    cfg.dump(str(config))
+    checkpoint = tmp_path / 'tiny.pth'
+    state = init_model(cfg).state_dict()
+    save_checkpoint(state, str(checkpoint))
+    image = tmp_path / 'street.png'
+    cv2.imwrite(str(image), (np.random.default_rng(1).random((48, 64, 3)) * 255).astype(np.uint8))
+    return dict(config=str(config), checkpoint=str(checkpoint), image=str(image), state=state)
+
+
+def test_draws_every_expression(run_tool, demo_files, tmp_path):
+    out = tmp_path / 'pictures' / 'street_out.png'
+    result = run_tool('demo/image_demo.py', demo_files['image'], 'the red car',
+                      'the man on the left', demo_files['config'],
+                      '--weights', demo_files['checkpoint'], '--out-file', out,
+                      '--device', 'cpu', timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    areas = re.findall(r'^"(.+)": mask area (\d+) px \(([\d.]+)% of 64x48\)$', result.stdout,
+                       re.MULTILINE)
+    assert [text for text, _, _ in areas] == ['the red car', 'the man on the left']
+    assert all(0 <= int(area) <= 64 * 48 for _, area, _ in areas)
+    assert result.last_line == f'wrote {out}'
+    picture = cv2.imread(str(out))
+    assert picture is not None
+    # Two panels side by side, each at least as large as the image.
+    assert picture.shape[0] >= 48 and picture.shape[1] >= 2 * 64
+
+
+def test_refused_input_exits_with_one_line(run_tool, demo_files, tmp_path):
+    result = run_tool('demo/image_demo.py', demo_files['image'], demo_files['config'],
+                      '--weights', demo_files['checkpoint'], '--out-file', tmp_path / 'o.png')
+    assert result.returncode == 2
+    assert result.last_line.startswith('error: no expression given; the order is IMG '
+                                       'EXPRESSION [EXPRESSION ...] CONFIG')
+    assert not (tmp_path / 'o.png').exists()
+
+
+def test_bad_arguments_are_explained(image_demo, demo_files, tmp_path):
+    image, config, checkpoint = demo_files['image'], demo_files['config'], \
+        demo_files['checkpoint']
+    out = ['--weights', checkpoint, '--out-file', str(tmp_path / 'o.png')]
+
+    def error(*argv) -> str:
+        with pytest.raises(UsageError) as caught:
+            image_demo.main([*argv])
+        return str(caught.value)
+
+    # CONFIG missing (the last expression is taken for it) or misspelt.
+    message = error(image, 'the red car', 'the bus', *out)
+    assert "CONFIG (the last positional argument) 'the bus' is not a config" in message
+    assert 'did you mean vitb_refcoco' in error(image, 'a car', 'vitb_refcoc', *out)
+    # CONFIG first, as tools/test.py has it.
+    assert 'CONFIG must come last' in error(image, config, 'a car', config, *out)
+    assert 'is a config file' in error(config, 'a car', config, *out)
+    assert 'does not exist' in error(str(tmp_path / 'missing.png'), 'a car', config, *out)
+    assert 'an expression is empty' in error(image, ' ', config, *out)
+    assert '--out-file' in error(image, 'a car', config, '--weights', checkpoint,
+                                 '--out-file', str(tmp_path / 'o.txt'))
+    assert '--threshold 1.5 must be in [0, 1)' in error(image, 'a car', config, *out,
+                                                        '--threshold', '1.5')
+    assert 'not a device' in error(image, 'a car', config, *out, '--device', 'gpu')
+    assert "checkpoint '" in error(image, 'a car', config, '--weights',
+                                   str(tmp_path / 'nothing.pth'), '--out-file', 'o.png')
+
+    # Weights of another model: the keys are named.
+    state = dict(demo_files['state'])
+    state['neck.extra.weight'] = torch.zeros(1)
+    del state['decode_head.text_proj.bias']
+    save_checkpoint(state, str(tmp_path / 'bad.pth'))
+    message = error(image, 'a car', config, '--weights', str(tmp_path / 'bad.pth'),
+                    '--out-file', str(tmp_path / 'o.png'))
+    assert 'does not fit config' in message
+    assert 'neck.extra.weight' in message and 'decode_head.text_proj.bias' in message
+    assert not (tmp_path / 'o.png').exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a machine without CUDA')
+def test_cuda_on_a_machine_without_it(image_demo, demo_files, tmp_path):
+    with pytest.raises(UsageError, match='--device cuda: CUDA is not available on this '
+                       'machine .*; use --device cpu'):
+        image_demo.main([demo_files['image'], 'a car', demo_files['config'], '--weights',
+                         demo_files['checkpoint'], '--out-file', str(tmp_path / 'o.png'),
+                         '--device', 'cuda'])
+
+
+def test_tile_pads_pictures_of_different_sizes(image_demo):
+    pictures = [np.zeros((10, 20, 3), np.uint8), np.zeros((12, 15, 3), np.uint8),
+                np.zeros((5, 5, 3), np.uint8), np.zeros((8, 8, 3), np.uint8)]
+    grid = image_demo.tile(pictures, gap=2, max_columns=3)
+    assert grid.shape == (2 * 12 + 2, 3 * 20 + 2 * 2, 3)
+    assert (grid[:10, :20] == 0).all() and (grid[10:12, :20] == 255).all()

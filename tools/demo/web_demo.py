@@ -1,0 +1,319 @@
+"""A small web demo: upload an image, type expressions, see the masks.
+
+    python tools/demo/web_demo.py CONFIG --weights CKPT [--port 7860]
+        [--host 127.0.0.1] [--device cpu|cuda] [--threshold T]
+
+then open http://127.0.0.1:7860 in a browser. CONFIG is a config file or a
+config name such as vitb_refcoco. The page sends the image and the
+expressions (one per line) to POST /predict and shows, per expression, the
+picture drawn by RISLocalVisualizer and the binary mask at the image's size.
+Only the Python standard library serves it (http.server); ``--port 0`` takes
+a free port. The server prints ``Running on http://HOST:PORT`` once it
+listens.
+
+POST /predict takes JSON ``{"image": "<base64 or data: URL>", "expressions":
+"one per line" | ["...", ...]}`` and answers ``{"width", "height",
+"seconds", "results": [{"text", "area", "mask", "overlay"}]}`` (mask and
+overlay as PNG data URLs), or ``{"error": "..."}`` with status 400 or 413.
+"""
+import argparse
+import base64
+import binascii
+import json
+import signal
+import sys
+import threading
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from image_demo import build_inferencer, check_device, resolve_config
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_EXPRESSIONS = 16
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>mmris referring segmentation demo</title>
+<style>
+  body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; padding: 0 1em; }
+  form { display: grid; gap: .6em; max-width: 40em; }
+  textarea { font: inherit; }
+  button { width: 10em; padding: .4em; }
+  #status { min-height: 1.5em; color: #444; }
+  #status.error { color: #b00020; }
+  #preview { max-width: 320px; max-height: 240px; display: block; }
+  #results { display: flex; flex-wrap: wrap; gap: 1.2em; }
+  figure { margin: 0; }
+  figure img { display: block; max-width: 480px; border: 1px solid #ccc; margin-bottom: .3em; }
+  figcaption { font-size: .95em; margin-bottom: .3em; }
+</style>
+</head>
+<body data-state="idle">
+<h1>Referring image segmentation</h1>
+<p>Model: <code>__CONFIG__</code></p>
+<form id="form">
+  <label>Image <input type="file" id="image" name="image" accept="image/*" required></label>
+  <img id="preview" alt="" hidden>
+  <label for="expressions">Expressions, one per line</label>
+  <textarea id="expressions" name="expressions" rows="4" required
+    placeholder="the man on the left&#10;the red car"></textarea>
+  <button type="submit" id="submit">Segment</button>
+</form>
+<p id="status"></p>
+<div id="results"></div>
+<script>
+const form = document.getElementById('form');
+const fileInput = document.getElementById('image');
+const statusLine = document.getElementById('status');
+const results = document.getElementById('results');
+const button = document.getElementById('submit');
+
+function setState(state, message) {
+  document.body.dataset.state = state;
+  statusLine.textContent = message;
+  statusLine.className = state === 'error' ? 'error' : '';
+}
+
+function readAsDataURL(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(new Error('could not read the file'));
+    reader.readAsDataURL(file);
+  });
+}
+
+fileInput.addEventListener('change', async () => {
+  const preview = document.getElementById('preview');
+  if (!fileInput.files.length) { preview.hidden = true; return; }
+  preview.src = await readAsDataURL(fileInput.files[0]);
+  preview.hidden = false;
+});
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const expressions = document.getElementById('expressions').value
+    .split('\\n').map((line) => line.trim()).filter((line) => line);
+  if (!fileInput.files.length) { setState('error', 'Choose an image first.'); return; }
+  if (!expressions.length) { setState('error', 'Type at least one expression.'); return; }
+  button.disabled = true;
+  results.replaceChildren();
+  setState('running', 'Segmenting ' + expressions.length + ' expression(s)...');
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 300000);
+  try {
+    const image = await readAsDataURL(fileInput.files[0]);
+    const response = await fetch('predict', {
+      method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({image: image, expressions: expressions}),
+      signal: controller.signal});
+    const answer = await response.json();
+    if (!response.ok) { throw new Error(answer.error || response.statusText); }
+    for (const result of answer.results) {
+      const figure = document.createElement('figure');
+      figure.className = 'result';
+      const caption = document.createElement('figcaption');
+      caption.textContent = '"' + result.text + '": ' + result.area + ' px';
+      const overlay = new Image();
+      overlay.className = 'overlay';
+      overlay.alt = 'prediction for ' + result.text;
+      overlay.src = result.overlay;
+      const mask = new Image();
+      mask.className = 'mask';
+      mask.alt = 'mask for ' + result.text;
+      mask.src = result.mask;
+      figure.append(caption, overlay, mask);
+      results.append(figure);
+    }
+    await Promise.all([...results.querySelectorAll('img')].map((img) => img.decode()));
+    setState('done', 'Done: ' + answer.width + 'x' + answer.height + ' image, ' +
+             answer.seconds.toFixed(2) + ' s.');
+  } catch (error) {
+    setState('error', 'Error: ' + (error.name === 'AbortError' ? 'timed out' : error.message));
+  } finally {
+    clearTimeout(timer);
+    button.disabled = false;
+  }
+});
+</script>
+</body>
+</html>
+"""
+
+
+class RequestError(Exception):
+    """A bad request: its message goes back to the page with ``status``."""
+
+    def __init__(self, message: str, status: HTTPStatus = HTTPStatus.BAD_REQUEST):
+        super().__init__(message)
+        self.status = status
+
+
+def png_data_url(image) -> str:
+    """A data URL of ``image`` (H, W) or (H, W, 3 BGR) uint8 as PNG."""
+    import cv2
+    ok, encoded = cv2.imencode('.png', image)
+    if not ok:
+        raise RuntimeError('could not encode a PNG')
+    return 'data:image/png;base64,' + base64.b64encode(encoded.tobytes()).decode('ascii')
+
+
+class Segmenter:
+    """Runs the inferencer for one request at a time."""
+
+    def __init__(self, inferencer, threshold=None):
+        self.inferencer = inferencer
+        self.threshold = threshold
+        self.lock = threading.Lock()
+
+    def __call__(self, request: dict) -> dict:
+        import cv2
+        import numpy as np
+        if not isinstance(request, dict):
+            raise RequestError('send a JSON object with "image" and "expressions"')
+        image = request.get('image')
+        if not isinstance(image, str) or not image:
+            raise RequestError('no image: send "image" as base64 or a data: URL')
+        if image.startswith('data:'):
+            image = image.partition(',')[2]
+        try:
+            data = base64.b64decode(image, validate=True)
+        except (binascii.Error, ValueError):
+            raise RequestError('"image" is not valid base64')
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        if img is None:
+            raise RequestError('the upload could not be read as an image (use PNG, JPEG, ...)')
+        expressions = request.get('expressions')
+        if isinstance(expressions, str):
+            expressions = expressions.splitlines()
+        if not isinstance(expressions, list) or \
+                not all(isinstance(text, str) for text in expressions):
+            raise RequestError('"expressions" must be a string (one per line) or a list')
+        expressions = [text.strip() for text in expressions if text.strip()]
+        if not expressions:
+            raise RequestError('type at least one expression')
+        if len(expressions) > MAX_EXPRESSIONS:
+            raise RequestError(f'at most {MAX_EXPRESSIONS} expressions at a time')
+        start = time.perf_counter()
+        with self.lock:
+            output = self.inferencer(img, expressions, batch_size=len(expressions),
+                                     return_vis=True, threshold=self.threshold)
+        seconds = time.perf_counter() - start
+        results = []
+        for prediction, picture in zip(output['predictions'], output['visualization']):
+            results.append(dict(text=prediction['text'], area=int(prediction['mask'].sum()),
+                                mask=png_data_url(prediction['mask'] * 255),
+                                overlay=png_data_url(np.ascontiguousarray(picture[..., ::-1]))))
+        return dict(width=int(img.shape[1]), height=int(img.shape[0]), seconds=seconds,
+                    results=results)
+
+
+def make_handler(segmenter: Segmenter, page: str):
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = 'mmris-web-demo'
+
+        def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header('Content-Type', content_type)
+            self.send_header('Content-Length', str(len(body)))
+            self.send_header('Cache-Control', 'no-store')
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _send_json(self, status: HTTPStatus, payload: dict) -> None:
+            self._send(status, json.dumps(payload).encode(), 'application/json')
+
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            path = self.path.split('?')[0]
+            if path in ('/', '/index.html'):
+                self._send(HTTPStatus.OK, page.encode(), 'text/html; charset=utf-8')
+            elif path == '/health':
+                self._send(HTTPStatus.OK, b'ok', 'text/plain')
+            else:
+                self._send_json(HTTPStatus.NOT_FOUND, dict(error=f'no page {path}'))
+
+        def do_POST(self):  # noqa: N802
+            if self.path.split('?')[0] != '/predict':
+                self._send_json(HTTPStatus.NOT_FOUND, dict(error=f'no endpoint {self.path}'))
+                return
+            try:
+                length = int(self.headers.get('Content-Length') or 0)
+                if length > MAX_UPLOAD_BYTES:
+                    raise RequestError(f'the upload is over {MAX_UPLOAD_BYTES >> 20} MiB',
+                                       HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                try:
+                    request = json.loads(self.rfile.read(length) or b'null')
+                except ValueError:
+                    raise RequestError('the request body is not JSON')
+                self._send_json(HTTPStatus.OK, segmenter(request))
+            except RequestError as error:
+                self._send_json(error.status, dict(error=str(error)))
+            except Exception as error:  # keep serving; tell the page
+                self.log_error('prediction failed: %r', error)
+                self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR,
+                                dict(error=f'prediction failed: {error}'))
+
+        def log_message(self, format, *args):  # noqa: A002
+            sys.stderr.write(f'[web_demo] {self.address_string()} {format % args}\n')
+
+    return Handler
+
+
+def _stop(signum, frame):
+    """SIGTERM stops the server as Ctrl+C does."""
+    raise KeyboardInterrupt
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Web demo of referring image segmentation.')
+    parser.add_argument('config', help='config file or config name (e.g. vitb_refcoco)')
+    parser.add_argument('--weights', required=True, metavar='CKPT', help='checkpoint file')
+    parser.add_argument('--port', type=int, default=7860, help='port (0: any free port)')
+    parser.add_argument('--host', default='127.0.0.1',
+                        help='address to listen on (0.0.0.0: every interface)')
+    parser.add_argument('--device', default=None,
+                        help='cpu, cuda or cuda:N (default: cuda where available, else cpu)')
+    parser.add_argument('--threshold', type=float, default=None,
+                        help="foreground where the probability is above this, in [0, 1) "
+                        "(default: the config's model.test_cfg.mask_threshold)")
+    return parser.parse_args()
+
+
+def main():
+    from mmris.utils import UsageError
+    args = parse_args()
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f'--port {args.port} must be from 0 to 65535')
+    if args.threshold is not None and not 0 <= args.threshold < 1:
+        raise UsageError(f'--threshold {args.threshold} must be in [0, 1)')
+    config = resolve_config(args.config)
+    device = check_device(args.device)
+    inferencer = build_inferencer(config, args.weights, device)
+    page = PAGE.replace('__CONFIG__', config.replace('&', '&amp;').replace('<', '&lt;'))
+    try:
+        server = ThreadingHTTPServer((args.host, args.port),
+                                     make_handler(Segmenter(inferencer, args.threshold), page))
+    except OSError as error:
+        raise UsageError(f'cannot listen on {args.host}:{args.port} ({error.strerror}); '
+                         f'pick another --port, or --port 0 for any free one') from error
+    server.daemon_threads = True
+    signal.signal(signal.SIGTERM, _stop)
+    host, port = server.server_address[:2]
+    print(f'Running on http://{host}:{port} (Ctrl+C to stop)', flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        print('stopped', flush=True)
+
+
+if __name__ == '__main__':
+    from mmris.utils import run_cli
+    run_cli(main)
