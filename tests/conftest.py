@@ -157,3 +157,19 @@ def tiny_etris_cfg(request):
 def tiny_config():
     """The function :func:`tiny_etris_config`, for tests that pick a backbone."""
     return tiny_etris_config
+
+
+@pytest.fixture
+def tiny_model_files(tmp_path, tiny_config):
+    """The tiny vitb config written to a file and a checkpoint of its randomly
+    initialised model: ``(config path, checkpoint path, state dict)``."""
+    from mmengine.runner import save_checkpoint
+
+    from mmris.apis import init_model
+    cfg = tiny_config('vitb')
+    config = tmp_path / 'tiny_vitb.py'
+    cfg.dump(str(config))
+    state = init_model(cfg).state_dict()
+    checkpoint = tmp_path / 'tiny.pth'
+    save_checkpoint(state, str(checkpoint))
+    return str(config), str(checkpoint), state

@@ -9,26 +9,22 @@ from mmengine.runner import save_checkpoint
 from mmseg.structures import SegDataSample
 from pycocotools import mask as mask_utils
 
-from mmris.apis import RISInferencer, inference_model, init_model
+from mmris.apis import RISInferencer, inference_model
 from mmris.apis.ris_inferencer import CONFIG_ROOT, find_config
 from mmris.registry import INFERENCERS
 
 
 @pytest.fixture
-def tiny_files(tmp_path, tiny_config):
+def tiny_files(tmp_path, tiny_model_files):
     """A tiny vitb config file, its checkpoint, and two images (paths)."""
-    cfg = tiny_config('vitb')
-    config = tmp_path / 'tiny_vitb.py'
-    cfg.dump(str(config))
-    checkpoint = tmp_path / 'tiny.pth'
-    save_checkpoint(init_model(cfg).state_dict(), str(checkpoint))
+    config, checkpoint, _ = tiny_model_files
     rng = np.random.default_rng(0)
     images = []
     for name, shape in (('scene.png', (45, 70, 3)), ('other.jpg', (60, 38, 3))):
         path = tmp_path / name
         cv2.imwrite(str(path), (rng.random(shape) * 255).astype(np.uint8))
         images.append(str(path))
-    return str(config), str(checkpoint), images
+    return config, checkpoint, images
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 import torch
 from mmengine.runner import save_checkpoint
 
-from mmris.apis import init_model
 from mmris.utils import UsageError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,16 +25,11 @@ def image_demo():
 
 
 @pytest.fixture
-def demo_files(tmp_path, tiny_config):
-    cfg = tiny_config('vitb')
-    config = tmp_path / 'tiny_vitb.py'
-    cfg.dump(str(config))
-    checkpoint = tmp_path / 'tiny.pth'
-    state = init_model(cfg).state_dict()
-    save_checkpoint(state, str(checkpoint))
+def demo_files(tmp_path, tiny_model_files):
+    config, checkpoint, state = tiny_model_files
     image = tmp_path / 'street.png'
     cv2.imwrite(str(image), (np.random.default_rng(1).random((48, 64, 3)) * 255).astype(np.uint8))
-    return dict(config=str(config), checkpoint=str(checkpoint), image=str(image), state=state)
+    return dict(config=config, checkpoint=checkpoint, image=str(image), state=state)
 
 
 def test_draws_every_expression(run_tool, demo_files, tmp_path):

@@ -20,9 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from mmengine.runner import save_checkpoint
 
-from mmris.apis import init_model
 
 REPO = Path(__file__).resolve().parents[2]
 BROWSERS = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable')
@@ -38,13 +36,10 @@ def find_browser():
 
 
 @pytest.fixture
-def web_demo_server(tmp_path, tiny_config):
+def web_demo_server(tmp_path, tiny_model_files):
     """The web demo on a free port with a tiny model; yields its URL and
     stops it (terminate, then kill) however the test ends."""
-    cfg = tiny_config('vitb')
-    config, checkpoint = tmp_path / 'tiny_vitb.py', tmp_path / 'tiny.pth'
-    cfg.dump(str(config))
-    save_checkpoint(init_model(cfg).state_dict(), str(checkpoint))
+    config, checkpoint, _ = tiny_model_files
     log_path = tmp_path / 'server.log'
     with open(log_path, 'w') as log:
         process = subprocess.Popen(
