@@ -10,7 +10,6 @@ A subclass lists *objects* (one image region with its expressions); the
   reference's faster in-training validation (its numbers differ from
   ``test``).
 """
-import copy
 from typing import List
 
 import numpy as np
@@ -91,7 +90,7 @@ class BaseRISDataset(BaseDataset):
     def prepare_data(self, idx: int):
         info = self.get_data_info(idx)
         try:
-            return self.pipeline(copy.copy(info))
+            return self.pipeline(info)
         except Exception as error:
             where = f'{info.get("source", f"entry {idx}")} ({info["img_path"]!r}, {info.get("text")!r})'
             if self.test_mode:

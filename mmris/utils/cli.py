@@ -20,14 +20,20 @@ class UsageError(Exception):
     """A problem with a tool's input, explained for the user."""
 
 
+def add_cfg_options_argument(parser: argparse.ArgumentParser,
+                             example: str = 'train_cfg.max_iters=100 train_dataloader.batch_size=4'
+                             ) -> None:
+    """``--cfg-options KEY=VALUE ...`` (read by :func:`load_config`), with
+    ``example`` in its help."""
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
+                        help=f'override config entries, e.g. {example}; lists as a=[1,2]')
+
+
 def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
     """The options train.py and test.py share, as in mmseg's tools."""
     parser.add_argument('--work-dir', help='folder for logs, checkpoints and metrics '
                         '(default: work_dirs/<config name>)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
-        help='override config entries, e.g. train_cfg.max_iters=100 '
-        'train_dataloader.batch_size=4; lists as a=[1,2]')
+    add_cfg_options_argument(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.

@@ -47,12 +47,11 @@ import cv2
 import mmcv
 import numpy as np
 import torch
-from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from mmris.utils import UsageError, load_config, run_cli
+from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
 
 
 def _storage_from_bytes(data: bytes):
@@ -142,9 +141,7 @@ def parse_args():
     parser.add_argument('--topk', type=int, default=10, help='samples per grid (default: 10)')
     parser.add_argument('--cell-height', type=int, default=256,
                         help='image height of each grid cell in pixels (default: 256)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
-        help='override config entries')
+    add_cfg_options_argument(parser)
     return parser.parse_args()
 
 

@@ -37,11 +37,11 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 import torch
-from mmengine.config import DictAction
 
 from mmris.apis import init_model
 from mmris.engine.checkpoint_loader import UnsafeCheckpointError
-from mmris.utils import UsageError, load_config, require_checkpoint, run_cli
+from mmris.utils import (UsageError, add_cfg_options_argument, load_config, require_checkpoint,
+                         run_cli)
 
 # Words that make plausible RefCOCO-style expressions; each is one BPE token.
 _WORDS = ('man', 'woman', 'left', 'right', 'red', 'shirt', 'the', 'on', 'in', 'blue', 'car',
@@ -66,10 +66,7 @@ def parse_args(argv: Optional[List[str]] = None):
                         help='torch CPU threads (default: torch\'s own choice)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random inputs (0)')
     parser.add_argument('--json', metavar='OUT', help='also write the results to this JSON file')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
-        help='override config entries, e.g. model.backbone.bridger.d_model=32; '
-        'lists as a=[1,2]')
+    add_cfg_options_argument(parser, 'model.backbone.bridger.d_model=32')
     return parser.parse_args(argv)
 
 

@@ -16,20 +16,16 @@ import argparse
 import json
 import os.path as osp
 
-from mmengine.config import DictAction
 
 from mmris.apis import init_model
-from mmris.utils import UsageError, load_config, run_cli
+from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
 from mmris.utils.param_count import GROUP_LABELS, count_parameters
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description="Count a model's parameters.")
     parser.add_argument('config', help='config file path')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
-        help='override config entries, e.g. model.backbone.bridger.d_model=32; '
-        'lists as a=[1,2]')
+    add_cfg_options_argument(parser, 'model.backbone.bridger.d_model=32')
     parser.add_argument('--json', metavar='OUT', help='also write the counts to this JSON file')
     return parser.parse_args()
 

@@ -9,7 +9,6 @@ trained model has to beat.
 import argparse
 
 import torch
-from mmengine.config import DictAction
 from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
@@ -17,14 +16,13 @@ from mmengine.utils import ProgressBar
 from mmseg.structures import SegDataSample
 
 from mmris.registry import DATASETS
-from mmris.utils import UsageError, load_config, run_cli
+from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Score all-empty and whole-image masks.')
     parser.add_argument('config', help='config file whose test_dataloader and test_evaluator to use')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
-                        help='override config entries, e.g. test_dataloader.dataset.split=testA')
+    add_cfg_options_argument(parser, 'test_dataloader.dataset.split=testA')
     return parser.parse_args()
 
 

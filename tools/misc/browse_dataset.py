@@ -25,12 +25,11 @@ import sys
 import cv2
 import numpy as np
 import torch
-from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmengine.utils import ProgressBar
 
-from mmris.utils import UsageError, load_config, run_cli
+from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
 
 SPLITS = ('train', 'val', 'test')
 
@@ -44,9 +43,7 @@ def parse_args():
     parser.add_argument('--max-samples', type=int, metavar='N',
                         help='draw only the first N samples (default: all)')
     parser.add_argument('--not-show', action='store_true', help='do not open a window per sample')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
-        help='override config entries, e.g. train_dataloader.dataset.data_root=data/x/')
+    add_cfg_options_argument(parser, 'train_dataloader.dataset.data_root=data/x/')
     return parser.parse_args()
 
 

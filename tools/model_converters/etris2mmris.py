@@ -29,10 +29,9 @@ import re
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
-from mmengine.config import DictAction
 
 from mmris.engine.checkpoint_loader import safe_load
-from mmris.utils import UsageError, load_config, run_cli
+from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
 
 Rule = Tuple[str, Union[str, Callable[[re.Match], str]]]
 
@@ -234,9 +233,7 @@ def parse_args():
     parser.add_argument('dst', metavar='DST', help='mmris checkpoint to write')
     parser.add_argument('--config', help='also check the converted keys and shapes against '
                         'the model of this config (e.g. configs/etris/vitb_refcoco.py)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
-        help='override entries of --config, e.g. model.backbone.bridger.d_model=32')
+    add_cfg_options_argument(parser, 'model.backbone.bridger.d_model=32 (with --config)')
     return parser.parse_args()
 
 

@@ -49,19 +49,6 @@ val_dataloader = dict(
         data_prefix=dict(img_path='train2014/'),
         pipeline=test_pipeline))
 # The evaluation protocol: every expression of every object.
-test_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file=ann_file,
-        split_file=split_file,
-        split='val',
-        mode='test',
-        data_prefix=dict(img_path='train2014/'),
-        pipeline=test_pipeline))
+test_dataloader = dict(val_dataloader, dataset=dict(val_dataloader['dataset'], mode='test'))
 val_evaluator = dict(type='RISMetric')
 test_evaluator = val_evaluator
