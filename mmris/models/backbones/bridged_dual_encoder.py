@@ -64,7 +64,7 @@ class BridgedDualEncoder(BaseModule):
         positional embeddings unless ``freeze_positional_embedding``."""
         for encoder in (self.vision_encoder, self.text_encoder):
             for name, param in encoder.named_parameters():
-                trainable = 'positional_embedding' in name and not self.freeze_positional_embedding
+                trainable = encoder.is_positional_embedding(name) and not self.freeze_positional_embedding
                 param.requires_grad_(trainable)
 
     def init_weights(self) -> None:
@@ -98,4 +98,4 @@ class BridgedDualEncoder(BaseModule):
                 maps.append(vision.stage_features(v_state))
         maps.append(vision.finalize(v_state))
         words, sentence = text.finalize(t_state, token_ids)
-        return maps, words, token_ids == 0, sentence
+        return maps, words, text.padding_mask(token_ids), sentence

@@ -66,6 +66,10 @@ class CLIPTextEncoder(StagedEncoder):
         """Expressions -> token ids (B, L) on this encoder's device."""
         return self.tokenizer(texts).to(self.token_embedding.weight.device)
 
+    def padding_mask(self, token_ids: torch.Tensor) -> torch.Tensor:
+        """(B, L) ids -> (B, L) bool, True at padding (id 0)."""
+        return token_ids == 0
+
     def embed(self, token_ids: torch.Tensor) -> torch.Tensor:
         """(B, L) ids -> (L, B, width)."""
         x = self.token_embedding(token_ids)
