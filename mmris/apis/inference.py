@@ -7,11 +7,9 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.model import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
+from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.structures import SegDataSample
-
-from mmris.registry import MODELS
 
 
 def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = None,
@@ -27,7 +25,9 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
         cfg_options (dict, optional): Overrides merged into the config.
 
     Returns:
-        The model, with its config as ``model.cfg``.
+        The model, with its config as ``model.cfg``. It is built through
+        mmengine's root registry in the config's ``default_scope`` (mmris
+        when unset), so mmdet and mmseg configs build too.
     """
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))

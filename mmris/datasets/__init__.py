@@ -3,6 +3,7 @@ from .base_ris_dataset import BaseRISDataset
 from .refcoco import RefCOCODataset
 from .ris_custom import RISCustomDataset
 from .synthetic_shapes import SyntheticShapesDataset, generate_synthetic_shapes
+from .synthetic_coco import generate_synthetic_coco
 from .synthetic_refcoco import generate_synthetic_refcoco
 from .transforms import *  # noqa: F401,F403
 
@@ -10,4 +11,4 @@ __all__ = [
     'BaseRISDataset', 'RefCOCODataset', 'RISCustomDataset', 'SyntheticShapesDataset',
     'generate_synthetic_shapes'
 ]
-__all__ += ['generate_synthetic_refcoco']
+__all__ += ['generate_synthetic_coco', 'generate_synthetic_refcoco']

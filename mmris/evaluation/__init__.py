@@ -1,4 +1,4 @@
-"""Evaluation of referring image segmentation: the RIS metric."""
-from .metrics import RISMetric
+"""Evaluation of referring segmentation and detection: the RIS and box metrics."""
+from .metrics import RefBoxMetric, RISMetric
 
-__all__ = ['RISMetric']
+__all__ = ['RISMetric', 'RefBoxMetric']

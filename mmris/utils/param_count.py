@@ -11,6 +11,8 @@ partition it, so the rows always add up to the total:
                           ``positional_embedding``
 ``neck``                  ``neck.*``
 ``decode_head``           ``decode_head.*``
+``detection_heads``       ``bbox_head.*``, ``rpn_head.*``, ``roi_head.*`` (mmdet
+                          detectors)
 ``frozen_encoders``       encoder parameters with ``requires_grad=False``
 ``other``                 everything else (e.g. another trainable encoder
                           parameter, or a model without these parts)
@@ -31,11 +33,13 @@ GROUP_LABELS = OrderedDict(
     positional_embedding='Positional embeddings (encoders, trainable)',
     neck='Neck (neck)',
     decode_head='Head (decode_head)',
+    detection_heads='Detection heads (bbox_head, rpn_head, roi_head)',
     frozen_encoders='Frozen encoders (vision + text)',
     other='Other',
 )
 
 _ENCODER_PREFIXES = ('backbone.vision_encoder.', 'backbone.text_encoder.')
+_DETECTION_HEAD_PREFIXES = ('bbox_head.', 'rpn_head.', 'roi_head.')
 
 
 def _group_of(name: str, param: nn.Parameter) -> str:
@@ -45,6 +49,8 @@ def _group_of(name: str, param: nn.Parameter) -> str:
         return 'neck'
     if name.startswith('decode_head.'):
         return 'decode_head'
+    if name.startswith(_DETECTION_HEAD_PREFIXES):
+        return 'detection_heads'
     if name.startswith(_ENCODER_PREFIXES):
         if not param.requires_grad:
             return 'frozen_encoders'
