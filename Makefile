@@ -1,14 +1,17 @@
 # The project's entry points; each sets up .venv first (once) with tools/setup_env.sh.
-#   make demo   generate the synthetic referring set, train a small ETRIS, evaluate it
-#   make test   run the test suite
+#   make demo       generate the synthetic referring set, train a small ETRIS, evaluate it
+#   make demo-det   generate a COCO-format shapes set, train a small ETRIS FCOS, evaluate it
+#   make test       run the test suite
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.mmris-ready
 DEMO_CONFIG := configs/demo/etris_tiny_synthetic_refcoco.py
 DEMO_WORK_DIR := work_dirs/demo
+DET_DEMO_CONFIG := configs/demo/fcos_etris-tiny_simplefpn_synthetic-coco.py
+DET_DEMO_WORK_DIR := work_dirs/demo-det
 
-.PHONY: setup demo test
+.PHONY: setup demo demo-det test
 setup: $(READY)
 
 $(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/tests.txt
@@ -21,6 +24,13 @@ demo: $(READY)
 	$(PY) tools/analysis_tools/ris_baselines.py $(DEMO_CONFIG)
 	$(PY) tools/test.py $(DEMO_CONFIG) $$(cat $(DEMO_WORK_DIR)/last_checkpoint) \
 		--work-dir $(DEMO_WORK_DIR) --show-dir $(DEMO_WORK_DIR)/predictions
+
+demo-det: $(READY)
+	$(PY) tools/dataset_converters/make_synthetic_coco.py --out data/synthetic_coco
+	$(PY) tools/train.py $(DET_DEMO_CONFIG) --work-dir $(DET_DEMO_WORK_DIR)
+	$(PY) tools/analysis_tools/det_baselines.py $(DET_DEMO_CONFIG)
+	$(PY) tools/test.py $(DET_DEMO_CONFIG) $$(cat $(DET_DEMO_WORK_DIR)/last_checkpoint) \
+		--work-dir $(DET_DEMO_WORK_DIR)
 
 test: $(READY)
 	$(PY) -m pytest tests

@@ -100,10 +100,8 @@ def run_tool():
 
 
 
-# Overrides that shrink the ETRIS configs to a few thousand-wide layers on a
-# 64x64 input, keeping every code path (same classes, stages and strides).
-TINY_ETRIS = {
-    'model.data_preprocessor.size': (64, 64),
+# Tiny text tower and Bridger of every Bridger backbone config (no CLIP file).
+TINY_BRIDGED = {
     'model.backbone.clip_weights': None,
     'model.backbone.text_encoder.width': 32,
     'model.backbone.text_encoder.layers': 3,
@@ -111,6 +109,12 @@ TINY_ETRIS = {
     'model.backbone.text_encoder.embed_dim': 32,
     'model.backbone.bridger.d_model': 16,
     'model.backbone.bridger.interactor.num_heads': 2,
+}
+# Overrides that shrink the ETRIS configs to a few thousand-wide layers on a
+# 64x64 input, keeping every code path (same classes, stages and strides).
+TINY_ETRIS = {
+    'model.data_preprocessor.size': (64, 64),
+    **TINY_BRIDGED,
     'model.neck.channels': 32,
     'model.neck.num_heads': 2,
     'model.decode_head.channels': 16,
@@ -192,14 +196,19 @@ def shrink_pipelines(cfg, size: int = 64) -> None:
                 step['size'] = (size, size)
 
 
+def tiny_vision_options(name: str) -> dict:
+    """Overrides of the tiny vision tower for a config named in mmdet's or
+    mmseg's convention (``...-rn50_...`` or ``...-vitb16_...``)."""
+    backbone = 'rn50' if '-rn50_' in name else 'vitb'
+    return {f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()}
+
+
 def make_tiny_seg_config(name: str):
     """``configs/etris_seg/<name>.py`` shrunk by the tiny overrides, with
     pipelines and sliding windows at 64 pixels."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / 'configs' / 'etris_seg' / f'{name}.py'))
-    backbone = 'rn50' if '-rn50_' in name else 'vitb'
-    options = dict(TINY_ETRIS)
-    options.update({f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()})
+    options = dict(TINY_ETRIS, **tiny_vision_options(name))
     options.update({'model.decode_head.decoder.num_layers': 1, 'model.test_cfg.crop_size': (64, 64),
                     'model.test_cfg.stride': (42, 42)})
     cfg.merge_from_dict(options)
@@ -261,20 +270,14 @@ def write_seg_dataset():
 
 # Overrides that shrink the detection configs (configs/etris_det,
 # configs/etris_refdet) to tiny towers and heads, per detector part.
-TINY_BRIDGED = {
-    'model.backbone.clip_weights': None,
-    'model.backbone.text_encoder.width': 32,
-    'model.backbone.text_encoder.layers': 3,
-    'model.backbone.text_encoder.heads': 2,
-    'model.backbone.text_encoder.embed_dim': 32,
-    'model.backbone.bridger.d_model': 16,
-    'model.backbone.bridger.interactor.num_heads': 2,
-}
 TINY_DET_PARTS = {
     'RetinaNet': {'model.neck.neck.out_channels': 16},
     'FCOS': {'model.neck.out_channels': 16, 'model.bbox_head.norm_cfg.num_groups': 4},
-    'mmris.ReferringDetector': {'model.neck.out_channels': 16,
-                                'model.bbox_head.norm_cfg.num_groups': 4},
+    'mmris.ReferringDetector': {
+        'model.neck.0.channels': 32, 'model.neck.0.num_heads': 2,
+        'model.neck.1.decoder.num_layers': 1, 'model.neck.1.decoder.num_heads': 2,
+        'model.neck.1.decoder.ffn_channels': 32, 'model.neck.2.out_channels': 16,
+        'model.bbox_head.norm_cfg.num_groups': 4},
     'MaskRCNN': {
         'model.neck.neck.out_channels': 16,
         'model.rpn_head.in_channels': 16,
@@ -298,9 +301,7 @@ def make_tiny_det_config(path: str):
     shrunk to tiny towers and heads, with pipelines at 64 pixels."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / path))
-    backbone = 'rn50' if '-rn50_' in path else 'vitb'
-    options = dict(TINY_BRIDGED, **TINY_DET_PARTS[cfg.model.type])
-    options.update({f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()})
+    options = dict(TINY_BRIDGED, **TINY_DET_PARTS[cfg.model.type], **tiny_vision_options(path))
     if 'bbox_head' in cfg.model:
         options.update(TINY_DENSE_HEAD)
     cfg.merge_from_dict(options)

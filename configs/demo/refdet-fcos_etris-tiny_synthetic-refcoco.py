@@ -1,6 +1,6 @@
 # The referring detection demo: one box per expression on the generated
 # referring set (tools/dataset_converters/make_synthetic_refcoco.py), with
-# the towers, Bridger and schedule of the ETRIS demo
+# the towers, Bridger, neck, decoder and schedule of the ETRIS demo
 # (etris_tiny_synthetic_refcoco.py) and the FCOS head of the detection demo.
 # Evaluated by box accuracy (Acc@0.5); etris_tiny_synthetic_refcoco_box-acc.py
 # scores the ETRIS demo's masks the same way, as the baseline.
@@ -18,8 +18,16 @@ model = dict(
             output_dim=width),
         text_encoder=dict(width=width, layers=6, heads=2, embed_dim=width),
         bridger=dict(d_model=32, interactor=dict(num_heads=4))),
-    # Strides 4, 8 and 16 from the stride-8 map, for shapes of 14 to 40 pixels.
-    neck=dict(out_channels=64, scale_factors=(2.0, 1.0, 0.5), num_outs=3),
+    neck=[
+        dict(type='mmris.CascadedAlignmentNeck', channels=width, strides=(1, 1, 1),
+             num_heads=4, norm_cfg=_base_.norm_cfg),
+        dict(type='mmris.GlobalAlignmentNeck',
+             decoder=dict(type='GlobalAlignmentDecoder', num_layers=1, num_heads=4,
+                          ffn_channels=width, dropout=0.1)),
+        # Strides 4, 8 and 16 from the stride-8 map, for shapes of 14 to 40 pixels.
+        dict(type='mmris.SimpleFeaturePyramid', out_channels=64,
+             scale_factors=(2.0, 1.0, 0.5), num_outs=3),
+    ],
     bbox_head=dict(
         stacked_convs=2,
         feat_channels=64,

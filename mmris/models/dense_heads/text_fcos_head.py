@@ -19,6 +19,9 @@ class TextFCOSHead(TextScoredDenseHead, FCOSHead):
     lists of L maps (B, K, H_l, W_l), (B, 4, H_l, W_l) and (B, 1, H_l, W_l).
     """
 
-    def _init_predictor(self) -> None:
-        super()._init_predictor()
+    def _init_layers(self) -> None:
+        if self.cls_predictor_cfg is not None:
+            raise ValueError('TextFCOSHead scores its embeddings against texts instead of a '
+                             'classification conv: leave cls_predictor_cfg out')
+        super()._init_layers()
         self.conv_cls = self.embedding_conv(self.feat_channels, 1)

@@ -137,6 +137,8 @@ def test_counts_read_from_the_module_built_before():
 def test_bad_input_is_refused():
     with pytest.raises(ValueError, match='sigmoid classification loss'):
         _retina(loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False))
+    with pytest.raises(ValueError, match='leave cls_predictor_cfg out'):
+        _fcos(cls_predictor_cfg=dict(type='NormedConv2d'))
     head = _fcos(num_classes=3)
     with pytest.raises(ValueError, match='built for 3 classes but the backbone gives 2'):
         head(_features(num_texts=2))
