@@ -24,6 +24,8 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from .safetensors_file import is_safetensors, load_safetensors
+
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint asked to rebuild an object outside the allow-list."""
@@ -76,7 +78,8 @@ def _load_allowing_runner_objects(source: str, load: Callable[[], dict]) -> dict
 
 
 def safe_load(filename: str, map_location=None):
-    """``torch.load(filename, weights_only=True)`` that accepts Runner checkpoints.
+    """``torch.load(filename, weights_only=True)`` that accepts Runner checkpoints;
+    a ``.safetensors`` file is read as a flat state dict.
 
     Raises:
         FileNotFoundError: ``filename`` is not a file.
@@ -84,6 +87,8 @@ def safe_load(filename: str, map_location=None):
     """
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename!r} does not exist')
+    if is_safetensors(filename):
+        return load_safetensors(filename, map_location)
     return _load_allowing_runner_objects(
         filename,
         lambda: torch.load(filename, map_location=map_location, weights_only=True))

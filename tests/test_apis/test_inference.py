@@ -56,3 +56,13 @@ def test_empty_expression_is_refused(tiny_checkpoint):
         inference_model(model, image, '   ')
     with pytest.raises(ValueError, match='at least one expression'):
         inference_model(model, image, [])
+
+
+def test_safetensors_checkpoint(tmp_path, tiny_checkpoint):
+    from mmris.engine.safetensors_file import save_safetensors
+    cfg, source, _ = tiny_checkpoint
+    path = tmp_path / 'tiny.safetensors'
+    save_safetensors(source.state_dict(), str(path))
+    model = init_model(cfg, str(path))
+    for key, value in source.state_dict().items():
+        assert torch.equal(value, model.state_dict()[key]), key

@@ -274,3 +274,22 @@ def test_pickled_code_is_refused(tool, tmp_path):
     with pytest.raises(UnsafeCheckpointError):
         tool.read_reference_checkpoint(str(src))
     assert not marker.exists()
+
+
+def test_safetensors_source_and_destination(tiny, run_tool, tmp_path):
+    """SRC a reference state dict saved as safetensors; DST written as one."""
+    import json
+
+    from safetensors import safe_open
+
+    from mmris.engine.safetensors_file import save_safetensors
+    config, state_dict = tiny['vitb']
+    src, dst = tmp_path / 'best_model.safetensors', tmp_path / 'etris_vitb.safetensors'
+    save_safetensors(to_reference_layout(state_dict, plain_zoom=False), str(src))
+    result = run_tool('model_converters/etris2mmris.py', src, dst, '--config', config)
+    assert result.returncode == 0, result.stdout[-3000:]
+    with safe_open(str(dst), framework='pt') as f:
+        assert json.loads(f.metadata()['mmris_meta'])['source'] == str(src)
+    from mmris.apis import init_model
+    model = init_model(str(config), str(dst))  # strict load
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in state_dict.items())

@@ -111,7 +111,7 @@ def make_inputs(model: torch.nn.Module, batch_size: int, height: int, width: int
     backbone = getattr(model, 'backbone', None)
     if hasattr(backbone, 'tokenize'):  # make sure every expression fits untruncated
         ids = backbone.tokenize(texts)
-        if (ids != 0).sum(dim=1).max() >= ids.shape[1]:
+        if (~backbone.text_encoder.padding_mask(ids)).sum(dim=1).max() >= ids.shape[1]:
             raise UsageError(f'the random expressions do not fit the {ids.shape[1]} text tokens '
                              f'of this model')
     shape = (height, width)

@@ -4,14 +4,15 @@
                                                  [--cfg-options KEY=VALUE ...]
 
 SRC is a file written by the reference train.py (``last_model.pth`` or
-``best_model.pth``): ``state_dict`` with DDP keys (``module.backbone.*``,
+``best_model.pth``; or its state dict saved as ``.safetensors``): ``state_dict`` with DDP keys (``module.backbone.*``,
 ``module.bridger.*``, ``module.neck.*``, ``module.decoder.*``,
 ``module.proj.*``), plus ``optimizer``, ``scheduler``, ``epoch``,
 ``best_iou``, ``prec``. It is read with mmris' weights-only loader; the
 scheduler state's ``collections.Counter`` is the one extra type allowed.
 
 DST gets ``{'meta': ..., 'state_dict': ...}`` for ``load_checkpoint``,
-``load_from`` or ``tools/test.py``. Every reference weight is renamed to its
+``load_from`` or ``tools/test.py``; a DST ending in ``.safetensors`` gets the
+state dict in that format, the meta as JSON under the ``mmris_meta`` key. Every reference weight is renamed to its
 mmris key; a key the converter does not know stops it (exit status 2) with
 the keys listed. Deliberately dropped: CLIP's ``logit_scale`` (ETRIS never
 uses it) and the optimizer and scheduler state (mmris does not resume a
@@ -23,6 +24,7 @@ are reported and nothing is written otherwise).
 """
 import argparse
 import collections
+import json
 import os
 import os.path as osp
 import re
@@ -31,6 +33,7 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 import torch
 
 from mmris.engine.checkpoint_loader import safe_load
+from mmris.engine.safetensors_file import is_safetensors, save_safetensors
 from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
 
 Rule = Tuple[str, Union[str, Callable[[re.Match], str]]]
@@ -273,7 +276,10 @@ def main():
     }
     if osp.dirname(args.dst):
         os.makedirs(osp.dirname(args.dst), exist_ok=True)
-    torch.save({'meta': meta, 'state_dict': state_dict}, args.dst)
+    if is_safetensors(args.dst):
+        save_safetensors(state_dict, args.dst, metadata={'mmris_meta': json.dumps(meta)})
+    else:
+        torch.save({'meta': meta, 'state_dict': state_dict}, args.dst)
 
     components = collections.Counter(key.split('.')[0] for key in state_dict)
     counts = ', '.join(f'{name} {count}' for name, count in components.items())

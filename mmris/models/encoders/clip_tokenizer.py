@@ -1,12 +1,12 @@
 """CLIP's byte-level BPE tokenizer, giving the same ids as OpenAI's."""
 import gzip
 import html
-import importlib.util
 import os
 from functools import lru_cache
 from typing import List, Optional, Sequence, Union
 
 import ftfy
+import mmseg.utils
 import regex
 import torch
 from tokenizers import pre_tokenizers
@@ -24,14 +24,14 @@ WORD_PATTERN = regex.compile(
 
 
 def default_vocab_file() -> str:
-    """Path of the vocabulary shipped by ``open_clip_torch`` (not imported)."""
-    spec = importlib.util.find_spec('open_clip')
-    path = os.path.join(os.path.dirname(spec.origin), VOCAB_NAME) if spec and spec.origin else None
-    if path is None or not os.path.isfile(path):
+    """Path of the vocabulary shipped with mmsegmentation (``mmseg/utils/``),
+    the same file as OpenAI's."""
+    path = os.path.join(os.path.dirname(mmseg.utils.__file__), VOCAB_NAME)
+    if not os.path.isfile(path):
         raise FileNotFoundError(
-            f"CLIP's BPE vocabulary {VOCAB_NAME} was not found: run tools/setup_env.sh or "
-            "`pip install --no-deps open_clip_torch`, or set the config key `vocab_file` "
-            'to a copy of it.')
+            f"CLIP's BPE vocabulary {path} is missing from the installed mmsegmentation: "
+            'reinstall it (`pip install --force-reinstall mmsegmentation==1.2.2`) or set the '
+            'config key `vocab_file` to a copy of bpe_simple_vocab_16e6.txt.gz.')
     return path
 
 
@@ -75,7 +75,7 @@ class CLIPTokenizer:
         context_length (int): Ids per expression, L (at least 2).
         vocab_file (str, optional): CLIP's BPE vocabulary
             (``bpe_simple_vocab_16e6.txt.gz``); ``None`` takes the one
-            installed with ``open_clip_torch``. Loaded on first use and
+            shipped with mmsegmentation. Loaded on first use and
             shared by all tokenizers of the same file.
     """
 

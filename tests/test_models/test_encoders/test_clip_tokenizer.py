@@ -1,5 +1,5 @@
 """CLIPTokenizer against ids from OpenAI's CLIP tokenizer."""
-import importlib.util
+import os
 import shutil
 
 import pytest
@@ -82,12 +82,17 @@ def test_missing_vocab_file_named(tmp_path):
         CLIPTokenizer(context_length=77, vocab_file=missing)
 
 
-def test_missing_open_clip_explains_fix(monkeypatch):
-    find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, 'find_spec',
-                        lambda name, *args: None if name == 'open_clip' else find_spec(name, *args))
+def test_default_vocabulary_is_mmsegs_copy():
+    """The vocabulary comes from mmsegmentation, a dependency; open_clip is not needed."""
+    import mmseg.utils
+    assert default_vocab_file() == os.path.join(os.path.dirname(mmseg.utils.__file__),
+                                                'bpe_simple_vocab_16e6.txt.gz')
+
+
+def test_missing_default_vocabulary_explains_fix(monkeypatch, tmp_path):
+    import mmseg.utils
+    monkeypatch.setattr(mmseg.utils, '__file__', str(tmp_path / '__init__.py'))
     with pytest.raises(FileNotFoundError) as info:
         CLIPTokenizer(context_length=77)
     message = str(info.value)
-    assert 'tools/setup_env.sh' in message and 'pip install --no-deps open_clip_torch' in message
-    assert 'vocab_file' in message
+    assert 'mmsegmentation' in message and 'vocab_file' in message
