@@ -24,8 +24,7 @@ model = dict(
                 num_attention_heads=12, mlp_ratio=4, patch_size=14, image_size=518,
                 num_register_tokens=4),
             fusion_layers=(4, 8, 11)),
-        text_encoder=dict(fusion_layers=(3, 7, 11))),
-    neck=dict(in_channels=[768, 768, 768]))
+        text_encoder=dict(fusion_layers=(3, 7, 11))))
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, begin=0, end=65, milestones=[35, 55], gamma=0.1)
 ]

@@ -2,7 +2,8 @@
 # ETRIS write-up describes). The image tower loads from OpenAI's
 # ViT-B-16.pt (clip_weights fills the OpenAI-layout tower only); put
 # bert-base-uncased (config, weights, vocab) at pretrain/bert-base-uncased.
-# BERT's words are 768 wide, so the neck and decoder are too.
+# BERT's words are 768 wide, so the neck and decoder are too (the other
+# channel counts are read from the backbone).
 _base_ = ['./vitb_refcoco.py']
 model = dict(
     backbone=dict(
@@ -15,5 +16,4 @@ model = dict(
                 num_hidden_layers=12, num_attention_heads=12, vocab_size=30522),
             text_length=17,
             fusion_layers=(3, 7, 11))),
-    neck=dict(sentence_channels=768, channels=768),
-    decode_head=dict(decoder=dict(d_model=768), sentence_channels=768, in_channels=768))
+    neck=dict(channels=768))

@@ -20,14 +20,9 @@ TINY = [
     'model.backbone.text_encoder.heads=2',
     'model.backbone.text_encoder.embed_dim=64',
     'model.backbone.bridger.d_model=16',
-    'model.neck.in_channels=[64,64,64]',
-    'model.neck.sentence_channels=64',
     'model.neck.channels=64',
-    'model.decode_head.decoder.d_model=64',
     'model.decode_head.decoder.ffn_channels=64',
     'model.decode_head.decoder.num_layers=1',
-    'model.decode_head.sentence_channels=64',
-    'model.decode_head.in_channels=64',
     'model.decode_head.channels=32',
 ]
 CONFIG = 'configs/etris/vitb_refcoco.py'

@@ -91,6 +91,10 @@ class CLIPTextEncoder(StagedEncoder):
     def add_to_features(self, state: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
         return state + delta
 
+    def repeat_state(self, state: torch.Tensor, times: int) -> torch.Tensor:
+        """(L, N, C) -> (L, times * N, C)."""
+        return state.repeat(1, times, 1)
+
     def finalize(self, state: torch.Tensor, token_ids: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Returns word features (B, L, width) and the sentence feature (B, embed_dim)."""
         words = self.ln_final(state.transpose(0, 1))

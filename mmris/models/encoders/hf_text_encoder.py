@@ -171,6 +171,14 @@ class HFTextEncoder(HFStagedEncoder):
         hidden, mask = state
         return hidden + delta.transpose(0, 1), mask
 
+    def repeat_state(self, state, times: int):
+        """The state of the texts repeated ``times`` (text ``i`` of repeat
+        ``r`` at ``r * N + i``); a mask shared by the batch stays as it is."""
+        hidden, mask = state
+        if mask is not None and mask.shape[0] > 1:
+            mask = mask.repeat(times, *(1, ) * (mask.dim() - 1))
+        return hidden.repeat(times, 1, 1), mask
+
     def finalize(self, state, token_ids: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Returns word features (B, L, C) and the sentence feature (B, embed_dim)."""
         words = state[0]

@@ -81,6 +81,16 @@ class StagedEncoder(BaseModule):
         """Add ``delta`` (shaped like :meth:`stage_features`) to the state."""
         raise NotImplementedError
 
+    @property
+    def embed_channels(self) -> int:
+        """Channels of ``stage_features`` right after :meth:`embed`."""
+        return self.stage_channels[0]
+
+    def repeat_state(self, state: Any, times: int) -> Any:
+        """The state of a text batch repeated ``times`` (text ``i`` of repeat
+        ``r`` at ``r * N + i``), as if the ids had been repeated."""
+        raise NotImplementedError(f'{type(self).__name__} cannot repeat its state')
+
     def is_positional_embedding(self, name: str) -> bool:
         """Whether parameter ``name`` (relative to this encoder) is a
         positional embedding."""

@@ -111,3 +111,31 @@ def test_unsupported_architecture_names_the_supported_ones():
     with pytest.raises(ValueError, match='supported architectures: bert, clip_text_model, '
                                          'roberta, siglip_text_model'):
         HFTextEncoder(config=dict(model_type='gpt2'))
+
+
+@pytest.mark.parametrize('kind', ['clip', 'bert'])
+def test_repeated_state_equals_repeated_ids(kind, tiny_hf_dir):
+    """What the backbone's shared-text vocabulary mode relies on."""
+    encoder = HFTextEncoder(pretrained=tiny_hf_dir(kind), text_length=LENGTH)
+    ids = encoder.tokenize(TEXTS[:2])
+    with torch.no_grad():
+        state = encoder.embed(ids)
+        for stage in range(encoder.num_stages):
+            state = encoder.forward_stage(stage, state)
+        repeated = encoder.finalize(encoder.repeat_state(state, 3), ids.repeat(3, 1))
+    for got, expected in zip(repeated, run_stages(encoder, ids.repeat(3, 1))):
+        torch.testing.assert_close(got, expected)
+
+
+@pytest.mark.parametrize('fusion', ['two_way', 'shared_text'])
+def test_vocabulary_mode_with_a_transformers_text_tower(fusion, tiny_hf_dir):
+    from mmris.registry import MODELS
+    backbone = MODELS.build(dict(
+        type='BridgedDualEncoder', classes=['circle', 'square', 'triangle'], vocabulary_fusion=fusion,
+        vision_encoder=dict(type='HFVisionEncoder', pretrained=tiny_hf_dir('dinov2')),
+        text_encoder=dict(type='HFTextEncoder', pretrained=tiny_hf_dir('bert'), text_length=8),
+        bridger=dict(type='Bridger', d_model=16, interactor=dict(type='LightInteractor', num_heads=2))))
+    with torch.no_grad():
+        features = backbone(torch.randn(2, 3, 28, 28))
+    assert features.text.embeddings.shape == (2, 3, 32)
+    assert [m.shape[1] for m in features] == [32, 32, 32]
