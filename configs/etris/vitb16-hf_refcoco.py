@@ -1,9 +1,13 @@
 # ETRIS ViT-B/16 on the Hugging Face CLIP release, run by the transformers
 # towers. Put openai/clip-vit-base-patch16 (config, weights, tokenizer) at
-# pretrain/clip-vit-base-patch16. Same architecture and numbers as
-# vitb_refcoco.py except the padding id (the HF tokenizer pads with EOT).
-# The config dicts state the expected architecture: without `pretrained`
-# they build it with random weights, with it they must match the directory.
+# pretrain/clip-vit-base-patch16. The architecture of vitb_refcoco.py, with
+# two differences: the HF tokenizer pads with the end token (not id 0), and
+# the trainable positional embedding stays on the release's 14 x 14 grid,
+# interpolated to the input's on every forward (vitb_refcoco.py resizes it
+# once, to 26 x 26). vitb_refcoco.py reads the same directory through
+# clip_weights='pretrain/clip-vit-base-patch16'.
+# The config dicts state the expected architecture: without the directory
+# they build it with random weights, with it they must match it.
 _base_ = ['./vitb_refcoco.py']
 clip_dir = 'pretrain/clip-vit-base-patch16'
 model = dict(
