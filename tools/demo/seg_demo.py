@@ -91,11 +91,15 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     labels = result.pred_sem_seg.data[0].cpu().numpy()
     visualizer = inferencer.visualizer
     meta = visualizer.dataset_meta
-    visualizer.add_datasample('seg', image, result, draw_gt=False, with_labels=False,
-                              opacity=args.opacity)
+    visualizer.alpha = args.opacity
+    visualizer.add_datasample('seg', image, result, draw_gt=False, with_labels=False)
     picture = visualizer.get_image()
     entries = legend_entries(labels, meta['classes'])
-    legend = draw_legend(visualizer, entries, meta['palette'], picture.shape[1])
+    text_width = 40 + 10 * max(len(f'{name}: {share:.1f}%') for _, name, share in entries)
+    width = max(picture.shape[1], text_width)
+    legend = draw_legend(visualizer, entries, meta['palette'], width)
+    picture = np.pad(picture, ((0, 0), (0, width - picture.shape[1]), (0, 0)),
+                     constant_values=255)
     mmcv.imwrite(np.concatenate([picture, legend])[..., ::-1], args.out_file)
     for _, name, share in entries:
         print(f'{name}: {share:.1f}% of the image')
