@@ -81,11 +81,18 @@ def test_missing_config_is_named(tmp_path, monkeypatch):
 
 
 def test_a_script_that_imports_mmris_resolves(tmp_path):
+    # mmris' metadata first on sys.path, in a folder without the package, as
+    # an editable install through PEP 660 leaves it (metadata in
+    # site-packages, package in the checkout).
+    info = tmp_path / 'metadata' / 'mmris-0.1.0.dist-info'
+    info.mkdir(parents=True)
+    (info / 'METADATA').write_text('Metadata-Version: 2.1\nName: mmris\nVersion: 0.1.0\n')
+    (info / 'top_level.txt').write_text('mmris\n')
     inherit(tmp_path, 'mmris::etris/rn101_refcocog_umd.py')
     script = ('import mmris\nfrom mmengine.config import Config\n'
               "cfg = Config.fromfile('user_config.py')\n"
               'print(cfg.model.backbone.text_encoder.text_length, cfg.model.backbone.clip_weights)\n')
-    env = {key: value for key, value in os.environ.items() if key != 'PYTHONPATH'}
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / 'metadata'))
     result = subprocess.run([sys.executable, '-c', script], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
