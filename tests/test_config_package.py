@@ -20,7 +20,7 @@ CONFIG_FOLDERS = sorted({str(path.parent.relative_to(CONFIGS)) for path in CONFI
 
 def without_scope(value):
     """``value`` without the ``_scope_`` keys mmengine adds to what a
-    ``scope::`` base config defines."""
+    ``scope::`` base config (``mmris::``, ``mmseg::``, ...) defines."""
     if isinstance(value, dict):
         return {key: without_scope(item) for key, item in value.items() if key != '_scope_'}
     if isinstance(value, (list, tuple)):
@@ -66,7 +66,7 @@ def test_every_config_folder_is_reachable(folder, tmp_path, monkeypatch):
         reference = f'mmris::{folder}/{path.name}'
         cfg = Config.fromfile(inherit(tmp_path, reference))
         direct = Config.fromfile(str(path))
-        assert without_scope(cfg.to_dict()) == direct.to_dict(), reference
+        assert without_scope(cfg.to_dict()) == without_scope(direct.to_dict()), reference
 
 
 def test_missing_config_is_named(tmp_path, monkeypatch):
