@@ -81,15 +81,15 @@ def demo_options(shapes_root):
 @pytest.fixture
 def run_tool():
     """Run ``python tools/<script>`` (or ``bash tools/<script>.sh``) from the
-    repository root, as a user would. Returns the CompletedProcess with
-    stdout and stderr merged in ``.stdout`` and its last non-empty line in
+    repository root (or ``cwd``), as a user would. Returns the CompletedProcess
+    with stdout and stderr merged in ``.stdout`` and its last non-empty line in
     ``.last_line``."""
 
-    def run(script: str, *args, env: dict = None, timeout: int = 600):
+    def run(script: str, *args, env: dict = None, timeout: int = 600, cwd: Path = REPO):
         command = (['bash', str(REPO / 'tools' / script)] if script.endswith('.sh') else
                    [sys.executable, str(REPO / 'tools' / script)])
         full_env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1', **(env or {}))
-        result = subprocess.run([*command, *map(str, args)], cwd=REPO, env=full_env,
+        result = subprocess.run([*command, *map(str, args)], cwd=cwd, env=full_env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 timeout=timeout)
         lines = [line for line in result.stdout.splitlines() if line.strip()]
