@@ -5,5 +5,10 @@ _base_ = [
     './_base_/models/etris-cls_vitb16.py', './_base_/datasets/synthetic-shapes-cls.py',
     './_base_/etris-cls_runtime.py', './_base_/schedules/schedule_1k.py'
 ]
-model = dict(backbone=dict(classes={{_base_.classes}}))
+# The pooled image embedding only; every image's Bridger updates the words of
+# every class prompt.
+model = dict(
+    backbone=dict(
+        classes={{_base_.classes}}, out_indices=(), out_pooled=True,
+        vocabulary_fusion='two_way', vision_encoder=dict(input_size=224)))
 randomness = dict(seed=0)

@@ -1,24 +1,15 @@
-# ETRIS for classification with CLIP RN50 (see etris-cls_vitb16.py): the
-# pooled embedding is OpenAI's attention-pool output over the Bridger-
-# corrected layer4 map. Put OpenAI's RN50.pt at pretrain/.
-_base_ = ['./etris-cls_vitb16.py']
+# ETRIS for classification with CLIP RN50 (see etris-cls_vitb16.py), on
+# mmris' RN50 semantic-segmentation model base: the pooled embedding is
+# OpenAI's attention-pool output over the Bridger-corrected layer4 map.
+# Put OpenAI's RN50.pt at pretrain/.
+_base_ = ['../../../../../configs/_base_/models/etris-seg_rn50.py']
 model = dict(
-    backbone=dict(
-        clip_weights='pretrain/RN50.pt',
-        vision_encoder=dict(
-            _delete_=True,
-            type='CLIPModifiedResNet',
-            layers=(3, 4, 6, 3),
-            width=64,
-            output_dim=1024,
-            heads=32,
-            pretrain_size=224),
-        text_encoder=dict(embed_dim=1024),
-        bridger=dict(
-            zoom_strides=(2, 1, 2),
-            zoom_norm_cfg=None,
-            interactor=dict(
-                _delete_=True, type='FullInteractor', num_heads=4, ffn_channels=128,
-                dropout=0.1))))
-# Every Bridger stage reaches the attention pool.
-find_unused_parameters = False
+    _delete_=True,
+    type='ETRISClassifier',
+    data_preprocessor=dict(
+        type='ImgDataPreprocessor',
+        mean={{_base_.data_preprocessor.mean}},
+        std={{_base_.data_preprocessor.std}},
+        bgr_to_rgb=True),
+    backbone={{_base_.model.backbone}},
+    head=dict(type='TextScoredClsHead'))
