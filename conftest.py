@@ -34,13 +34,14 @@ def free_port():
 @pytest.fixture
 def run_tool():
     """Run ``python tools/<script>`` (or ``bash tools/<script>.sh``) from the
-    repository root, as a user would; a ``script`` with a ``/`` is a path
-    from the repository root (e.g. a project's tool). Returns the
+    repository root, as a user would; a ``script`` not under ``tools/`` is a
+    path from the repository root (a project's tool). Returns the
     CompletedProcess with stdout and stderr merged in ``.stdout`` and its
     last non-empty line in ``.last_line``."""
 
     def run(script: str, *args, env: dict = None, timeout: int = 600):
-        path = REPO / script if '/' in script else REPO / 'tools' / script
+        path = REPO / 'tools' / script
+        path = path if path.exists() else REPO / script
         command = ['bash', str(path)] if script.endswith('.sh') else [sys.executable, str(path)]
         full_env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1', **(env or {}))
         result = subprocess.run([*command, *map(str, args)], cwd=REPO, env=full_env,
