@@ -8,8 +8,8 @@ model = dict(
     type='ETRISClassifier',
     data_preprocessor=dict(
         type='ImgDataPreprocessor',
-        mean={{_base_.data_preprocessor.mean}},
-        std={{_base_.data_preprocessor.std}},
+        mean={{_base_.model.data_preprocessor.mean}},
+        std={{_base_.model.data_preprocessor.std}},
         bgr_to_rgb=True),
     backbone={{_base_.model.backbone}},
     head=dict(type='TextScoredClsHead'))
