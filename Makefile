@@ -1,6 +1,6 @@
 # The project's entry points; each sets up .venv first (once) with tools/setup_env.sh.
 #   make demo   generate the synthetic referring set, train a small ETRIS, evaluate it
-#   make test   run the test suite
+#   make test   run the test suite (tests/ and the projects' tests, setup.cfg testpaths)
 #   make demo-seg  the semantic-segmentation variant on generated shapes
 PYTHON ?= python3
 VENV := .venv
@@ -33,4 +33,4 @@ demo-seg: $(READY)
 		--work-dir $(SEG_DEMO_WORK_DIR) --show-dir $(SEG_DEMO_WORK_DIR)/predictions
 
 test: $(READY)
-	$(PY) -m pytest tests
+	$(PY) -m pytest
