@@ -1,14 +1,17 @@
 # The project's entry points; each sets up .venv first (once) with tools/setup_env.sh.
 #   make demo   generate the synthetic referring set, train a small ETRIS, evaluate it
-#   make test   run the test suite
+#   make test   run the test suite (tests/ and the projects' tests, setup.cfg testpaths)
+#   make demo-seg  the semantic-segmentation variant on generated shapes
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.mmris-ready
 DEMO_CONFIG := configs/demo/etris_tiny_synthetic_refcoco.py
 DEMO_WORK_DIR := work_dirs/demo
+SEG_DEMO_CONFIG := configs/demo/etris-seg_tiny_synthetic-shapes.py
+SEG_DEMO_WORK_DIR := work_dirs/demo-seg
 
-.PHONY: setup demo test
+.PHONY: setup demo demo-seg test
 setup: $(READY)
 
 $(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/tests.txt
@@ -22,5 +25,12 @@ demo: $(READY)
 	$(PY) tools/test.py $(DEMO_CONFIG) $$(cat $(DEMO_WORK_DIR)/last_checkpoint) \
 		--work-dir $(DEMO_WORK_DIR) --show-dir $(DEMO_WORK_DIR)/predictions
 
+demo-seg: $(READY)
+	$(PY) tools/dataset_converters/make_synthetic_shapes.py --out data/synthetic_shapes
+	$(PY) tools/train.py $(SEG_DEMO_CONFIG) --work-dir $(SEG_DEMO_WORK_DIR)
+	$(PY) tools/analysis_tools/seg_baselines.py $(SEG_DEMO_CONFIG)
+	$(PY) tools/test.py $(SEG_DEMO_CONFIG) $$(cat $(SEG_DEMO_WORK_DIR)/last_checkpoint) \
+		--work-dir $(SEG_DEMO_WORK_DIR) --show-dir $(SEG_DEMO_WORK_DIR)/predictions
+
 test: $(READY)
-	$(PY) -m pytest tests
+	$(PY) -m pytest

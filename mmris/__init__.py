@@ -2,7 +2,9 @@
 
 Importing mmris checks first that the OpenMMLab packages it builds on are
 installed in a supported version, so a wrong stack fails here with a message
-that says what to install, rather than deep inside mmseg or mmcv.
+that says what to install, rather than deep inside mmseg or mmcv. It then
+lets mmengine configs inherit mmris' as ``mmris::<folder>/<file>.py``
+(see :mod:`mmris.config_package`).
 """
 from importlib import metadata
 
@@ -41,6 +43,9 @@ def check_dependency_versions() -> None:
 
 check_dependency_versions()
 
+from .config_package import register_config_package  # noqa: E402
 from .engine import checkpoint_loader  # noqa: E402,F401  safe torch.load for every checkpoint
+
+register_config_package()
 
 __all__ = ['__version__', 'check_dependency_versions']

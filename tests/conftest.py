@@ -1,35 +1,13 @@
-"""Fixtures shared by the tests: the repository, a generated data set, and
-running the command-line tools the way a user does."""
+"""Fixtures shared by the tests: the repository, generated data sets and
+tiny configs (the root conftest.py adds the scope, ports and tool runs)."""
 import os
 import os.path as osp
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = REPO / 'configs' / 'demo' / 'tiny_unet_synthetic_shapes.py'
-
-
-@pytest.fixture(autouse=True, scope='session')
-def mmris_default_scope():
-    """Build from mmris' registries by default, as the tools and configs do."""
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmris')
-
-
-@pytest.fixture
-def free_port():
-    """A function returning a TCP port free on 127.0.0.1 right now, as a str."""
-
-    def port() -> str:
-        with socket.socket() as sock:
-            sock.bind(('127.0.0.1', 0))
-            return str(sock.getsockname()[1])
-
-    return port
 
 
 @pytest.fixture(scope='session')
@@ -76,28 +54,6 @@ def demo_options(shapes_root):
         ]
 
     return options
-
-
-@pytest.fixture
-def run_tool():
-    """Run ``python tools/<script>`` (or ``bash tools/<script>.sh``) from the
-    repository root, as a user would. Returns the CompletedProcess with
-    stdout and stderr merged in ``.stdout`` and its last non-empty line in
-    ``.last_line``."""
-
-    def run(script: str, *args, env: dict = None, timeout: int = 600):
-        command = (['bash', str(REPO / 'tools' / script)] if script.endswith('.sh') else
-                   [sys.executable, str(REPO / 'tools' / script)])
-        full_env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1', **(env or {}))
-        result = subprocess.run([*command, *map(str, args)], cwd=REPO, env=full_env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                timeout=timeout)
-        lines = [line for line in result.stdout.splitlines() if line.strip()]
-        result.last_line = lines[-1] if lines else ''
-        return result
-
-    return run
-
 
 
 # Overrides that shrink the ETRIS configs to a few thousand-wide layers on a

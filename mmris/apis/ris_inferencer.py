@@ -29,6 +29,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
+from mmris.config_package import CONFIG_ROOT
 from mmris.registry import INFERENCERS, VISUALIZERS
 from mmris.visualization import RISLocalVisualizer
 from .inference import _test_pipeline, init_model
@@ -36,14 +37,13 @@ from .inference import _test_pipeline, init_model
 ImageType = Union[str, Path, np.ndarray]
 ExpressionsType = Union[str, Sequence[str]]
 
-#: The repository's config folder (``configs/`` beside the ``mmris`` package).
-CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
-
 
 def find_config(model: Union[str, Path]) -> str:
     """The config file for ``model``: an existing path as it is, or a config
     *name* such as ``vitb_refcoco``, found as ``configs/etris/<name>.py`` of
-    the repository or else as the one ``configs/**/<name>.py``.
+    mmris' configs (:data:`mmris.config_package.CONFIG_ROOT`, the
+    repository's ``configs/`` in a checkout) or else as the one
+    ``configs/**/<name>.py``.
 
     Raises:
         FileNotFoundError: a path ending with ``.py`` that does not exist, or

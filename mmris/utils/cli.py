@@ -62,9 +62,16 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     refused with the closest existing names. Add new nested keys in a config
     that inherits this one.
 
+    The working directory is put on ``sys.path`` first, as ``python -m``
+    does, so that a config's ``custom_imports`` finds a project's package
+    (``projects.<name>.<package>``) when a tool runs from the repository
+    root; mmseg's and mmdet's projects ask for ``PYTHONPATH=$PWD`` instead.
+
     Raises:
         UsageError: the file is missing or unreadable, or a key is unknown.
     """
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     if not osp.isfile(path):
         raise UsageError(f'config file {path!r} does not exist; pass the path of a config '
                          f'file, e.g. one under configs/')

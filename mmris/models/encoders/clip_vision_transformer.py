@@ -51,7 +51,8 @@ class CLIPVisionTransformer(StagedEncoder):
 
     State: ``(tokens (1 + H*W, B, width), (H, W))``. ``stage_features`` is the
     patch map (B, width, H, W) (class token excluded); ``finalize`` returns
-    ``ln_post(patches) @ proj`` as (B, output_dim, H, W).
+    ``ln_post(patches) @ proj`` as (B, output_dim, H, W) and ``pooled``
+    OpenAI's image feature ``ln_post(class token) @ proj`` (B, output_dim).
     """
 
     def __init__(self, input_size: int = 224, patch_size: int = 16, width: int = 768,
@@ -105,6 +106,11 @@ class CLIPVisionTransformer(StagedEncoder):
         tokens, (h, w) = state
         patches = self.ln_post(tokens[1:].transpose(0, 1)) @ self.proj  # (B, H*W, D)
         return patches.transpose(1, 2).reshape(patches.shape[0], -1, h, w)
+
+    def pooled(self, state) -> torch.Tensor:
+        """State -> (B, output_dim): the class token after ``ln_post`` and ``proj``."""
+        tokens, _ = state
+        return self.ln_post(tokens[0]) @ self.proj
 
     def adapt_openai_state_dict(self, state_dict):
         pos = state_dict.get('positional_embedding')

@@ -22,6 +22,7 @@ class VisionTowerLayout:
     core: str  # the module holding embeddings and the encoder
     layers: str  # the ModuleList of blocks, relative to core
     final_norm: str  # relative to core
+    pooling: str  # 'class_token' (normed, then projected), or the pooling module of core
     pre_norm: str = ''  # relative to core
     projection: str = ''  # relative to the model
     interpolate_kwarg: bool = True  # embeddings take interpolate_pos_encoding
@@ -31,14 +32,17 @@ class VisionTowerLayout:
 LAYOUTS = {
     CLIPVisionModelWithProjection: VisionTowerLayout(
         core='vision_model', layers='encoder.layers', final_norm='post_layernorm',
-        pre_norm='pre_layrnorm', projection='visual_projection'),
+        pooling='class_token', pre_norm='pre_layrnorm', projection='visual_projection'),
     SiglipVisionModel: VisionTowerLayout(
-        core='', layers='encoder.layers', final_norm='post_layernorm', has_class_token=False),
+        core='', layers='encoder.layers', final_norm='post_layernorm', pooling='head',
+        has_class_token=False),
     Dinov2Model: VisionTowerLayout(
-        core='', layers='encoder.layer', final_norm='layernorm', interpolate_kwarg=False),
+        core='', layers='encoder.layer', final_norm='layernorm', pooling='class_token',
+        interpolate_kwarg=False),
     Dinov2WithRegistersModel: VisionTowerLayout(
-        core='', layers='encoder.layer', final_norm='layernorm', interpolate_kwarg=False),
-    ViTModel: VisionTowerLayout(core='', layers='layers', final_norm='layernorm'),
+        core='', layers='encoder.layer', final_norm='layernorm', pooling='class_token',
+        interpolate_kwarg=False),
+    ViTModel: VisionTowerLayout(core='', layers='layers', final_norm='layernorm', pooling='pooler'),
 }
 #: Tower model types and the transformers class each is run as.
 VISION_TOWERS = {
@@ -89,7 +93,8 @@ class HFVisionEncoder(HFStagedEncoder):
 
     State: ``(tokens (B, P + H*W, C), (H, W))`` with ``P`` prefix (class and
     register) tokens. ``stage_features`` is the patch map (B, C, H, W);
-    ``finalize`` gives the normed (and projected) patches (B, D, H, W).
+    ``finalize`` gives the normed (and projected) patches (B, D, H, W) and
+    ``pooled`` the model's pooled image embedding (B, D).
     """
 
     towers = VISION_TOWERS
@@ -131,6 +136,23 @@ class HFVisionEncoder(HFStagedEncoder):
         tokens, grid = state
         prefix, patches = tokens[:, :self.num_prefix_tokens], tokens[:, self.num_prefix_tokens:]
         return torch.cat([prefix, patches + delta.flatten(2).transpose(1, 2)], dim=1), grid
+
+    def pooled(self, state) -> torch.Tensor:
+        """State -> (B, D): the model's own pooled image embedding (CLIP: the
+        normed class token, projected; DINOv2: the normed class token;
+        SigLIP: its attention-pooling head; ViT: its pooler).
+
+        Raises NotImplementedError for a model built without that head."""
+        tokens, _ = state
+        tokens = self.core.get_submodule(self.layout.final_norm)(tokens)
+        if self.layout.pooling == 'class_token':
+            projection = _attribute(self.model, self.layout.projection)
+            return tokens[:, 0] if projection is None else projection(tokens[:, 0])
+        head = getattr(self.core, self.layout.pooling, None)
+        if head is None:
+            raise NotImplementedError(f'this {type(self.model).__name__} has no '
+                                      f'{self.layout.pooling}, so no pooled image embedding')
+        return head(tokens)
 
     def finalize(self, state) -> torch.Tensor:
         """State -> (B, output_dim, H, W)."""

@@ -45,6 +45,9 @@ class StagedEncoder(BaseModule):
 
     Subclasses set ``num_stages`` and ``stage_channels`` (the channels of
     ``stage_features`` after each stage) and implement the methods below.
+    A vision encoder also sets ``output_dim`` and provides
+    ``finalize(state)`` -> the output map (B, output_dim, H, W) and
+    :meth:`pooled`.
     A text encoder also owns its tokenizer and provides ``tokenize(texts)``
     -> ids (B, L), ``padding_mask(ids)`` -> (B, L) bool (True at padding)
     and ``finalize(state, ids)`` -> word features (B, L, C) and the sentence
@@ -80,6 +83,12 @@ class StagedEncoder(BaseModule):
     def add_to_features(self, state: Any, delta: torch.Tensor) -> Any:
         """Add ``delta`` (shaped like :meth:`stage_features`) to the state."""
         raise NotImplementedError
+
+    def pooled(self, state: Any) -> torch.Tensor:
+        """A vision encoder's pooled image embedding (B, output_dim) of the
+        final state: the image feature CLIP scores against sentence features
+        (e.g. a ViT's class token after ``ln_post`` and ``proj``)."""
+        raise NotImplementedError(f'{type(self).__name__} has no pooled image embedding')
 
     @property
     def embed_channels(self) -> int:

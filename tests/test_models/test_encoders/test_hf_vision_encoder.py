@@ -68,6 +68,28 @@ def test_equals_the_models_own_forward(kind, tiny_hf_dir):
     assert encoder.output_dim == final.shape[1] == (24 if kind == 'clip' else 32)
 
 
+@pytest.mark.parametrize('kind', sorted(PREFIX_TOKENS))
+def test_pooled_is_the_models_pooled_output(kind, tiny_hf_dir):
+    directory = tiny_hf_dir(kind)
+    encoder = HFVisionEncoder(pretrained=directory)
+    encoder.init_weights()
+    images = torch.randn(2, 3, 4 * PATCH[kind], 4 * PATCH[kind])
+    with torch.no_grad():
+        state = encoder.embed(images)
+        for stage in range(encoder.num_stages):
+            state = encoder.forward_stage(stage, state)
+        pooled = encoder.pooled(state)
+        if kind == 'clip':
+            expected = hf.CLIPModel.from_pretrained(directory).eval().get_image_features(
+                images).pooler_output  # CLIP's image features
+        else:
+            model = (hf.SiglipModel.from_pretrained(directory).vision_model if kind == 'siglip'
+                     else hf.AutoModel.from_pretrained(directory))
+            expected = model.eval()(images).pooler_output
+    assert pooled.shape == (2, encoder.output_dim)
+    assert (pooled - expected).abs().max() <= 1e-5
+
+
 @pytest.mark.parametrize('kind', ['clip', 'dinov2_with_registers'])
 def test_bridger_corrections_leave_class_and_register_tokens(kind, tiny_hf_dir):
     encoder = HFVisionEncoder(pretrained=tiny_hf_dir(kind))
