@@ -352,3 +352,10 @@ def tiny_seg_config():
 def write_seg_dataset():
     """The function :func:`write_seg_files` (dataset config, root)."""
     return write_seg_files
+
+
+@pytest.fixture
+def tiny_pairing_config(tiny_hf_dir):
+    """``tiny_pairing_config(name)``: :func:`tiny_bridged_config` of
+    ``configs/<name>.py`` with the session's tiny transformers models."""
+    return lambda name: tiny_bridged_config(name, tiny_hf_dir)

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import tiny_bridged_config
 
 from mmris.engine import Runner
 from mmris.registry import MODELS
@@ -49,8 +48,8 @@ def test_config_runs_one_test_iteration(name, tiny_config, refcoco_root, tmp_pat
 
 
 @pytest.mark.parametrize('name', PAIRINGS)
-def test_pairing_trains_and_tests_one_iteration(name, tiny_hf_dir, refcoco_root, tmp_path):
-    cfg = tiny_bridged_config(name, tiny_hf_dir)
+def test_pairing_trains_and_tests_one_iteration(name, tiny_pairing_config, refcoco_root, tmp_path):
+    cfg = tiny_pairing_config(name)
     point_at(cfg, refcoco_root, tmp_path)
     cfg.train_dataloader.dataset.indices = 2  # one iteration of 2 samples per epoch
     cfg.train_cfg.update(max_epochs=1, val_interval=2)
@@ -62,12 +61,13 @@ def test_pairing_trains_and_tests_one_iteration(name, tiny_hf_dir, refcoco_root,
     assert set(metrics) >= {'mIoU', 'oIoU', 'Prec@0.5'}
 
 
-def test_every_config_builds_and_tokenises_without_open_clip(monkeypatch, tiny_config, tiny_hf_dir):
+def test_every_config_builds_and_tokenises_without_open_clip(monkeypatch, tiny_config,
+                                                           tiny_pairing_config):
     monkeypatch.setitem(sys.modules, 'open_clip', None)  # `import open_clip` fails
     with pytest.raises(ImportError):
         import open_clip  # noqa: F401
     configs = [tiny_config(*name.split('_', 1)) for name in CONFIGS]
-    configs += [tiny_bridged_config(name, tiny_hf_dir) for name in PAIRINGS]
+    configs += [tiny_pairing_config(name) for name in PAIRINGS]
     for cfg in configs:
         backbone = MODELS.build(cfg.model.backbone)
         ids = backbone.tokenize(['the red circle', 'the square left of the blue one'])

@@ -90,12 +90,10 @@ def test_unknown_option_is_refused(run_tool):
     assert result.last_line.startswith("error: bad --cfg-options key 'model.backbone.bridgr")
 
 
-def test_transformers_positional_embeddings_are_counted(tiny_hf_dir):
+def test_transformers_positional_embeddings_are_counted(tiny_pairing_config):
     """HF towers name them ``position_embedding(s)``; each encoder says so."""
-    from conftest import tiny_bridged_config
-
     from mmris.apis import init_model
-    model = init_model(tiny_bridged_config('etris/vitb16-hf_refcoco', tiny_hf_dir))
+    model = init_model(tiny_pairing_config('etris/vitb16-hf_refcoco'))
     counts = count_parameters(model)
     expected = sum(p.numel() for name, p in model.named_parameters()
                    if name.endswith('embeddings.position_embedding.weight'))
