@@ -41,6 +41,4 @@ def check_dependency_versions() -> None:
 
 check_dependency_versions()
 
-from .engine import checkpoint_loader  # noqa: E402,F401  safe torch.load for every checkpoint
-
 __all__ = ['__version__', 'check_dependency_versions']

@@ -36,6 +36,8 @@ from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
 from mmseg.registry import WEIGHT_INITIALIZERS as MMSEG_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
+from mmris.utils.mmengine_private import add_root_child, registry_locations
+
 
 def _mmris_registry(name: str, parent: Registry, locations: list = ()) -> Registry:
     """A registry of scope ``mmris`` under ``parent`` (an mmseg registry).
@@ -46,11 +48,11 @@ def _mmris_registry(name: str, parent: Registry, locations: list = ()) -> Regist
     It is also listed among the children of mmengine's root registry.
     """
     registry = Registry(name, parent=parent, scope='mmris',
-                        locations=[*parent._locations, *locations])
+                        locations=[*registry_locations(parent), *locations])
     root = parent
     while root.parent is not None:
         root = root.parent
-    root._add_child(registry)
+    add_root_child(root, registry)
     return registry
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO_CONFIG = REPO / 'configs' / 'demo' / 'tiny_unet_synthetic_shapes.py'
 
 
 @pytest.fixture(autouse=True, scope='session')
@@ -32,12 +31,6 @@ def free_port():
 
 
 @pytest.fixture(scope='session')
-def demo_config():
-    """Path of the demo config, the tiny model the tool tests train."""
-    return str(DEMO_CONFIG)
-
-
-@pytest.fixture(scope='session')
 def shapes_root(tmp_path_factory):
     """A small synthetic shapes set (16 train, 4 val images of 32x32)."""
     from mmris.datasets import generate_synthetic_shapes
@@ -56,46 +49,26 @@ def refcoco_root(tmp_path_factory):
     return root
 
 
-@pytest.fixture
-def demo_options(shapes_root):
-    """``--cfg-options`` that point the demo config at ``shapes_root`` and
-    shorten its schedule to ``max_iters`` with a checkpoint every ``interval``."""
-
-    def options(max_iters: int, interval: int, schedule_end: int = None) -> list:
-        return [
-            '--cfg-options',
-            *(f'{loader}.dataset.data_root={shapes_root}'
-              for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')),
-            f'train_cfg.max_iters={max_iters}',
-            f'train_cfg.val_interval={max_iters}',
-            f'param_scheduler.0.end={schedule_end or max_iters}',
-            f'default_hooks.checkpoint.interval={interval}',
-            'default_hooks.logger.interval=1',
-            'train_dataloader.batch_size=4',
-        ]
-
-    return options
-
-
-@pytest.fixture
-def run_tool():
+def run_tool_process(script: str, *args, env: dict = None, timeout: int = 600):
     """Run ``python tools/<script>`` (or ``bash tools/<script>.sh``) from the
     repository root, as a user would. Returns the CompletedProcess with
     stdout and stderr merged in ``.stdout`` and its last non-empty line in
     ``.last_line``."""
+    command = (['bash', str(REPO / 'tools' / script)] if script.endswith('.sh') else
+               [sys.executable, str(REPO / 'tools' / script)])
+    full_env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1', **(env or {}))
+    result = subprocess.run([*command, *map(str, args)], cwd=REPO, env=full_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            timeout=timeout)
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    result.last_line = lines[-1] if lines else ''
+    return result
 
-    def run(script: str, *args, env: dict = None, timeout: int = 600):
-        command = (['bash', str(REPO / 'tools' / script)] if script.endswith('.sh') else
-                   [sys.executable, str(REPO / 'tools' / script)])
-        full_env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1', **(env or {}))
-        result = subprocess.run([*command, *map(str, args)], cwd=REPO, env=full_env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                timeout=timeout)
-        lines = [line for line in result.stdout.splitlines() if line.strip()]
-        result.last_line = lines[-1] if lines else ''
-        return result
 
-    return run
+@pytest.fixture
+def run_tool():
+    """The function :func:`run_tool_process`."""
+    return run_tool_process
 
 
 
@@ -173,3 +146,65 @@ def tiny_model_files(tmp_path, tiny_config):
     checkpoint = tmp_path / 'tiny.pth'
     save_checkpoint(state, str(checkpoint))
     return str(config), str(checkpoint), state
+
+
+def write_clip_weights(cfg, path) -> str:
+    """Write the towers of ``cfg``'s model, randomly initialised with seed
+    0, to ``path`` as an OpenAI-layout CLIP state dict (``visual.*`` and
+    the text keys), which ``model.backbone.clip_weights`` can load."""
+    import torch
+
+    from mmris.apis import init_model
+    torch.manual_seed(0)
+    backbone = init_model(cfg).backbone
+    vision = backbone.vision_encoder
+    weights = {f'visual.{key}': value for key, value in vision.state_dict().items()
+               if not key.startswith(vision.keys_not_in_openai_weights)}
+    weights.update(backbone.text_encoder.state_dict())
+    torch.save(weights, str(path))
+    return str(path)
+
+
+@pytest.fixture(scope='session')
+def etris_config(tmp_path_factory, refcoco_root):
+    """What the tool tests train and test: ``configs/etris/vitb_refcoco.py``
+    shrunk (:func:`tiny_etris_config`) to read the generated referring set,
+    4 training objects (2 iterations of batch 2 per epoch), with seed 0,
+    written to a file. Returns its path."""
+    cfg = tiny_etris_config('vitb')
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = str(refcoco_root)
+        cfg[loader].batch_size = 2
+        cfg[loader].num_workers = 1
+    cfg.train_dataloader.dataset.indices = 4
+    cfg.randomness = dict(seed=0)
+    path = tmp_path_factory.mktemp('configs') / 'etris_tiny_vitb.py'
+    cfg.dump(str(path))
+    return str(path)
+
+
+def schedule_arguments(max_epochs: int, schedule_end: int = None) -> list:
+    """``--cfg-options`` for a run of :func:`etris_config` of ``max_epochs``
+    epochs of a schedule of ``schedule_end`` epochs (default: the same)
+    whose learning rate drops x0.1 after epoch 1, logging every iteration."""
+    return ['--cfg-options', f'train_cfg.max_epochs={max_epochs}',
+            f'param_scheduler.0.end={schedule_end or max_epochs}',
+            'param_scheduler.0.milestones=[1]', 'default_hooks.logger.interval=1']
+
+
+@pytest.fixture
+def schedule_options():
+    """The function :func:`schedule_arguments`."""
+    return schedule_arguments
+
+
+@pytest.fixture(scope='session')
+def trained_etris(tmp_path_factory, etris_config):
+    """A work dir where ``tools/train.py`` trained :func:`etris_config` for
+    epoch 1 of a 2-epoch schedule (``epoch_1.pth``); tests copy it rather
+    than write to it."""
+    work_dir = tmp_path_factory.mktemp('trained_etris')
+    result = run_tool_process('train.py', etris_config, '--work-dir', work_dir,
+                              *schedule_arguments(max_epochs=1, schedule_end=2))
+    assert result.returncode == 0, result.stdout[-3000:]
+    return work_dir

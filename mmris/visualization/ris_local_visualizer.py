@@ -66,8 +66,7 @@ class RISLocalVisualizer(SegLocalVisualizer):
     when both masks have the same size. Images whose shorter side is under
     ``min_size`` are enlarged to it first, so small images stay readable.
 
-    Any other sample (multi-class semantic segmentation, e.g. the UNet demo
-    config) is drawn by ``SegLocalVisualizer`` unchanged, so this visualizer
+    Any other sample (multi-class semantic segmentation) is drawn by ``SegLocalVisualizer`` unchanged, so this visualizer
     can be every config's default.
 
     Args:
