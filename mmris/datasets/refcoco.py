@@ -28,7 +28,7 @@ def load_refs(path: str) -> List[dict]:
         try:
             return load_plain_data(f, f'refs file {path}')
         except pickle.UnpicklingError as error:
-            raise DatasetError(f'{path}: {error}') from error
+            raise DatasetError(str(error)) from error
 
 
 def refs_in_split(refs: List[dict], split: str) -> List[dict]:
