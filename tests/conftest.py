@@ -148,14 +148,14 @@ def tiny_model_files(tmp_path, tiny_config):
     return str(config), str(checkpoint), state
 
 
-def write_clip_weights(cfg, path) -> str:
-    """Write the towers of ``cfg``'s model, randomly initialised with seed
-    0, to ``path`` as an OpenAI-layout CLIP state dict (``visual.*`` and
-    the text keys), which ``model.backbone.clip_weights`` can load."""
+def write_clip_weights(cfg, path, seed: int = 0) -> str:
+    """Write the towers of ``cfg``'s model, randomly initialised with
+    ``seed``, to ``path`` as an OpenAI-layout CLIP state dict (``visual.*``
+    and the text keys), which ``model.backbone.clip_weights`` can load."""
     import torch
 
     from mmris.apis import init_model
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     backbone = init_model(cfg).backbone
     vision = backbone.vision_encoder
     weights = {f'visual.{key}': value for key, value in vision.state_dict().items()
