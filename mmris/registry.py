@@ -34,6 +34,7 @@ from mmseg.registry import TRANSFORMS as MMSEG_TRANSFORMS
 from mmseg.registry import VISBACKENDS as MMSEG_VISBACKENDS
 from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
 from mmseg.registry import WEIGHT_INITIALIZERS as MMSEG_WEIGHT_INITIALIZERS
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import Registry
 
 from mmris.utils.mmengine_private import add_root_child, registry_locations
@@ -52,7 +53,8 @@ def _mmris_registry(name: str, parent: Registry, locations: list = ()) -> Regist
     root = parent
     while root.parent is not None:
         root = root.parent
-    add_root_child(root, registry)
+    if root is not parent:
+        add_root_child(root, registry)
     return registry
 
 
@@ -91,3 +93,6 @@ LOG_PROCESSORS = _mmris_registry(
     'log_processor', parent=MMSEG_LOG_PROCESSORS)
 
 INFERENCERS = _mmris_registry('inferencer', parent=MMSEG_INFERENCERS, locations=['mmris.apis'])
+# mmseg has no function registry; inferencers look collate functions up in
+# the scope's one.
+FUNCTIONS = _mmris_registry('function', parent=MMENGINE_FUNCTIONS)

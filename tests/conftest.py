@@ -1,6 +1,7 @@
 """Fixtures shared by the tests: the repository, a generated data set, and
 running the command-line tools the way a user does."""
 import os
+import os.path as osp
 import socket
 import subprocess
 import sys
@@ -83,14 +84,10 @@ TINY_ETRIS = {
     'model.backbone.text_encoder.embed_dim': 32,
     'model.backbone.bridger.d_model': 16,
     'model.backbone.bridger.interactor.num_heads': 2,
-    'model.neck.sentence_channels': 32,
     'model.neck.channels': 32,
     'model.neck.num_heads': 2,
-    'model.decode_head.sentence_channels': 32,
-    'model.decode_head.in_channels': 32,
     'model.decode_head.channels': 16,
     'model.decode_head.decoder.num_layers': 1,
-    'model.decode_head.decoder.d_model': 32,
     'model.decode_head.decoder.num_heads': 2,
     'model.decode_head.decoder.ffn_channels': 32,
 }
@@ -99,7 +96,6 @@ TINY_VISION = {
     'rn50': {'layers': (1, 1, 1, 1), 'width': 8, 'output_dim': 32, 'heads': 2, 'pretrain_size': 64},
     'rn101': {'layers': (1, 1, 2, 1), 'width': 8, 'output_dim': 32, 'heads': 2, 'pretrain_size': 64},
 }
-TINY_NECK_IN = {'vitb': [32, 32, 32], 'rn50': [64, 128, 32], 'rn101': [64, 128, 32]}
 
 
 def tiny_etris_config(backbone: str, dataset: str = 'refcoco'):
@@ -107,7 +103,7 @@ def tiny_etris_config(backbone: str, dataset: str = 'refcoco'):
     (an mmengine Config; ``backbone`` is vitb, rn50 or rn101)."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / 'configs' / 'etris' / f'{backbone}_{dataset}.py'))
-    options = dict(TINY_ETRIS, **{'model.neck.in_channels': TINY_NECK_IN[backbone]})
+    options = dict(TINY_ETRIS)
     options.update({f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()})
     cfg.merge_from_dict(options)
     pipelines = [cfg.train_pipeline, cfg.test_pipeline,
@@ -208,3 +204,91 @@ def trained_etris(tmp_path_factory, etris_config):
                               *schedule_arguments(max_epochs=1, schedule_end=2))
     assert result.returncode == 0, result.stdout[-3000:]
     return work_dir
+
+
+def shrink_pipelines(cfg, size: int = 64) -> None:
+    """Make every resize, crop and pad step of ``cfg``'s pipelines work at
+    about ``size`` pixels (in place)."""
+    pipelines = [cfg[key] for key in ('train_pipeline', 'test_pipeline') if key in cfg]
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        stack = [cfg[loader].dataset]
+        while stack:
+            dataset = stack.pop()
+            stack += dataset.get('datasets', [])
+            if 'pipeline' in dataset:
+                pipelines.append(dataset.pipeline)
+    for pipeline in pipelines:
+        for step in pipeline:
+            if 'scale' in step:
+                step['scale'] = (2 * size, size)
+            if 'crop_size' in step:
+                step['crop_size'] = (size, size)
+            if step['type'] == 'Pad':
+                step['size'] = (size, size)
+
+
+def make_tiny_seg_config(name: str):
+    """``configs/etris_seg/<name>.py`` shrunk by the tiny overrides, with
+    pipelines and sliding windows at 64 pixels."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(REPO / 'configs' / 'etris_seg' / f'{name}.py'))
+    backbone = 'rn50' if '-rn50_' in name else 'vitb'
+    options = dict(TINY_ETRIS)
+    options.update({f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()})
+    options.update({'model.decode_head.decoder.num_layers': 1, 'model.test_cfg.crop_size': (64, 64),
+                    'model.test_cfg.stride': (42, 42)})
+    cfg.merge_from_dict(options)
+    shrink_pipelines(cfg)
+    return cfg
+
+
+def write_seg_files(dataset_cfg, root, num_images: int = 2, seed: int = 0) -> None:
+    """Point the dataset ``dataset_cfg`` (and any it concatenates) at
+    ``root`` (in place) and write ``num_images`` random images and label maps
+    where it looks for them: its class's file suffixes, ``data_prefix``
+    folders and ``ann_file`` lists."""
+    import inspect
+
+    import cv2
+    import numpy as np
+    from mmseg.registry import DATASETS
+    rng = np.random.default_rng(seed)
+    stack = [dataset_cfg]
+    while stack:
+        cfg = stack.pop()
+        if 'datasets' in cfg:
+            stack += cfg['datasets']
+            continue
+        cfg['data_root'] = str(root)
+        dataset_class = DATASETS.get(cfg['type'])
+        defaults = {name: parameter.default for name, parameter in
+                    inspect.signature(dataset_class.__init__).parameters.items()}
+        option = lambda key: cfg.get(key, defaults.get(key))  # noqa: E731
+        classes = cfg.get('metainfo', {}).get('classes') or dataset_class.METAINFO['classes']
+        low = 1 if option('reduce_zero_label') else 0  # label 0 is 'ignore' there
+        names = [f'sample{i}' for i in range(num_images)]
+        for name in names:
+            image = osp.join(root, cfg['data_prefix']['img_path'], name + option('img_suffix'))
+            label = osp.join(root, cfg['data_prefix']['seg_map_path'],
+                             name + option('seg_map_suffix'))
+            for path in (image, label):
+                os.makedirs(osp.dirname(path), exist_ok=True)
+            cv2.imwrite(image, rng.integers(0, 256, (48, 64, 3), dtype=np.uint8))
+            cv2.imwrite(label, rng.integers(low, len(classes) + low, (48, 64), dtype=np.uint8))
+        if cfg.get('ann_file'):
+            ann_file = osp.join(root, cfg['ann_file'])
+            os.makedirs(osp.dirname(ann_file), exist_ok=True)
+            with open(ann_file, 'w') as f:
+                f.write('\n'.join(names) + '\n')
+
+
+@pytest.fixture
+def tiny_seg_config():
+    """The function :func:`make_tiny_seg_config` (a config name -> Config)."""
+    return make_tiny_seg_config
+
+
+@pytest.fixture
+def write_seg_dataset():
+    """The function :func:`write_seg_files` (dataset config, root)."""
+    return write_seg_files

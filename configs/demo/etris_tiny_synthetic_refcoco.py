@@ -21,11 +21,9 @@ model = dict(
             output_dim=width),
         text_encoder=dict(width=width, layers=6, heads=2, embed_dim=width),
         bridger=dict(d_model=32, interactor=dict(num_heads=4))),
-    neck=dict(in_channels=[width, width, width], sentence_channels=width, channels=width,
-              num_heads=4),
+    neck=dict(channels=width, num_heads=4),
     decode_head=dict(
-        decoder=dict(num_layers=1, d_model=width, num_heads=4, ffn_channels=width),
-        sentence_channels=width, in_channels=width, channels=32))
+        decoder=dict(num_layers=1, num_heads=4, ffn_channels=width), channels=32))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

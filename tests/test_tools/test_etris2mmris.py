@@ -22,9 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'model_converters' / 'etris2mmris.py'
 
 TINY_TEXT = 'text_encoder=dict(vocab_size=1000, width=64, layers=3, heads=2, embed_dim=64)'
-TINY_HEAD = ("neck=dict({neck}, sentence_channels=64, channels=64, num_heads=2),\n"
-             "    decode_head=dict(decoder=dict(d_model=64, num_heads=2, ffn_channels=64),\n"
-             "                     sentence_channels=64, in_channels=64, channels=16))\n")
+TINY_HEAD = ("neck=dict(channels=64, num_heads=2),\n"
+             "    decode_head=dict(decoder=dict(num_heads=2, ffn_channels=64), channels=16))\n")
 TINY_CONFIGS = {
     'vitb': (
         f"_base_ = ['{REPO}/configs/etris/vitb_refcoco.py']\n"
@@ -33,7 +32,7 @@ TINY_CONFIGS = {
         "        vision_encoder=dict(input_size=64, width=64, layers=3, heads=2, output_dim=64),\n"
         f"        {TINY_TEXT},\n"
         "        bridger=dict(d_model=16, interactor=dict(num_heads=2))),\n"
-        "    " + TINY_HEAD.format(neck='in_channels=[64, 64, 64]')),
+        "    " + TINY_HEAD),
     'rn50': (
         f"_base_ = ['{REPO}/configs/etris/rn50_refcoco.py']\n"
         "model = dict(\n"
@@ -42,7 +41,7 @@ TINY_CONFIGS = {
         "                            pretrain_size=64),\n"
         f"        {TINY_TEXT},\n"
         "        bridger=dict(d_model=16, interactor=dict(num_heads=2, ffn_channels=32))),\n"
-        "    " + TINY_HEAD.format(neck='in_channels=[128, 256, 64]')),
+        "    " + TINY_HEAD),
 }
 
 

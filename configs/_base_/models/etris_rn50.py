@@ -18,5 +18,4 @@ model = dict(
             interactor=dict(
                 _delete_=True, type='FullInteractor', num_heads=4, ffn_channels=128,
                 dropout=0.1))),
-    neck=dict(in_channels=[512, 1024, 1024], sentence_channels=1024, strides=(2, 1, 2)),
-    decode_head=dict(sentence_channels=1024))
+    neck=dict(strides=(2, 1, 2)))

@@ -40,10 +40,10 @@ model = dict(
             zoom_strides=(1, 1, 1),
             zoom_norm_cfg=norm_cfg,
             interactor=dict(type='LightInteractor', num_heads=8))),
+    # Channel counts left out here (the neck's in_channels and
+    # sentence_channels, the head's) are read from the backbone.
     neck=dict(
         type='CascadedAlignmentNeck',
-        in_channels=[768, 768, 512],
-        sentence_channels=512,
         channels=512,
         strides=(1, 1, 1),
         num_heads=8,
@@ -53,12 +53,9 @@ model = dict(
         decoder=dict(
             type='GlobalAlignmentDecoder',
             num_layers=3,
-            d_model=512,
             num_heads=8,
             ffn_channels=512,
             dropout=0.1),
-        sentence_channels=512,
-        in_channels=512,
         channels=256,
         kernel_size=3,
         norm_cfg=norm_cfg,

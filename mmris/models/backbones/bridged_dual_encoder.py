@@ -1,5 +1,5 @@
 """A frozen image encoder and text encoder run in lock-step with a Bridger."""
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.logging import print_log
@@ -7,6 +7,10 @@ from mmengine.model import BaseModule
 
 from mmris.registry import MODELS
 from ..encoders import load_clip_state_dict, split_clip_state_dict
+from ..utils import BridgedFeatures, TextFeatures, announce_features
+from .class_vocabulary import class_prompts, resolve_class_names, resolve_templates
+
+VOCABULARY_FUSIONS = ('two_way', 'shared_text')
 
 
 @MODELS.register_module()
@@ -15,56 +19,119 @@ class BridgedDualEncoder(BaseModule):
 
     Both towers run stage by stage; after stage ``i`` of each, the Bridger
     (if it fuses that stage) adds corrections to both. The encoders are
-    frozen except every parameter whose name contains
-    ``positional_embedding`` (the reference's choice);
+    frozen except their positional embeddings (the reference's choice);
     ``freeze_positional_embedding=True`` freezes those too (strict PET).
+    ``bridger=None`` gives the frozen towers without any fusion (a baseline).
 
-    Text is a plain input, so the same backbone serves referring expressions
-    or a fixed list of class names.
+    The backbone runs in one of two modes:
+
+    - **Expressions** (referring segmentation): ``forward(images, token_ids)``
+      with one text per image, tokenised by :meth:`tokenize`.
+    - **Vocabulary** (semantic segmentation, detection, classification): the
+      backbone owns ``classes`` and ``templates``, tokenised once, and
+      ``forward(images)`` takes images only, as stock mmseg and mmdet models
+      call a backbone. Every image is fused with all K * T class prompts, and
+      the class embeddings are the prompt sentence features averaged over
+      the T templates. ``vocabulary_fusion`` chooses how:
+
+      - ``'two_way'`` (faithful): every prompt's words are updated per image,
+        so the text tower runs B * K * T sequences.
+      - ``'shared_text'`` (cheap): the text tower runs the K * T prompts once
+        per batch; only the vision side is corrected per image, and the
+        Bridger's text corrections of each image are summed into a per-image
+        residual on the final word states (before ``ln_final`` and the
+        projection). Padded words are masked in the Bridger in both.
+
+    Outputs are selected by ``out_indices`` from the levels ``[embedding
+    output, stage 0 output, ..., stage n-1 output, final output]`` (negative
+    indices count from the end). The default ``(1, 2, -1)`` gives ETRIS' three
+    maps (ViT-B/16 at 416: 768@26, 768@26, 512@26; RN50: 512@52, 1024@26,
+    1024@13); ``(0, 1, 2, 3)`` gives a ResNet's strides 4, 8, 16 and 32
+    (256, 512, 1024, 2048 channels for RN50), for FPN.
 
     Args:
         vision_encoder (dict): A :class:`StagedEncoder` config (CLIP ViT or
             ModifiedResNet).
         text_encoder (dict): A text :class:`StagedEncoder` config owning a
             tokenizer (CLIP text).
-        bridger (dict): :class:`Bridger` config; ``vision_channels`` and
-            ``text_channels`` are filled in from the encoders.
+        bridger (dict, optional): :class:`Bridger` config; ``vision_channels``
+            and ``text_channels`` are filled in from the encoders.
         clip_weights (str, optional): OpenAI CLIP weights (TorchScript
             archive or state dict) loaded into both towers by
             :meth:`init_weights`.
         freeze_positional_embedding (bool): Also freeze positional embeddings.
+        out_indices (Sequence[int]): Levels to output (see above).
+        classes (str | Sequence[str], optional): The vocabulary: class names,
+            or an mmseg dataset name (``'ade20k'``); ``None`` for expressions.
+        templates (str | Sequence[str]): Prompt templates with ``{}`` for the
+            class name, or an mmseg template set name (``'vild'``).
+        vocabulary_fusion (str): ``'two_way'`` or ``'shared_text'``.
         init_cfg (dict, optional): mmengine init config.
 
-    Returns from :meth:`forward`: ``(maps, words, padding_mask, sentence)``:
-    the vision maps after fused stages 0 .. n-2 and the final vision output
-    (e.g. ViT-B/16 at 416: 768@26, 768@26, 512@26; RN50: 512@52, 1024@26,
-    1024@13), word features (B, L, Ct), padding mask (B, L) (True at padding
-    id 0) and the sentence feature (B, Cs).
+    :meth:`forward` returns :class:`BridgedFeatures`: the selected maps, and
+    as ``.text`` the sentence embeddings (B, D) with word features (B, L, C)
+    and padding mask (B, L) for expressions, or the class embeddings
+    (B, K, D) and class names for a vocabulary. Building it announces its
+    channels (see :mod:`mmris.models.utils.feature_spec`).
     """
 
-    def __init__(self, vision_encoder: dict, text_encoder: dict, bridger: dict,
+    def __init__(self, vision_encoder: dict, text_encoder: dict, bridger: Optional[dict],
                  clip_weights: Optional[str] = None, freeze_positional_embedding: bool = False,
-                 init_cfg=None):
+                 out_indices: Sequence[int] = (1, 2, -1),
+                 classes: Optional[Union[str, Sequence[str]]] = None,
+                 templates: Union[str, Sequence[str]] = ('a photo of a {}.', ),
+                 vocabulary_fusion: str = 'two_way', init_cfg=None):
         super().__init__(init_cfg)
         self.vision_encoder = MODELS.build(vision_encoder)
         self.text_encoder = MODELS.build(text_encoder)
-        if self.vision_encoder.num_stages != self.text_encoder.num_stages:
+        vision, text = self.vision_encoder, self.text_encoder
+        if vision.num_stages != text.num_stages:
             raise ValueError(
-                f'the vision encoder has {self.vision_encoder.num_stages} stages and the text '
-                f'encoder {self.text_encoder.num_stages}: set num_stages equal in both')
-        self.bridger = MODELS.build(dict(
-            bridger, vision_channels=self.vision_encoder.stage_channels,
-            text_channels=self.text_encoder.stage_channels[0]))
+                f'the vision encoder has {vision.num_stages} stages and the text '
+                f'encoder {text.num_stages}: set num_stages equal in both')
+        self.bridger = None if bridger is None else MODELS.build(dict(
+            bridger, vision_channels=vision.stage_channels,
+            text_channels=text.stage_channels[0]))
         self.clip_weights = clip_weights
         self.freeze_positional_embedding = freeze_positional_embedding
         self.freeze_encoders()
+
+        level_channels = (vision.embed_channels, *vision.stage_channels, vision.output_dim)
+        self.out_indices = self._check_out_indices(out_indices, len(level_channels))
+        if vocabulary_fusion not in VOCABULARY_FUSIONS:
+            raise ValueError(f'vocabulary_fusion={vocabulary_fusion!r}: choose one of '
+                             f'{VOCABULARY_FUSIONS}')
+        self.vocabulary_fusion = vocabulary_fusion
+        self.class_names = self.templates = None
+        if classes is not None:
+            self.class_names = resolve_class_names(classes)
+            self.templates = resolve_templates(templates)
+            prompt_ids = self.tokenize(class_prompts(self.class_names, self.templates))
+            # Columns where every prompt is padding change nothing: padding is
+            # masked and the text tower is causal.
+            length = int((~text.padding_mask(prompt_ids)).sum(1).max())
+            self.register_buffer('prompt_ids', prompt_ids[:, :length], persistent=False)
+        announce_features(
+            self, [level_channels[i] for i in self.out_indices], text_channels=text.embed_dim,
+            word_channels=text.stage_channels[-1], class_names=self.class_names)
+
+    @staticmethod
+    def _check_out_indices(out_indices: Sequence[int], num_levels: int) -> Tuple[int, ...]:
+        """Indices made non-negative; raises ValueError for one out of range."""
+        if not out_indices:
+            raise ValueError('out_indices is empty: give the levels to output')
+        for index in out_indices:
+            if not -num_levels <= index < num_levels:
+                raise ValueError(f'out_indices {tuple(out_indices)}: there are {num_levels} '
+                                 f'levels (embedding, {num_levels - 2} stages, final output)')
+        return tuple(index % num_levels for index in out_indices)
 
     def freeze_encoders(self) -> None:
         """``requires_grad=False`` on every encoder parameter, except
         positional embeddings unless ``freeze_positional_embedding``."""
         for encoder in (self.vision_encoder, self.text_encoder):
             for name, param in encoder.named_parameters():
-                trainable = 'positional_embedding' in name and not self.freeze_positional_embedding
+                trainable = encoder.is_positional_embedding(name) and not self.freeze_positional_embedding
                 param.requires_grad_(trainable)
 
     def init_weights(self) -> None:
@@ -79,23 +146,74 @@ class BridgedDualEncoder(BaseModule):
         """Expressions -> token ids (B, L), by the text encoder's tokenizer."""
         return self.text_encoder.tokenize(texts)
 
-    def forward(self, images: torch.Tensor, token_ids: torch.Tensor
-                ) -> Tuple[List[torch.Tensor], torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``images`` (B, 3, H, W), ``token_ids`` (B, L); see the class doc."""
+    def forward(self, images: torch.Tensor, token_ids: Optional[torch.Tensor] = None
+                ) -> BridgedFeatures:
+        """``images`` (B, 3, H, W); ``token_ids`` (B, L) for expressions, or
+        ``None`` for the vocabulary. See the class doc for the output."""
+        if token_ids is not None:
+            maps, words, sentence = self._run(images, token_ids, vocabulary=False,
+                                              share_text=False)
+            return BridgedFeatures(maps, TextFeatures(
+                sentence, words, self.text_encoder.padding_mask(token_ids)))
+        if self.class_names is None:
+            raise ValueError('this backbone has no vocabulary (classes=None), so it needs '
+                             'token ids: forward(images, token_ids)')
+        share_text = self.bridger is None or self.vocabulary_fusion == 'shared_text'
+        maps, _, sentence = self._run(images, self.prompt_ids, vocabulary=True,
+                                      share_text=share_text)
+        b, num_classes = images.shape[0], len(self.class_names)
+        embeddings = sentence.reshape(-1, num_classes, len(self.templates), sentence.shape[-1])
+        embeddings = embeddings.mean(2).expand(b, -1, -1)  # (B, K, D)
+        return BridgedFeatures(maps, TextFeatures(embeddings, class_names=self.class_names))
+
+    def _run(self, images: torch.Tensor, token_ids: torch.Tensor, vocabulary: bool,
+             share_text: bool):
+        """Run both towers and the Bridger.
+
+        For expressions, ``token_ids`` (B, L) holds one text per image, and
+        padded words take part in the Bridger as in the reference. For a
+        vocabulary, ``token_ids`` (P, L) holds the prompts of every image and
+        padded words are masked; without ``share_text`` the text tower runs
+        them for each image (B * P sequences, text ``b * P + p``), with it
+        once (P sequences), the Bridger's text corrections then becoming a
+        per-image residual.
+
+        Returns the selected maps, word features and sentence features, the
+        last two of B * P texts (B for expressions), or of P when shared and
+        never corrected.
+        """
         vision, text = self.vision_encoder, self.text_encoder
-        v_state = vision.embed(images)
-        t_state = text.embed(token_ids)
-        maps, previous = [], None
+        b = images.shape[0]
+        if vocabulary and not share_text:
+            token_ids = token_ids.repeat(b, 1)
+        padding_mask = None
+        if vocabulary:
+            padding_mask = text.padding_mask(token_ids)
+            padding_mask = padding_mask.repeat(b, 1) if share_text else padding_mask
+        v_state, t_state = vision.embed(images), text.embed(token_ids)
+        levels = {0: vision.stage_features(v_state)} if 0 in self.out_indices else {}
+        previous = residual = None
         for stage in range(vision.num_stages):
             t_state = text.forward_stage(stage, t_state)
             v_state = vision.forward_stage(stage, v_state)
-            if self.bridger.fuses(stage):
+            if self.bridger is not None and self.bridger.fuses(stage):
+                words = text.stage_features(t_state)
+                if share_text:
+                    words = words.repeat(1, b, 1)
                 v_delta, t_delta, previous = self.bridger(
-                    stage, vision.stage_features(v_state), text.stage_features(t_state), previous)
+                    stage, vision.stage_features(v_state), words, previous, padding_mask)
                 v_state = vision.add_to_features(v_state, v_delta)
-                t_state = text.add_to_features(t_state, t_delta)
-            if stage < vision.num_stages - 1:
-                maps.append(vision.stage_features(v_state))
-        maps.append(vision.finalize(v_state))
+                if share_text:
+                    residual = t_delta if residual is None else residual + t_delta
+                else:
+                    t_state = text.add_to_features(t_state, t_delta)
+            if stage + 1 in self.out_indices:
+                levels[stage + 1] = vision.stage_features(v_state)
+        final = vision.num_stages + 1
+        if final in self.out_indices:
+            levels[final] = vision.finalize(v_state)
+        if residual is not None:
+            token_ids = token_ids.repeat(b, 1)
+            t_state = text.add_to_features(text.repeat_state(t_state, b), residual)
         words, sentence = text.finalize(t_state, token_ids)
-        return maps, words, token_ids == 0, sentence
+        return [levels[index] for index in self.out_indices], words, sentence

@@ -33,9 +33,12 @@ class BridgerStage(nn.Module):
         normalize_with_previous (bool): Add the previous fused stage's
             interactor inputs and apply LayerNorm before interacting.
 
-    Shapes: vision (B, Cv, H, W), text (L, B, Ct) -> corrections of the same
-    shapes; the interactor works on (h * w, B, d) and (L, B, d), where
-    ``(h, w)`` is the zoomed grid.
+    Shapes: vision (B, Cv, H, W), text (L, B * P, Ct) -> corrections of the
+    same shapes, for ``P`` texts per image (text ``b * P + p`` belongs to image
+    ``b``; ``P = 1`` for one expression per image). The interactors work on
+    (h * w, B, d) and (L, B * P, d), where ``(h, w)`` is the zoomed grid: the
+    vision tokens of an image attend to the words of all its P texts at once,
+    and the words of each text attend to the vision tokens of its image.
     """
 
     def __init__(self, vision_channels: int, text_channels: int, d_model: int,
@@ -56,18 +59,31 @@ class BridgerStage(nn.Module):
         self.normalize_with_previous = normalize_with_previous
 
     def forward(self, vision: torch.Tensor, text: torch.Tensor,
-                previous: Optional[Tuple[torch.Tensor, torch.Tensor]]):
+                previous: Optional[Tuple[torch.Tensor, torch.Tensor]],
+                text_padding_mask: Optional[torch.Tensor] = None):
         """Returns ``(vision correction, text correction, interactor inputs)``;
-        the last item is ``previous`` for the next fused stage."""
+        the last item is ``previous`` for the next fused stage.
+
+        ``text_padding_mask`` (B * P, L), True at padding, keeps padded words
+        out of the attention (the reference attends to them: ``None``).
+        """
         v = self.zoom_in(vision)
         b, _, h, w = v.shape
         v = v.flatten(2).permute(2, 0, 1).contiguous()  # (h * w, B, d)
-        t = self.text_in(text)  # (L, B, d)
+        t = self.text_in(text)  # (L, B * P, d)
         if self.normalize_with_previous:
             v = self.vision_norm(v + previous[0])
             t = self.text_norm(t + previous[1])
-        v_out = self.vision_interactor(v, t)
-        t_out = self.text_interactor(t, v)
+        texts_per_image = t.shape[1] // b
+        words, words_mask, vision_memory = t, text_padding_mask, v
+        if texts_per_image > 1:
+            length, _, d = t.shape
+            words = t.reshape(length, b, texts_per_image, d).permute(2, 0, 1, 3).reshape(-1, b, d)
+            if text_padding_mask is not None:
+                words_mask = text_padding_mask.reshape(b, -1)  # (B, P * L), as words
+            vision_memory = v.repeat_interleave(texts_per_image, dim=1)  # (h * w, B * P, d)
+        v_out = self.vision_interactor(v, words, memory_padding_mask=words_mask)
+        t_out = self.text_interactor(t, vision_memory, query_padding_mask=text_padding_mask)
         v_out = self.zoom_out(v_out.permute(1, 2, 0).reshape(b, -1, h, w))
         return v_out, self.text_out(t_out), (v, t)
 
@@ -119,9 +135,10 @@ class Bridger(BaseModule):
     def fuses(self, stage: int) -> bool:
         return str(stage) in self.stages
 
-    def forward(self, stage: int, vision: torch.Tensor, text: torch.Tensor, previous=None):
+    def forward(self, stage: int, vision: torch.Tensor, text: torch.Tensor, previous=None,
+                text_padding_mask: Optional[torch.Tensor] = None):
         """Corrections for ``stage``; see :meth:`BridgerStage.forward`."""
-        return self.stages[str(stage)](vision, text, previous)
+        return self.stages[str(stage)](vision, text, previous, text_padding_mask)
 
     def init_weights(self) -> None:
         """Linear N(0, 0.02) with zero bias; (transposed) convs Kaiming normal

@@ -27,8 +27,12 @@ class LightInteractor(nn.Module):
         self.cross_attn = nn.MultiheadAttention(d_model, num_heads, dropout=dropout)
 
     def forward(self, query: torch.Tensor, memory: torch.Tensor,
-                memory_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """(Nq, B, C), (Nm, B, C), optional (B, Nm) bool -> (Nq, B, C)."""
+                memory_padding_mask: Optional[torch.Tensor] = None,
+                query_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """(Nq, B, C), (Nm, B, C), optional (B, Nm) bool -> (Nq, B, C).
+
+        Each query token is gated on its own, so ``query_padding_mask`` (B, Nq)
+        changes nothing and is accepted for a common interface."""
         attended = self.cross_attn(query, memory, memory,
                                    key_padding_mask=memory_padding_mask, need_weights=False)[0]
         return query * attended
@@ -62,10 +66,14 @@ class FullInteractor(nn.Module):
         self.dropout3 = nn.Dropout(dropout)
 
     def forward(self, query: torch.Tensor, memory: torch.Tensor,
-                memory_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """(Nq, B, C), (Nm, B, C), optional (B, Nm) bool -> (Nq, B, C)."""
+                memory_padding_mask: Optional[torch.Tensor] = None,
+                query_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """(Nq, B, C), (Nm, B, C), optional (B, Nm) and (B, Nq) bool ->
+        (Nq, B, C); padded queries are not attended to in self-attention."""
         x = query
-        x = self.norm1(x + self.dropout1(self.self_attn(x, x, x, need_weights=False)[0]))
+        attended = self.self_attn(x, x, x, key_padding_mask=query_padding_mask,
+                                  need_weights=False)[0]
+        x = self.norm1(x + self.dropout1(attended))
         attended = self.cross_attn(x, memory, memory,
                                    key_padding_mask=memory_padding_mask, need_weights=False)[0]
         x = self.norm2(x + self.dropout2(attended))

@@ -1,5 +1,6 @@
 """Decode heads."""
 from .global_alignment_decoder import GlobalAlignmentDecoder, GlobalAlignmentLayer
 from .projector_head import ProjectorHead
+from .text_kernel_head import TextKernelHead
 
-__all__ = ['GlobalAlignmentDecoder', 'GlobalAlignmentLayer', 'ProjectorHead']
+__all__ = ['GlobalAlignmentDecoder', 'GlobalAlignmentLayer', 'ProjectorHead', 'TextKernelHead']

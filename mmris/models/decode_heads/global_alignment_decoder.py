@@ -72,9 +72,9 @@ class GlobalAlignmentLayer(nn.Module):
         self.dropout3 = nn.Dropout(dropout)
 
     def forward(self, vis: torch.Tensor, words: torch.Tensor, vis_pos: torch.Tensor,
-                word_pos: torch.Tensor, padding_mask: torch.Tensor) -> torch.Tensor:
-        """vis (N, B, C), words (L, B, C), vis_pos (N, 1, C), word_pos (L, 1, C),
-        padding_mask (B, L) -> (N, B, C)."""
+                word_pos, padding_mask) -> torch.Tensor:
+        """vis (N, B, C), words (L, B, C), vis_pos (N, 1, C), word_pos (L, 1, C)
+        or 0, padding_mask (B, L) or None -> (N, B, C)."""
         x = self.norm1(vis)
         q = x + vis_pos
         x = self.self_attn(q, q, x, need_weights=False)[0]
@@ -96,14 +96,19 @@ class GlobalAlignmentDecoder(BaseModule):
         num_heads (int): Heads (8).
         ffn_channels (int): FFN hidden channels (512).
         dropout (float): Dropout (0.1).
+        word_positions (bool): Add 1-D sine positions to the words (ETRIS);
+            ``False`` for texts without an order, such as class embeddings.
         init_cfg (dict, optional): mmengine init config.
 
-    Shapes: map (B, C, H, W), words (B, L, C), padding mask (B, L) -> (B, C, H, W).
+    Shapes: map (B, C, H, W), words (B, L, C), padding mask (B, L) or None
+    -> (B, C, H, W).
     """
 
     def __init__(self, num_layers: int = 3, d_model: int = 512, num_heads: int = 8,
-                 ffn_channels: int = 512, dropout: float = 0.1, init_cfg=None):
+                 ffn_channels: int = 512, dropout: float = 0.1, word_positions: bool = True,
+                 init_cfg=None):
         super().__init__(init_cfg)
+        self.word_positions = word_positions
         self.layers = nn.ModuleList(
             GlobalAlignmentLayer(d_model, num_heads, ffn_channels, dropout) for _ in range(num_layers))
         self.norm = nn.LayerNorm(d_model)
@@ -111,7 +116,9 @@ class GlobalAlignmentDecoder(BaseModule):
     def forward(self, x: torch.Tensor, words: torch.Tensor, padding_mask: torch.Tensor) -> torch.Tensor:
         b, c, h, w = x.shape
         vis_pos = sine_positions_2d(c, h, w).to(x)
-        word_pos = sine_positions_1d(words.shape[-1], words.shape[1]).to(x)
+        word_pos = 0.
+        if self.word_positions:
+            word_pos = sine_positions_1d(words.shape[-1], words.shape[1]).to(x)
         vis = x.flatten(2).permute(2, 0, 1).contiguous()
         words = words.transpose(0, 1).contiguous()
         for layer in self.layers:

@@ -1,5 +1,5 @@
 """ETRIS' mask head: global alignment decoder, then a text-conditioned projector."""
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -7,7 +7,8 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from mmris.registry import MODELS
-from ..utils import ConvNormAct
+from ..utils import BridgedFeatures, expect_features
+from .dynamic_kernels import dynamic_kernel_logits, upsampling_projection
 
 
 @MODELS.register_module()
@@ -20,9 +21,12 @@ class ProjectorHead(BaseModule):
     convolved with that sample's map to give stride-4 mask logits.
 
     Args:
-        decoder (dict): Decoder config (``GlobalAlignmentDecoder``).
-        sentence_channels (int): Sentence feature channels.
-        in_channels (int): Channels of the decoder output (512).
+        decoder (dict): Decoder config (``GlobalAlignmentDecoder``); its
+            ``d_model`` defaults to ``in_channels``.
+        sentence_channels (int, optional): Sentence feature channels;
+            ``None``: from the neck built before.
+        in_channels (int, optional): Channels of the neck's map (512);
+            ``None``: from the neck built before.
         channels (int): Projector channels (256).
         kernel_size (int): Dynamic kernel size (3).
         norm_cfg (dict): Norm config of the projector convs.
@@ -30,37 +34,33 @@ class ProjectorHead(BaseModule):
             logits with nearest interpolation (BCE with logits by default).
         init_cfg (dict, optional): mmengine init config.
 
-    Shapes: map (B, in_channels, h, w), words (B, L, C), padding mask (B, L),
-    sentence (B, Cs) -> logits (B, 1, 4h, 4w).
+    Shapes: :class:`BridgedFeatures` of one map (B, in_channels, h, w) with
+    words (B, L, C), padding mask (B, L) and sentence (B, Cs) -> logits
+    (B, 1, 4h, 4w).
     """
 
-    def __init__(self, decoder: dict, sentence_channels: int, in_channels: int = 512,
+    def __init__(self, decoder: dict, sentence_channels: Optional[int] = None,
+                 in_channels: Optional[int] = None,
                  channels: int = 256, kernel_size: int = 3, norm_cfg: dict = dict(type='BN'),
                  loss_decode: dict = dict(type='CrossEntropyLoss', use_sigmoid=True,
                                           loss_name='loss_mask'),
                  init_cfg=None):
         super().__init__(init_cfg)
-        self.decoder = MODELS.build(decoder)
-        self.vision_proj = nn.Sequential(
-            nn.Upsample(scale_factor=2, mode='bilinear'),
-            ConvNormAct(in_channels, in_channels, 3, padding=1, norm_cfg=norm_cfg),
-            nn.Upsample(scale_factor=2, mode='bilinear'),
-            ConvNormAct(in_channels, channels, 3, padding=1, norm_cfg=norm_cfg),
-            nn.Conv2d(channels, channels, 1))
+        if in_channels is None or sentence_channels is None:
+            spec = expect_features(type(self).__name__)
+            in_channels = in_channels or spec.out_channels[0]
+            sentence_channels = sentence_channels or spec.text_channels
+        self.decoder = MODELS.build(dict(dict(d_model=in_channels), **decoder))
+        self.vision_proj = upsampling_projection(in_channels, channels, norm_cfg)
         self.text_proj = nn.Linear(sentence_channels, channels * kernel_size ** 2 + 1)
         self.channels = channels
         self.kernel_size = kernel_size
         self.loss_decode = MODELS.build(loss_decode)
 
-    def forward(self, x: torch.Tensor, words: torch.Tensor, padding_mask: torch.Tensor,
-                sentence: torch.Tensor) -> torch.Tensor:
-        x = self.vision_proj(self.decoder(x, words, padding_mask))
-        b, c, h, w = x.shape
-        params = self.text_proj(sentence)
-        weight = params[:, :-1].reshape(b, c, self.kernel_size, self.kernel_size)
-        logits = F.conv2d(x.reshape(1, b * c, h, w), weight, bias=params[:, -1],
-                          padding=self.kernel_size // 2, groups=b)
-        return logits.transpose(0, 1)
+    def forward(self, features: BridgedFeatures) -> torch.Tensor:
+        text = features.text
+        x = self.vision_proj(self.decoder(features[0], text.words, text.padding_mask))
+        return dynamic_kernel_logits(x, self.text_proj(text.embeddings), self.kernel_size)
 
     def loss_by_feat(self, logits: torch.Tensor, gt_masks: List[torch.Tensor]) -> Dict[str, torch.Tensor]:
         """``logits`` (B, 1, h, w); ``gt_masks`` (1, H, W) each, values in [0, 1]."""

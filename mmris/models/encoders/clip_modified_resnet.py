@@ -136,6 +136,11 @@ class CLIPModifiedResNet(StagedEncoder):
         self.stage_channels = (width * 8, width * 16, width * 32)
         self.output_dim = output_dim
 
+    @property
+    def embed_channels(self) -> int:
+        """``layer1`` output channels, half of ``layer2``'s."""
+        return self.stage_channels[0] // 2
+
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) -> ``layer1`` output (B, width * 4, H / 4, W / 4)."""
         x = images

@@ -66,6 +66,10 @@ class CLIPTextEncoder(StagedEncoder):
         """Expressions -> token ids (B, L) on this encoder's device."""
         return self.tokenizer(texts).to(self.token_embedding.weight.device)
 
+    def padding_mask(self, token_ids: torch.Tensor) -> torch.Tensor:
+        """(B, L) ids -> (B, L) bool, True at padding (id 0)."""
+        return token_ids == 0
+
     def embed(self, token_ids: torch.Tensor) -> torch.Tensor:
         """(B, L) ids -> (L, B, width)."""
         x = self.token_embedding(token_ids)
@@ -83,6 +87,10 @@ class CLIPTextEncoder(StagedEncoder):
 
     def add_to_features(self, state: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
         return state + delta
+
+    def repeat_state(self, state: torch.Tensor, times: int) -> torch.Tensor:
+        """(L, N, C) -> (L, times * N, C)."""
+        return state.repeat(1, times, 1)
 
     def finalize(self, state: torch.Tensor, token_ids: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Returns word features (B, L, width) and the sentence feature (B, embed_dim)."""

@@ -16,6 +16,10 @@ class StagedEncoder(BaseModule):
 
     Subclasses set ``num_stages`` and ``stage_channels`` (the channels of
     ``stage_features`` after each stage) and implement the methods below.
+    A text encoder also owns its tokenizer and provides ``tokenize(texts)``
+    -> ids (B, L), ``padding_mask(ids)`` -> (B, L) bool (True at padding)
+    and ``finalize(state, ids)`` -> word features (B, L, C) and the sentence
+    feature (B, D).
     Their parameter names follow OpenAI's CLIP release so that its weights
     load with :meth:`load_openai_state_dict`.
     """
@@ -24,6 +28,9 @@ class StagedEncoder(BaseModule):
     stage_channels: Tuple[int, ...]
     #: Key prefixes that OpenAI's weights do not hold (initialised randomly).
     keys_not_in_openai_weights: Tuple[str, ...] = ()
+    #: Parameters whose name contains one of these are positional embeddings,
+    #: which stay trainable in a frozen tower unless frozen explicitly.
+    positional_embedding_keys: Tuple[str, ...] = ('positional_embedding', )
 
     def embed(self, inputs: torch.Tensor) -> Any:
         """Turn the raw input into the state before stage 0."""
@@ -41,6 +48,21 @@ class StagedEncoder(BaseModule):
     def add_to_features(self, state: Any, delta: torch.Tensor) -> Any:
         """Add ``delta`` (shaped like :meth:`stage_features`) to the state."""
         raise NotImplementedError
+
+    @property
+    def embed_channels(self) -> int:
+        """Channels of ``stage_features`` right after :meth:`embed`."""
+        return self.stage_channels[0]
+
+    def repeat_state(self, state: Any, times: int) -> Any:
+        """The state of a text batch repeated ``times`` (text ``i`` of repeat
+        ``r`` at ``r * N + i``), as if the ids had been repeated."""
+        raise NotImplementedError(f'{type(self).__name__} cannot repeat its state')
+
+    def is_positional_embedding(self, name: str) -> bool:
+        """Whether parameter ``name`` (relative to this encoder) is a
+        positional embedding."""
+        return any(key in name for key in self.positional_embedding_keys)
 
     def adapt_openai_state_dict(self, state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Fit released weights to this configuration (e.g. resize a

@@ -1,5 +1,5 @@
 """ETRIS' cascaded alignment neck: multi-scale maps aligned with the sentence."""
-from typing import Sequence
+from typing import Optional, Sequence
 
 import torch
 from mmengine.model import BaseModule
@@ -7,7 +7,7 @@ from torch import nn
 
 from mmris.registry import MODELS
 from ..backbones.interactors import LightInteractor
-from ..utils import ConvNormAct
+from ..utils import BridgedFeatures, ConvNormAct, announce_features, expect_features
 
 
 def add_coordinates(x: torch.Tensor) -> torch.Tensor:
@@ -21,8 +21,8 @@ def add_coordinates(x: torch.Tensor) -> torch.Tensor:
 
 @MODELS.register_module()
 class CascadedAlignmentNeck(BaseModule):
-    """Projects three maps to ``channels`` on a common grid, gates each with
-    the sentence through a :class:`LightInteractor`, then concatenates and
+    """Projects three maps to ``channels`` on a common grid, aligns each with
+    the text through a :class:`LightInteractor`, then concatenates and
     aggregates (1x1 conv, CoordConv 3x3, 3x3 conv; each conv + BN + ReLU).
 
     Maps 0 and 1 are projected by a conv with kernel = stride = ``strides[i]``,
@@ -30,22 +30,38 @@ class CascadedAlignmentNeck(BaseModule):
     ``(1, 1, 1)`` for ViT (all 26x26 at 416), ``(2, 1, 2)`` for ResNets
     (52, 26, 13 -> 26).
 
+    The text embeddings, projected to ``channels``, are the interactor's
+    memory. With one sentence per image (ETRIS) that memory is a single
+    token, so every pixel is gated by the sentence. With a vocabulary of K
+    class embeddings it is K tokens: each pixel attends over the K classes
+    (softmax across classes), and is gated by the class mixture it picks,
+    so pixels are aligned with the classes they resemble.
+
     Args:
-        in_channels (Sequence[int]): Channels of the three maps.
-        sentence_channels (int): Channels of the sentence feature.
+        in_channels (Sequence[int], optional): Channels of the three maps;
+            ``None``: from the backbone built before.
+        sentence_channels (int, optional): Channels of the text embeddings;
+            ``None``: from the backbone built before.
         channels (int): Output channels (512).
         strides (Sequence[int]): Projection strides per map.
         num_heads (int): Interactor heads (8).
         norm_cfg (dict): Norm config.
         init_cfg (dict, optional): mmengine init config.
 
-    Shapes: maps as above, sentence (B, Cs) -> (B, channels, h, w).
+    Shapes: :class:`BridgedFeatures` of three maps, text embeddings (B, Cs) or
+    (B, K, Cs) -> :class:`BridgedFeatures` of one map (B, channels, h, w),
+    with the same text.
     """
 
-    def __init__(self, in_channels: Sequence[int], sentence_channels: int, channels: int = 512,
+    def __init__(self, in_channels: Optional[Sequence[int]] = None,
+                 sentence_channels: Optional[int] = None, channels: int = 512,
                  strides: Sequence[int] = (1, 1, 1), num_heads: int = 8,
                  norm_cfg: dict = dict(type='BN'), init_cfg=None):
         super().__init__(init_cfg)
+        if in_channels is None or sentence_channels is None:
+            spec = expect_features(type(self).__name__)
+            in_channels = spec.out_channels if in_channels is None else in_channels
+            sentence_channels = sentence_channels or spec.text_channels
         if len(in_channels) != 3 or len(strides) != 3:
             raise ValueError(f'CascadedAlignmentNeck takes 3 maps: got in_channels '
                              f'{tuple(in_channels)} and strides {tuple(strides)}')
@@ -57,14 +73,16 @@ class CascadedAlignmentNeck(BaseModule):
         self.aggregate = ConvNormAct(3 * channels, channels, 1, norm_cfg=norm_cfg)
         self.coord_conv = ConvNormAct(channels + 2, channels, 3, padding=1, norm_cfg=norm_cfg)
         self.out_conv = ConvNormAct(channels, channels, 3, padding=1, norm_cfg=norm_cfg)
+        announce_features(self, [channels], text_channels=sentence_channels)
 
-    def forward(self, maps: Sequence[torch.Tensor], sentence: torch.Tensor) -> torch.Tensor:
-        sentence = self.sentence_proj(sentence).unsqueeze(0)  # (1, B, C)
+    def forward(self, features: BridgedFeatures) -> BridgedFeatures:
+        text = self.sentence_proj(features.text.embeddings)
+        memory = text.unsqueeze(0) if text.dim() == 2 else text.transpose(0, 1)  # (K, B, C)
         aligned = []
-        for feature, proj, interactor in zip(maps, self.map_projs, self.interactors):
+        for feature, proj, interactor in zip(features, self.map_projs, self.interactors):
             x = proj(feature)
             b, c, h, w = x.shape
-            x = interactor(x.flatten(2).permute(2, 0, 1).contiguous(), sentence)
+            x = interactor(x.flatten(2).permute(2, 0, 1).contiguous(), memory)
             aligned.append(x.permute(1, 2, 0).reshape(b, c, h, w))
         x = self.aggregate(torch.cat(aligned, dim=1))
-        return self.out_conv(self.coord_conv(add_coordinates(x)))
+        return features.with_maps([self.out_conv(self.coord_conv(add_coordinates(x)))])

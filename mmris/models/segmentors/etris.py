@@ -10,6 +10,7 @@ from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.structures import SegDataSample
 
 from mmris.registry import MODELS
+from ..utils import BridgedFeatures
 
 
 @MODELS.register_module()
@@ -34,7 +35,7 @@ class ETRIS(BaseSegmentor):
 
     Args:
         backbone (dict): Backbone config.
-        neck (dict): Neck config (``sentence_channels`` is filled in).
+        neck (dict): Neck config; its channel counts default to the backbone's.
         decode_head (dict): Head config.
         test_cfg (dict, optional): ``mask_threshold`` (0.35).
         data_preprocessor (dict, optional): e.g. ``SegDataPreProcessor``.
@@ -59,15 +60,16 @@ class ETRIS(BaseSegmentor):
                              "metainfo['text'] (PackRISInputs packs it)")
         return texts
 
-    def extract_feat(self, inputs: torch.Tensor, data_samples: List[SegDataSample]):
-        """Backbone + neck: returns ``(map (B, C, h, w), words, padding_mask, sentence)``."""
+    def extract_feat(self, inputs: torch.Tensor, data_samples: List[SegDataSample]
+                     ) -> BridgedFeatures:
+        """Backbone + neck: one map (B, C, h, w) with the expressions' words,
+        padding mask and sentence features."""
         token_ids = self.backbone.tokenize(self.expressions(data_samples))
-        maps, words, padding_mask, sentence = self.backbone(inputs, token_ids)
-        return self.neck(maps, sentence), words, padding_mask, sentence
+        return self.neck(self.backbone(inputs, token_ids))
 
     def encode_decode(self, inputs: torch.Tensor, batch_data_samples: List[SegDataSample]) -> torch.Tensor:
         """(B, 3, H, W) -> stride-4 mask logits (B, 1, H / 4, W / 4)."""
-        return self.decode_head(*self.extract_feat(inputs, batch_data_samples))
+        return self.decode_head(self.extract_feat(inputs, batch_data_samples))
 
     def _forward(self, inputs: torch.Tensor, data_samples: List[SegDataSample] = None) -> torch.Tensor:
         return self.encode_decode(inputs, data_samples)

@@ -8,12 +8,13 @@ from mmris.registry import MODELS
 def test_outputs_and_frozen_encoders(tiny_etris_cfg):
     backbone = MODELS.build(tiny_etris_cfg.model.backbone)
     token_ids = backbone.tokenize(['the red circle', 'a square left of the blue one'])
-    maps, words, padding_mask, sentence = backbone(torch.randn(2, 3, 64, 64), token_ids)
+    features = backbone(torch.randn(2, 3, 64, 64), token_ids)
     resnet = 'ModifiedResNet' in tiny_etris_cfg.model.backbone.vision_encoder.type
     expected = [(64, 8), (128, 4), (32, 2)] if resnet else [(32, 4), (32, 4), (32, 4)]
-    assert [(m.shape[1], m.shape[-1]) for m in maps] == expected
-    assert words.shape == (2, 17, 32) and sentence.shape == (2, 32)
-    assert torch.equal(padding_mask, token_ids == 0)
+    assert [(m.shape[1], m.shape[-1]) for m in features] == expected
+    text = features.text
+    assert text.words.shape == (2, 17, 32) and text.embeddings.shape == (2, 32)
+    assert torch.equal(text.padding_mask, token_ids == 0)
 
     trainable = {name for name, p in backbone.named_parameters() if p.requires_grad}
     encoder_trainable = {n for n in trainable if not n.startswith('bridger.')}
@@ -32,8 +33,8 @@ def test_text_is_a_plain_input(tiny_config):
     backbone = MODELS.build(tiny_config('vitb').model.backbone).eval()
     classes = ['background', 'person', 'dog']
     with torch.no_grad():
-        _, words, _, sentence = backbone(torch.randn(3, 3, 64, 64), backbone.tokenize(classes))
-    assert sentence.shape == (3, 32)
+        features = backbone(torch.randn(3, 3, 64, 64), backbone.tokenize(classes))
+    assert features.text.embeddings.shape == (3, 32)
 
 
 def test_causal_text_tower_ignores_later_tokens(tiny_config):

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 
 from mmris.models.decode_heads import ProjectorHead
 from mmris.models.decode_heads.global_alignment_decoder import sine_positions_1d, sine_positions_2d
+from mmris.models.utils import BridgedFeatures, TextFeatures
 
 DECODER = dict(type='GlobalAlignmentDecoder', num_layers=2, d_model=32, num_heads=4,
                ffn_channels=32, dropout=0.1)
@@ -32,7 +33,7 @@ def test_projector_applies_each_sample_its_own_kernel():
     padding[:, 4:] = True
     sentence = torch.randn(3, 24)
     with torch.no_grad():
-        logits = head(x, words, padding, sentence)
+        logits = head(BridgedFeatures([x], TextFeatures(sentence, words, padding)))
         assert logits.shape == (3, 1, 16, 16)
         features = head.vision_proj(head.decoder(x, words, padding))
         params = head.text_proj(sentence)

@@ -3,13 +3,16 @@ import torch
 
 from mmris.models.necks import CascadedAlignmentNeck
 from mmris.models.necks.cascaded_alignment_neck import add_coordinates
+from mmris.models.utils import BridgedFeatures, TextFeatures
 
 
 def test_resnet_strides_bring_three_scales_to_one_grid():
     neck = CascadedAlignmentNeck(in_channels=[16, 32, 24], sentence_channels=20, channels=32,
                                  strides=(2, 1, 2), num_heads=4).eval()
     maps = [torch.randn(2, 16, 8, 8), torch.randn(2, 32, 4, 4), torch.randn(2, 24, 2, 2)]
-    assert neck(maps, torch.randn(2, 20)).shape == (2, 32, 4, 4)
+    text = TextFeatures(torch.randn(2, 20))
+    out = neck(BridgedFeatures(maps, text))
+    assert len(out) == 1 and out[0].shape == (2, 32, 4, 4) and out.text is text
     assert neck.map_projs[2].conv.__class__.__name__ == 'ConvTranspose2d'
     assert neck.coord_conv.conv.in_channels == 34
 

@@ -1,0 +1,8 @@
+# mmseg's runtime for the semantic-segmentation variant, in the mmris scope
+# (mmris' components and mmseg's resolve by plain names), with mmris
+# imported by any tool that reads the config (mmseg.apis too) and the
+# model's class list checked against each dataset's.
+_base_ = ['mmseg::_base_/default_runtime.py']
+default_scope = 'mmris'
+custom_imports = dict(imports=['mmris.models', 'mmris.engine'], allow_failed_imports=False)
+custom_hooks = [dict(type='ClassVocabularyHook')]
