@@ -88,7 +88,8 @@ def _load_allowing_runner_objects(source: str, load: Callable[[], dict]) -> dict
 
 
 def _unreadable(source: str, error: Exception) -> CheckpointError:
-    reason = ' '.join(str(error).split())[:200] or 'the file ended early'
+    # torch's first sentence says what failed; the rest is advice on its internals.
+    reason = ' '.join(str(error).split()).split('. ')[0][:200] or 'the file ended early'
     return CheckpointError(
         f'checkpoint {source!r} could not be read ({type(error).__name__}: {reason}); it is '
         f'truncated, damaged or not a PyTorch checkpoint: copy or download it again, or '

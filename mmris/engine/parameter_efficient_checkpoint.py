@@ -103,8 +103,8 @@ def restorable_keys(state_dict: Dict[str, torch.Tensor], model: nn.Module,
     print_log('parameter-efficient checkpoint: finding the frozen weights the config restores '
               '(a fresh model of the config is built once)', logger='current')
     fresh = _initialised(model_cfg).state_dict()
-    return sorted(key for key in frozen
-                  if key in state_dict and key in fresh and state_dict[key].dtype == fresh[key].dtype
+    return sorted(key for key in frozen if key in state_dict and key in fresh
+                  and state_dict[key].dtype == fresh[key].dtype
                   and state_dict[key].shape == fresh[key].shape
                   and torch.equal(state_dict[key].cpu(), fresh[key]))
 
@@ -143,9 +143,9 @@ def complete_state_dict(checkpoint: dict, model: nn.Module, model_cfg: dict, sou
         return
     info = checkpoint['meta'][META_KEY]
     if not getattr(model, 'is_init', True):
+        fields = ', '.join(weight_fields(model_cfg)) or 'its init_weights'
         print_log(f'{source} is a parameter-efficient checkpoint: restoring the frozen weights '
-                  f'it left out from the config ({", ".join(weight_fields(model_cfg)) or "its init_weights"})',
-                  logger='current')
+                  f'it left out from the config ({fields})', logger='current')
         with preserved_random_state():
             model.init_weights()
     own = model.state_dict()
@@ -157,11 +157,11 @@ def complete_state_dict(checkpoint: dict, model: nn.Module, model_cfg: dict, sou
             f'load it with the config it was trained with')
     restored = {key: own[key] for key in info['omitted_keys']}
     if fingerprint(restored) != info['fingerprint']:
-        trained = ', '.join(info.get('weight_fields') or []) or 'no weight fields'
-        here = ', '.join(weight_fields(model_cfg)) or 'no weight fields'
+        trained = ', '.join(info.get('weight_fields') or []) or 'no weights file'
+        here = ', '.join(weight_fields(model_cfg)) or 'no weights file'
         raise CheckpointError(
             f'{source} is a parameter-efficient checkpoint trained on other frozen weights than '
             f'those this config restores (their fingerprints differ; trained with {trained}, '
-            f'this config has {here}): set the config to the weights it was trained with, or '
+            f'this config: {here}): set the config to the weights it was trained with, or '
             f'use a full checkpoint (tools/train.py --save-full-state)')
     checkpoint['state_dict'].update(restored)

@@ -112,9 +112,21 @@ def _check_option_key(cfg: Config, key: str) -> None:
         walked.append(part)
 
 
+def _blocking_file(path: str):
+    """The nearest existing ancestor of ``path`` (or ``path``) if it is a
+    file rather than a folder, else None."""
+    while path and not osp.exists(path):
+        path = osp.dirname(path)
+    return path if path and not osp.isdir(path) else None
+
+
 def require_writable_dir(path: str, flag: str) -> None:
     """Create folder ``path`` (given by ``flag``) if needed and check that a
     file can be written in it; UsageError naming it otherwise."""
+    blocker = _blocking_file(path)
+    if blocker:
+        raise UsageError(f'{flag} {path!r} cannot be a folder: {blocker!r} is a file; pick a '
+                         f'folder you can write to')
     try:
         os.makedirs(path, exist_ok=True)
         with tempfile.TemporaryFile(dir=path):
@@ -130,7 +142,12 @@ def require_writable_file(path: str, flag: str) -> None:
     be a folder; UsageError naming it otherwise."""
     if osp.isdir(path):
         raise UsageError(f'{flag} {path!r} is a folder; pass a file name')
-    require_writable_dir(osp.dirname(path) or '.', f'the folder of {flag} {path!r},')
+    folder = osp.dirname(path) or '.'
+    blocker = _blocking_file(folder)
+    if blocker:
+        raise UsageError(f'{flag} {path!r} cannot be written: {blocker!r} is a file, not a '
+                         f'folder; pick a path in a folder you can write to')
+    require_writable_dir(folder, f'the folder of {flag} {path!r},')
 
 
 def require_checkpoint(path: str, flag: str) -> None:

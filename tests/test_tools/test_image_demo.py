@@ -118,8 +118,8 @@ def test_everyday_mistakes_end_in_one_line(run_tool, demo_files, tmp_path, case)
     elif case == 'unwritable --out-file':
         (tmp_path / 'a_file').write_text('')
         out = tmp_path / 'a_file' / 'o.png'
-        expected = f"error: the folder of --out-file '{out}', '{tmp_path / 'a_file'}' is not " \
-                   'a writable folder'
+        expected = f"error: --out-file '{out}' cannot be written: '{tmp_path / 'a_file'}' is a " \
+                   'file, not a folder'
     else:
         expression = ' '.join(['the man on the left of the red car'] * 4)
         expected = f'wrote {out}'

@@ -81,7 +81,7 @@ def test_unwritable_outputs_are_refused_first(etris_config, trained_etris, run_t
     result = run_tool('test.py', etris_config, trained_etris / 'epoch_1.pth', '--work-dir',
                       tmp_path / 'work', flag, target)
     assert result.returncode == 2
-    assert 'is not a writable folder' in result.last_line and str(blocker) in result.last_line
+    assert f"'{blocker}' is a file" in result.last_line and flag in result.last_line
     assert not (tmp_path / 'work').exists()  # refused before any work
 
 

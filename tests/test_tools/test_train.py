@@ -117,8 +117,8 @@ def test_unwritable_work_dir(etris_config, run_tool, tmp_path):
     blocker.write_text('')
     result = run_tool('train.py', etris_config, '--work-dir', blocker / 'work')
     assert result.returncode == 2
-    assert result.last_line.startswith(f"error: --work-dir '{blocker / 'work'}' is not a "
-                                       'writable folder')
+    assert result.last_line == f"error: --work-dir '{blocker / 'work'}' cannot be a folder: " \
+                               f"'{blocker}' is a file; pick a folder you can write to"
 
 
 def test_missing_resume_checkpoint(etris_config, run_tool, tmp_path):

@@ -85,3 +85,20 @@ def test_error_from_a_data_loader_worker_keeps_its_own_message():
                          'Traceback (most recent call last):\n  File "x.py", line 1, in f\n'
                          'mmris.utils.errors.DatasetError: ref 3: annotation id 9 is missing\n')
     assert one_line(error) == 'ref 3: annotation id 9 is missing'
+
+
+def test_output_paths_are_checked_before_any_work(tmp_path):
+    from mmris.utils import require_writable_dir, require_writable_file
+    require_writable_dir(str(tmp_path / 'new' / 'work'), '--work-dir')
+    assert (tmp_path / 'new' / 'work').is_dir()
+    require_writable_file(str(tmp_path / 'out' / 'results.pkl'), '--out')
+    assert (tmp_path / 'out').is_dir()
+    (tmp_path / 'a_file').write_text('')
+    with pytest.raises(UsageError, match=r"--work-dir '.*a_file/work' cannot be a folder: "
+                                         r"'.*a_file' is a file"):
+        require_writable_dir(str(tmp_path / 'a_file' / 'work'), '--work-dir')
+    with pytest.raises(UsageError, match=r"--out '.*a_file/x/r.pkl' cannot be written: "
+                                         r"'.*a_file' is a file, not a folder"):
+        require_writable_file(str(tmp_path / 'a_file' / 'x' / 'r.pkl'), '--out')
+    with pytest.raises(UsageError, match=r"--out-file '.*out' is a folder; pass a file name"):
+        require_writable_file(str(tmp_path / 'out'), '--out-file')
