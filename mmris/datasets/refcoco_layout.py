@@ -13,6 +13,7 @@ data root and returns a :class:`LayoutReport` of what is there and what is
 wrong, which :func:`format_report` prints as a table
 (``tools/dataset_converters/check_refcoco_layout.py``).
 """
+import json
 import os
 import os.path as osp
 from collections import Counter, namedtuple
@@ -20,8 +21,6 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.utils import ProgressBar
-
-from .base_ris_dataset import load_json
 
 #: data set name -> (folder under the data root, refs split-by)
 REFCOCO_FILES = {
@@ -110,7 +109,8 @@ def _load_instances(path: str, cache: dict):
     """(instances, error) for ``path``, read once per check."""
     if path not in cache:
         try:
-            instances = load_json(path)
+            with open(path) as file:
+                instances = json.load(file)
             missing = [k for k in ('images', 'annotations') if k not in instances]
             if missing:
                 raise ValueError(f'no {" or ".join(repr(k) for k in missing)} list')

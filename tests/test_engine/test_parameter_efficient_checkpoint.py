@@ -61,6 +61,6 @@ def test_other_frozen_weights_are_refused(clip_config, tmp_path):
                                                            seed=1)
     with pytest.raises(CheckpointError, match=r'parameter-efficient checkpoint trained on other '
                        r'frozen weights than those this config restores .*trained with '
-                       r'model.backbone.clip_weights=.*clip.pt, this config has '
+                       r'model.backbone.clip_weights=.*clip.pt, this config: '
                        r'model.backbone.clip_weights=.*other_clip.pt'):
         init_model(other, str(small))
