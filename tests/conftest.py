@@ -7,13 +7,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO_CONFIG = REPO / 'configs' / 'demo' / 'tiny_unet_synthetic_shapes.py'
-
-
-@pytest.fixture(scope='session')
-def demo_config():
-    """Path of the demo config, the tiny model the tool tests train."""
-    return str(DEMO_CONFIG)
 
 
 @pytest.fixture(scope='session')
@@ -35,25 +28,6 @@ def refcoco_root(tmp_path_factory):
     return root
 
 
-@pytest.fixture
-def demo_options(shapes_root):
-    """``--cfg-options`` that point the demo config at ``shapes_root`` and
-    shorten its schedule to ``max_iters`` with a checkpoint every ``interval``."""
-
-    def options(max_iters: int, interval: int, schedule_end: int = None) -> list:
-        return [
-            '--cfg-options',
-            *(f'{loader}.dataset.data_root={shapes_root}'
-              for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')),
-            f'train_cfg.max_iters={max_iters}',
-            f'train_cfg.val_interval={max_iters}',
-            f'param_scheduler.0.end={schedule_end or max_iters}',
-            f'default_hooks.checkpoint.interval={interval}',
-            'default_hooks.logger.interval=1',
-            'train_dataloader.batch_size=4',
-        ]
-
-    return options
 
 
 # Overrides that shrink the ETRIS configs to a few thousand-wide layers on a
@@ -110,7 +84,7 @@ def tiny_etris_cfg(request):
     return tiny_etris_config(request.param)
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def tiny_config():
     """The function :func:`tiny_etris_config`, for tests that pick a backbone."""
     return tiny_etris_config
@@ -264,6 +238,74 @@ def tiny_bridged_config(name: str, hf_dir):
                          if not k.startswith('model.backbone.text_encoder.')})
     letterbox_to_64(cfg)
     return cfg
+
+
+def write_clip_weights(cfg, path, seed: int = 0) -> str:
+    """Write the towers of ``cfg``'s model, randomly initialised with
+    ``seed``, to ``path`` as an OpenAI-layout CLIP state dict (``visual.*``
+    and the text keys), which ``model.backbone.clip_weights`` can load."""
+    import torch
+
+    from mmris.apis import init_model
+    torch.manual_seed(seed)
+    backbone = init_model(cfg).backbone
+    vision = backbone.vision_encoder
+    weights = {f'visual.{key}': value for key, value in vision.state_dict().items()
+               if not key.startswith(vision.keys_not_in_openai_weights)}
+    weights.update(backbone.text_encoder.state_dict())
+    torch.save(weights, str(path))
+    return str(path)
+
+
+@pytest.fixture(scope='session')
+def etris_config(tmp_path_factory, refcoco_root):
+    """What the tool tests train and test: ``configs/etris/vitb_refcoco.py``
+    shrunk (:func:`tiny_etris_config`) to read the generated referring set,
+    4 training objects (2 iterations of batch 2 per epoch), with seed 0,
+    written to a file. Returns its path."""
+    cfg = tiny_etris_config('vitb')
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = str(refcoco_root)
+        cfg[loader].batch_size = 2
+        cfg[loader].num_workers = 1
+    cfg.train_dataloader.dataset.indices = 4
+    cfg.randomness = dict(seed=0)
+    path = tmp_path_factory.mktemp('configs') / 'etris_tiny_vitb.py'
+    cfg.dump(str(path))
+    return str(path)
+
+
+def schedule_arguments(max_epochs: int, schedule_end: int = None) -> list:
+    """``--cfg-options`` for a run of :func:`etris_config` of ``max_epochs``
+    epochs of a schedule of ``schedule_end`` epochs (default: the same)
+    whose learning rate drops x0.1 after epoch 1, logging every iteration."""
+    return ['--cfg-options', f'train_cfg.max_epochs={max_epochs}',
+            f'param_scheduler.0.end={schedule_end or max_epochs}',
+            'param_scheduler.0.milestones=[1]', 'default_hooks.logger.interval=1']
+
+
+@pytest.fixture
+def schedule_options():
+    """The function :func:`schedule_arguments`."""
+    return schedule_arguments
+
+
+@pytest.fixture(scope='session')
+def clip_weights_writer():
+    """The function :func:`write_clip_weights`."""
+    return write_clip_weights
+
+
+@pytest.fixture(scope='session')
+def trained_etris(tmp_path_factory, etris_config, run_tool):
+    """A work dir where ``tools/train.py`` trained :func:`etris_config` for
+    epoch 1 of a 2-epoch schedule (``epoch_1.pth``); tests copy it rather
+    than write to it."""
+    work_dir = tmp_path_factory.mktemp('trained_etris')
+    result = run_tool('train.py', etris_config, '--work-dir', work_dir,
+                      *schedule_arguments(max_epochs=1, schedule_end=2))
+    assert result.returncode == 0, result.stdout[-3000:]
+    return work_dir
 
 
 def shrink_pipelines(cfg, size: int = 64) -> None:

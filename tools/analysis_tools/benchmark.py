@@ -44,6 +44,8 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import torch
 
+from mmengine.utils import ProgressBar
+
 from mmris.apis import init_model
 from mmris.engine.checkpoint_loader import UnsafeCheckpointError
 from mmris.utils import (UsageError, add_cfg_options_argument, load_config, require_checkpoint,
@@ -139,29 +141,6 @@ def make_inputs(model: torch.nn.Module, batch_size: int, height: int, width: int
     return images, samples
 
 
-class ProgressBar:
-    """A one-line progress bar over ``total`` iterations (stdout)."""
-
-    def __init__(self, total: int, title: str, width: int = 30, stream=sys.stdout):
-        self.total, self.title, self.width, self.stream = total, title, width, stream
-        self.done, self.start = 0, time.perf_counter()
-        self._draw()
-
-    def update(self) -> None:
-        self.done += 1
-        self._draw()
-        if self.done == self.total:
-            self.stream.write('\n')
-            self.stream.flush()
-
-    def _draw(self) -> None:
-        filled = self.width * self.done // max(self.total, 1)
-        elapsed = time.perf_counter() - self.start
-        self.stream.write(f'\r{self.title} [{"#" * filled}{"." * (self.width - filled)}] '
-                          f'{self.done}/{self.total}, {elapsed:.1f} s')
-        self.stream.flush()
-
-
 def _status_kb(field: str) -> Optional[int]:
     """``field`` (e.g. 'VmRSS') of /proc/self/status in kB, or None."""
     try:
@@ -236,6 +215,12 @@ class MemoryProbe:
                     memory_measure=self.measure)
 
 
+def _progress(total: int, title: str) -> ProgressBar:
+    """mmengine's progress bar over ``total`` iterations, after a title line."""
+    print(title, flush=True)
+    return ProgressBar(total)
+
+
 def time_iterations(step: Callable[[], object], warmup: int, repeat: int, device: str,
                     title: str = 'timing', progress: bool = True,
                     probe: Optional[MemoryProbe] = None) -> List[float]:
@@ -248,15 +233,17 @@ def time_iterations(step: Callable[[], object], warmup: int, repeat: int, device
     sync = torch.cuda.synchronize if cuda else (lambda: None)
     if probe is not None:
         probe.before_warmup()
-    bar = ProgressBar(warmup, f'{title}: warm-up') if progress and warmup else None
+    bar = _progress(warmup, f'{title}: warm-up') if progress and warmup else None
     for _ in range(warmup):
         step()
         if bar:
             bar.update()
+    if bar:
+        print()
     sync()
     if probe is not None:
         probe.before_timed()
-    bar = ProgressBar(repeat, f'{title}: timed  ') if progress else None
+    bar = _progress(repeat, f'{title}: timed') if progress else None
     times = []
     for _ in range(repeat):
         sync()
@@ -266,6 +253,8 @@ def time_iterations(step: Callable[[], object], warmup: int, repeat: int, device
         times.append(time.perf_counter() - start)
         if bar:
             bar.update()
+    if bar:
+        print()
     return times
 
 

@@ -2,6 +2,7 @@
 import gzip
 import html
 import os
+import warnings
 from functools import lru_cache
 from typing import List, Optional, Sequence, Union
 
@@ -69,7 +70,10 @@ class CLIPTokenizer:
 
     Each row is ``[SOT] + BPE ids + [EOT]`` padded with 0 to
     ``context_length``; a longer one keeps its first ``context_length`` ids
-    and ends with EOT instead of the last kept id.
+    and ends with EOT instead of the last kept id. The first expression a
+    tokenizer truncates gets a warning saying how many of its tokens were
+    kept (the model only reads that many); later ones are truncated
+    silently.
 
     Args:
         context_length (int): Ids per expression, L (at least 2).
@@ -91,6 +95,7 @@ class CLIPTokenizer:
             raise FileNotFoundError(f'CLIP BPE vocabulary file not found: {vocab_file}')
         self.context_length = context_length
         self.vocab_file = os.path.abspath(vocab_file)
+        self.warned_truncation = False
 
     def encode(self, texts: Sequence[str]) -> List[List[int]]:
         """BPE ids of each expression, without SOT/EOT or truncation."""
@@ -117,7 +122,15 @@ class CLIPTokenizer:
         if isinstance(texts, str):
             texts = [texts]
         ids = torch.zeros(len(texts), self.context_length, dtype=torch.long)
-        for row, bpe_ids in zip(ids, self.encode(texts)):
-            tokens = [self.sot_id] + bpe_ids[:self.context_length - 2] + [self.eot_id]
+        budget = self.context_length - 2
+        for row, text, bpe_ids in zip(ids, texts, self.encode(texts)):
+            if len(bpe_ids) > budget and not self.warned_truncation:
+                self.warned_truncation = True
+                warnings.warn(
+                    f'the expression {text!r} has {len(bpe_ids)} tokens, but the model reads '
+                    f'{budget} (text_length {self.context_length}, with the start and end '
+                    f'tokens): only its first {budget} tokens were kept. Longer expressions '
+                    f'are truncated the same way without further warnings.', stacklevel=3)
+            tokens = [self.sot_id] + bpe_ids[:budget] + [self.eot_id]
             row[:len(tokens)] = torch.tensor(tokens)
         return ids

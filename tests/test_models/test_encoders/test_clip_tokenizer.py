@@ -38,13 +38,26 @@ def test_matches_openai_ids(text):
 
 @pytest.mark.parametrize('length', [17, 22])
 def test_truncation_keeps_head_and_ends_with_eot(length):
-    ids = CLIPTokenizer(context_length=length)(LONG)
+    with pytest.warns(UserWarning):
+        ids = CLIPTokenizer(context_length=length)(LONG)
     assert ids.tolist() == [[SOT] + LONG_IDS[:length - 2] + [EOT]]
 
 
-def test_exact_fit_is_not_truncated():
+def test_truncation_warns_once_with_the_tokens_kept(recwarn):
+    tokenizer = CLIPTokenizer(context_length=17)
+    tokenizer([LONG, 'a dog', LONG])
+    tokenizer(LONG)
+    messages = [str(w.message) for w in recwarn if 'tokens' in str(w.message)]
+    assert messages == [f'the expression {LONG!r} has {len(LONG_IDS)} tokens, but the model '
+                        f'reads 15 (text_length 17, with the start and end tokens): only its '
+                        f'first 15 tokens were kept. Longer expressions are truncated the same '
+                        f'way without further warnings.']
+
+
+def test_exact_fit_is_not_truncated(recwarn):
     ids = CLIPTokenizer(context_length=len(LONG_IDS) + 2)(LONG)
     assert ids.tolist() == [[SOT] + LONG_IDS + [EOT]]
+    assert not [w for w in recwarn if 'tokens' in str(w.message)]
 
 
 def test_batch_shape_and_padding():
