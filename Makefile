@@ -1,17 +1,20 @@
 # The project's entry points; each sets up .venv first (once) with tools/setup_env.sh.
-#   make demo       generate the synthetic referring set, train a small ETRIS, evaluate it
-#   make demo-det   generate a COCO-format shapes set, train a small ETRIS FCOS, evaluate it
-#   make test       run the test suite
+#   make demo      generate the synthetic referring set, train a small ETRIS, evaluate it
+#   make demo-seg  the semantic-segmentation variant on generated shapes
+#   make demo-det  the detection variant: a small ETRIS FCOS on a generated COCO-format set
+#   make test      run the test suite (tests/ and the projects' tests, setup.cfg testpaths)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.mmris-ready
 DEMO_CONFIG := configs/demo/etris_tiny_synthetic_refcoco.py
 DEMO_WORK_DIR := work_dirs/demo
+SEG_DEMO_CONFIG := configs/demo/etris-seg_tiny_synthetic-shapes.py
+SEG_DEMO_WORK_DIR := work_dirs/demo-seg
 DET_DEMO_CONFIG := configs/demo/fcos_etris-tiny_simplefpn_synthetic-coco.py
 DET_DEMO_WORK_DIR := work_dirs/demo-det
 
-.PHONY: setup demo demo-det test
+.PHONY: setup demo demo-seg demo-det test
 setup: $(READY)
 
 $(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/tests.txt
@@ -25,6 +28,13 @@ demo: $(READY)
 	$(PY) tools/test.py $(DEMO_CONFIG) $$(cat $(DEMO_WORK_DIR)/last_checkpoint) \
 		--work-dir $(DEMO_WORK_DIR) --show-dir $(DEMO_WORK_DIR)/predictions
 
+demo-seg: $(READY)
+	$(PY) tools/dataset_converters/make_synthetic_shapes.py --out data/synthetic_shapes
+	$(PY) tools/train.py $(SEG_DEMO_CONFIG) --work-dir $(SEG_DEMO_WORK_DIR)
+	$(PY) tools/analysis_tools/seg_baselines.py $(SEG_DEMO_CONFIG)
+	$(PY) tools/test.py $(SEG_DEMO_CONFIG) $$(cat $(SEG_DEMO_WORK_DIR)/last_checkpoint) \
+		--work-dir $(SEG_DEMO_WORK_DIR) --show-dir $(SEG_DEMO_WORK_DIR)/predictions
+
 demo-det: $(READY)
 	$(PY) tools/dataset_converters/make_synthetic_coco.py --out data/synthetic_coco
 	$(PY) tools/train.py $(DET_DEMO_CONFIG) --work-dir $(DET_DEMO_WORK_DIR)
@@ -33,4 +43,4 @@ demo-det: $(READY)
 		--work-dir $(DET_DEMO_WORK_DIR)
 
 test: $(READY)
-	$(PY) -m pytest tests
+	$(PY) -m pytest

@@ -43,7 +43,10 @@ from mmseg.registry import TRANSFORMS as MMSEG_TRANSFORMS
 from mmseg.registry import VISBACKENDS as MMSEG_VISBACKENDS
 from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
 from mmseg.registry import WEIGHT_INITIALIZERS as MMSEG_WEIGHT_INITIALIZERS
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import DefaultScope, Registry
+
+from mmris.utils.mmengine_private import add_root_child, registry_locations
 
 
 def _mmris_registry(name: str, parent: Registry, locations: list = (),
@@ -56,11 +59,12 @@ def _mmris_registry(name: str, parent: Registry, locations: list = (),
     It is also listed among the children of mmengine's root registry.
     """
     registry = Registry(name, parent=parent, scope='mmris', build_func=build_func,
-                        locations=[*parent._locations, *locations])
+                        locations=[*registry_locations(parent), *locations])
     root = parent
     while root.parent is not None:
         root = root.parent
-    root._add_child(registry)
+    if root is not parent:
+        add_root_child(root, registry)
     return registry
 
 
@@ -73,7 +77,6 @@ HOOKS = _mmris_registry('hook', parent=MMSEG_HOOKS, locations=['mmris.engine'])
 DATASETS = _mmris_registry('dataset', parent=MMSEG_DATASETS, locations=['mmris.datasets'])
 DATA_SAMPLERS = _mmris_registry('data sampler', parent=MMSEG_DATA_SAMPLERS, locations=['mmris.datasets'])
 TRANSFORMS = _mmris_registry('transform', parent=MMSEG_TRANSFORMS, locations=['mmris.datasets'])
-
 
 
 def _build_in_own_scope(cfg, registry: Registry, *args, **kwargs):
@@ -115,3 +118,6 @@ LOG_PROCESSORS = _mmris_registry(
     'log_processor', parent=MMSEG_LOG_PROCESSORS)
 
 INFERENCERS = _mmris_registry('inferencer', parent=MMSEG_INFERENCERS, locations=['mmris.apis'])
+# mmseg has no function registry; inferencers look collate functions up in
+# the scope's one.
+FUNCTIONS = _mmris_registry('function', parent=MMENGINE_FUNCTIONS)

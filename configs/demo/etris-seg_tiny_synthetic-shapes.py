@@ -2,13 +2,13 @@
 # frozen CLIP-shaped towers; the Bridger, positional embeddings, neck and
 # head train) learns the generated shapes set
 # (tools/dataset_converters/make_synthetic_shapes.py) on CPU, with the class
-# names as its text. Stock mmseg pieces: EncoderDecoder, BaseSegDataset,
-# IoUMetric, SegLocalVisualizer.
+# names as its text. Stock mmseg pieces: EncoderDecoder, IoUMetric,
+# SegLocalVisualizer; SyntheticShapesDataset is an mmseg BaseSegDataset that
+# only declares the classes (so metainfo=dict(classes=...) can hold some out).
 _base_ = ['../_base_/models/etris-seg_vitb16.py', '../_base_/etris_seg_runtime.py']
 
 data_root = 'data/synthetic_shapes'
 classes = ['background', 'circle', 'square', 'triangle']
-palette = [[0, 0, 0], [220, 20, 60], [0, 128, 255], [255, 200, 0]]
 input_size = 64
 max_iters = 1500
 width = 64
@@ -40,12 +40,7 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
-dataset = dict(
-    type='BaseSegDataset',
-    data_root=data_root,
-    img_suffix='.png',
-    seg_map_suffix='.png',
-    metainfo=dict(classes=classes, palette=palette))
+dataset = dict(type='SyntheticShapesDataset', data_root=data_root)
 train_dataloader = dict(
     batch_size=8,
     num_workers=1,

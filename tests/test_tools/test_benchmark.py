@@ -81,3 +81,34 @@ def test_statistics():
     assert stats['p90_ms'] == pytest.approx(3.7)
     assert (stats['min_ms'], stats['max_ms']) == (pytest.approx(1), pytest.approx(4))
     assert stats['images_per_s'] == pytest.approx(800)
+
+
+SEG_CONFIG = 'configs/etris_seg/etris-vitb16_4xb4-80k_ade20k-512x512.py'
+# The same tiny towers for the semantic-segmentation config (150 ADE20K classes).
+TINY_SEG = [option for option in TINY if not option.startswith('model.decode_head.decoder')] + [
+    'model.data_preprocessor.size=[64,64]', 'model.decode_head.decoder.num_layers=1']
+
+
+@pytest.mark.parametrize('config, options', [(CONFIG, TINY), (SEG_CONFIG, TINY_SEG)])
+def test_training_step_mode(run_tool, tmp_path, config, options):
+    out = tmp_path / 'train.json'
+    result = run_tool('analysis_tools/benchmark.py', config, '--mode', 'train', '--device', 'cpu',
+                      '--shape', 64, '--batch-size', 2, '--repeat', 2, '--warmup', 1,
+                      '--json', out, '--cfg-options', *options)
+    assert result.returncode == 0, result.stdout[-3000:]
+    results = json.loads(out.read_text())
+    assert results['mode'] == 'train' and len(results['times_ms']) == 2
+    assert results['peak_memory_mb'] > 0
+    assert f'Benchmark of {config}: train' in result.stdout
+
+
+def test_training_step_updates_the_trainable_parameters_only(tiny_config):
+    import torch
+
+    from mmris.registry import MODELS
+    model = MODELS.build(tiny_config('vitb').model)
+    images, samples = _tool().make_inputs(model, 2, 64, 64, 'cpu')
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    _tool().training_step(model, images, samples, fp16=False)()
+    for name, param in model.named_parameters():
+        assert torch.equal(before[name], param) != param.requires_grad, name

@@ -1,13 +1,19 @@
-"""Measure a model's inference latency, throughput and peak memory.
+"""Measure a model's inference or training speed and peak memory.
 
-    python tools/analysis_tools/benchmark.py CONFIG [--checkpoint CKPT] [--batch-size 1]
-        [--shape 416 | --shape H W] [--repeat 50] [--warmup 10] [--device cpu|cuda]
-        [--fp16] [--threads N] [--json OUT.json] [--cfg-options KEY=VALUE ...]
+    python tools/analysis_tools/benchmark.py CONFIG [--mode infer|train] [--checkpoint CKPT]
+        [--batch-size 1] [--shape 416 | --shape H W] [--repeat 50] [--warmup 10]
+        [--device cpu|cuda] [--fp16] [--threads N] [--json OUT.json]
+        [--cfg-options KEY=VALUE ...]
 
-The model is built in eval mode (random weights unless ``--checkpoint``)
-and run under ``torch.no_grad`` on a random image batch (B, 3, H, W) with
-random, valid referring expressions (one per image, tokenised by the
-model, as ``model._forward`` does). After ``--warmup`` untimed iterations,
+The model is built from the config (random weights unless ``--checkpoint``)
+and run on a random image batch (B, 3, H, W) with, per image, a random
+referring expression (``metainfo['text']``, for models that read one) and a
+random ground truth (a binary mask, or class labels for a model with
+``num_classes``). ``--mode infer`` (default) times ``model._forward`` in
+eval mode under ``torch.no_grad``; ``--mode train`` times a training step
+in train mode: ``model.loss``, backward and an Adam step over the trainable
+parameters, through mmengine's ``OptimWrapper`` (``AmpOptimWrapper`` with
+``--fp16``), as the runner does. After ``--warmup`` untimed iterations,
 each of ``--repeat`` iterations is timed on its own with
 ``time.perf_counter`` (on CUDA with ``torch.cuda.synchronize`` before and
 after). Reported: median, mean, p90, min and max latency in ms, images/s
@@ -38,6 +44,8 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import torch
 
+from mmengine.utils import ProgressBar
+
 from mmris.apis import init_model
 from mmris.engine.checkpoint_loader import UnsafeCheckpointError
 from mmris.utils import (UsageError, add_cfg_options_argument, load_config, require_checkpoint,
@@ -53,6 +61,8 @@ def parse_args(argv: Optional[List[str]] = None):
     parser = argparse.ArgumentParser(
         description='Measure inference latency, throughput and peak memory of a model.')
     parser.add_argument('config', help='config file path')
+    parser.add_argument('--mode', choices=['infer', 'train'], default='infer',
+                        help='time inference (default) or a training step')
     parser.add_argument('--checkpoint', help='weights to load (default: random weights)')
     parser.add_argument('--batch-size', type=int, default=1, help='images per forward (1)')
     parser.add_argument('--shape', type=int, nargs='+', default=[416], metavar='SIZE',
@@ -102,8 +112,11 @@ def random_expressions(count: int, seed: int = 0) -> List[str]:
 
 def make_inputs(model: torch.nn.Module, batch_size: int, height: int, width: int,
                 device: str, seed: int = 0):
-    """A random normalised image batch and one data sample per image carrying
-    a random expression as ``metainfo['text']``."""
+    """A random normalised image batch and one data sample per image with a
+    random expression as ``metainfo['text']`` and a random ground truth
+    ``gt_sem_seg`` (1, H, W): labels below ``model.num_classes`` for a model
+    with classes, else a binary mask."""
+    from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
     generator = torch.Generator().manual_seed(seed)
     images = torch.randn(batch_size, 3, height, width, generator=generator).to(device)
@@ -111,36 +124,21 @@ def make_inputs(model: torch.nn.Module, batch_size: int, height: int, width: int
     backbone = getattr(model, 'backbone', None)
     if hasattr(backbone, 'tokenize'):  # make sure every expression fits untruncated
         ids = backbone.tokenize(texts)
-        if (ids != 0).sum(dim=1).max() >= ids.shape[1]:
+        if (~backbone.text_encoder.padding_mask(ids)).sum(dim=1).max() >= ids.shape[1]:
             raise UsageError(f'the random expressions do not fit the {ids.shape[1]} text tokens '
                              f'of this model')
     shape = (height, width)
-    samples = [SegDataSample(metainfo=dict(text=text, img_shape=shape, ori_shape=shape,
-                                           pad_shape=shape)) for text in texts]
+    num_classes = getattr(model, 'num_classes', None)
+    samples = []
+    for text in texts:
+        if num_classes:
+            truth = torch.randint(0, num_classes, (1, *shape), generator=generator)
+        else:
+            truth = (torch.rand(1, *shape, generator=generator) > 0.5).float()
+        samples.append(SegDataSample(
+            metainfo=dict(text=text, img_shape=shape, ori_shape=shape, pad_shape=shape),
+            gt_sem_seg=PixelData(data=truth.to(device))))
     return images, samples
-
-
-class ProgressBar:
-    """A one-line progress bar over ``total`` iterations (stdout)."""
-
-    def __init__(self, total: int, title: str, width: int = 30, stream=sys.stdout):
-        self.total, self.title, self.width, self.stream = total, title, width, stream
-        self.done, self.start = 0, time.perf_counter()
-        self._draw()
-
-    def update(self) -> None:
-        self.done += 1
-        self._draw()
-        if self.done == self.total:
-            self.stream.write('\n')
-            self.stream.flush()
-
-    def _draw(self) -> None:
-        filled = self.width * self.done // max(self.total, 1)
-        elapsed = time.perf_counter() - self.start
-        self.stream.write(f'\r{self.title} [{"#" * filled}{"." * (self.width - filled)}] '
-                          f'{self.done}/{self.total}, {elapsed:.1f} s')
-        self.stream.flush()
 
 
 def _status_kb(field: str) -> Optional[int]:
@@ -217,6 +215,12 @@ class MemoryProbe:
                     memory_measure=self.measure)
 
 
+def _progress(total: int, title: str) -> ProgressBar:
+    """mmengine's progress bar over ``total`` iterations, after a title line."""
+    print(title, flush=True)
+    return ProgressBar(total)
+
+
 def time_iterations(step: Callable[[], object], warmup: int, repeat: int, device: str,
                     title: str = 'timing', progress: bool = True,
                     probe: Optional[MemoryProbe] = None) -> List[float]:
@@ -229,15 +233,17 @@ def time_iterations(step: Callable[[], object], warmup: int, repeat: int, device
     sync = torch.cuda.synchronize if cuda else (lambda: None)
     if probe is not None:
         probe.before_warmup()
-    bar = ProgressBar(warmup, f'{title}: warm-up') if progress and warmup else None
+    bar = _progress(warmup, f'{title}: warm-up') if progress and warmup else None
     for _ in range(warmup):
         step()
         if bar:
             bar.update()
+    if bar:
+        print()
     sync()
     if probe is not None:
         probe.before_timed()
-    bar = ProgressBar(repeat, f'{title}: timed  ') if progress else None
+    bar = _progress(repeat, f'{title}: timed') if progress else None
     times = []
     for _ in range(repeat):
         sync()
@@ -247,6 +253,8 @@ def time_iterations(step: Callable[[], object], warmup: int, repeat: int, device
         times.append(time.perf_counter() - start)
         if bar:
             bar.update()
+    if bar:
+        print()
     return times
 
 
@@ -273,7 +281,7 @@ def format_results(results: Dict) -> str:
         rows.append(('Peak memory increase', f'{results["memory_increase_mb"]:.1f} MiB'))
     height, width = results['shape']
     lines = [
-        f'Benchmark of {results["config"]} ({results["model"]}, '
+        f'Benchmark of {results["config"]}: {results["mode"]} ({results["model"]}, '
         f'{"checkpoint " + results["checkpoint"] if results["checkpoint"] else "random weights"})',
         f'device {results["device_name"]}, {results["threads"]} CPU threads, batch '
         f'{results["batch_size"]}, input {height}x{width}, '
@@ -289,18 +297,50 @@ def format_results(results: Dict) -> str:
     return '\n'.join(lines)
 
 
-def benchmark(model: torch.nn.Module, batch_size: int, height: int, width: int, warmup: int,
-              repeat: int, device: str, fp16: bool = False, seed: int = 0,
-              progress: bool = True, title: str = 'benchmark') -> Dict:
-    """Time ``model._forward`` on random inputs; returns :func:`summarize`'s
-    statistics plus the memory figures and the raw ``times_ms``."""
-    images, samples = make_inputs(model, batch_size, height, width, device, seed)
+def inference_step(model: torch.nn.Module, images: torch.Tensor, samples: list,
+                   fp16: bool) -> Callable[[], object]:
+    """``model._forward`` in eval mode without gradients."""
+    model.eval()
     autocast = (lambda: torch.autocast('cuda', dtype=torch.float16)) if fp16 else nullcontext
 
     def step():
         with torch.no_grad(), autocast():
             return model._forward(images, samples)
 
+    return step
+
+
+def training_step(model: torch.nn.Module, images: torch.Tensor, samples: list,
+                  fp16: bool) -> Callable[[], object]:
+    """One optimisation step in train mode: ``model.loss``, backward and Adam
+    over the trainable parameters, through an mmengine optim wrapper."""
+    from mmengine.optim import AmpOptimWrapper, OptimWrapper
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise UsageError('the model has no trainable parameters to time a training step of')
+    optimizer = torch.optim.Adam(params, lr=1e-4)
+    wrapper = AmpOptimWrapper(optimizer=optimizer) if fp16 else OptimWrapper(optimizer)
+
+    def step():
+        with wrapper.optim_context(model):
+            losses = model.loss(images, samples)
+        loss, _ = model.parse_losses(losses)
+        wrapper.update_params(loss)
+        return loss
+
+    return step
+
+
+def benchmark(model: torch.nn.Module, batch_size: int, height: int, width: int, warmup: int,
+              repeat: int, device: str, fp16: bool = False, seed: int = 0,
+              progress: bool = True, title: str = 'benchmark', mode: str = 'infer') -> Dict:
+    """Time an inference or training step (``mode``) on random inputs;
+    returns :func:`summarize`'s statistics plus the memory figures and the
+    raw ``times_ms``."""
+    images, samples = make_inputs(model, batch_size, height, width, device, seed)
+    make_step = training_step if mode == 'train' else inference_step
+    step = make_step(model, images, samples, fp16)
     probe = MemoryProbe(device)
     times = time_iterations(step, warmup, repeat, device, title, progress, probe)
     return dict(**summarize(times, batch_size), **probe.after_timed(),
@@ -325,9 +365,10 @@ def main(argv: Optional[List[str]] = None):
                          f'{type(error).__name__}: {error}') from error
     height, width = args.shape * 2 if len(args.shape) == 1 else args.shape
     stats = benchmark(model, args.batch_size, height, width, args.warmup, args.repeat,
-                      args.device, args.fp16, args.seed)
+                      args.device, args.fp16, args.seed, mode=args.mode)
     device_name = (f'cuda ({torch.cuda.get_device_name()})' if args.device == 'cuda' else 'cpu')
-    results = dict(config=args.config, model=type(model).__name__, checkpoint=args.checkpoint,
+    results = dict(config=args.config, mode=args.mode, model=type(model).__name__,
+                   checkpoint=args.checkpoint,
                    device=args.device, device_name=device_name, threads=torch.get_num_threads(),
                    torch=torch.__version__, batch_size=args.batch_size, shape=[height, width],
                    fp16=args.fp16, warmup=args.warmup, repeat=args.repeat, **stats)

@@ -21,7 +21,9 @@ test_pipeline = [
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'text'))
 ]
-train_dataloader = dict(dataset=dict(type=dataset_type, pipeline=train_pipeline))
+train_dataloader = dict(
+    sampler=dict(type='mmris.ExpressionSampler'),  # refcoco.py's, named in the mmdet scope
+    dataset=dict(type=dataset_type, pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(type=dataset_type, pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(type=dataset_type, pipeline=test_pipeline))
 val_evaluator = dict(type='mmris.RefBoxMetric')

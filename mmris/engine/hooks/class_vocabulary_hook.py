@@ -7,6 +7,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
 from mmris.registry import HOOKS
+from mmris.utils.errors import DatasetError
 
 
 def model_class_names(model) -> Optional[Sequence[str]]:
@@ -39,8 +40,9 @@ def check_vocabulary(model_names: Sequence[str], data_names: Sequence[str], wher
 
 def check_annotation_categories(dataset, where: str) -> None:
     """For a COCO-format dataset (mmdet's ``CocoDataset``: ``cat_ids``,
-    ``ann_file``), raise ValueError naming both lists unless its annotation
-    categories give label ``i`` to class ``i`` of its metainfo classes.
+    ``ann_file``), raise DatasetError (a ValueError) naming both lists
+    unless its annotation categories give label ``i`` to class ``i`` of its
+    metainfo classes.
 
     mmdet keeps the categories whose names are among the classes, in the
     order of the file, and silently drops the annotations of the others: a
@@ -60,7 +62,7 @@ def check_annotation_categories(dataset, where: str) -> None:
     label_names = [categories[cat_id] for cat_id in cat_ids]
     if label_names != classes:
         missing = [name for name in classes if name not in label_names]
-        raise ValueError(
+        raise DatasetError(
             f'{where}: the categories of {dataset.ann_file} do not match the vocabulary '
             f'(its metainfo classes, which the model scores label i against): annotation '
             f'categories {list(categories.values())}; vocabulary {classes}'

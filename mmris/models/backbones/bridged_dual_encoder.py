@@ -48,7 +48,11 @@ class BridgedDualEncoder(BaseModule):
     indices count from the end). The default ``(1, 2, -1)`` gives ETRIS' three
     maps (ViT-B/16 at 416: 768@26, 768@26, 512@26; RN50: 512@52, 1024@26,
     1024@13); ``(0, 1, 2, 3)`` gives a ResNet's strides 4, 8, 16 and 32
-    (256, 512, 1024, 2048 channels for RN50), for FPN.
+    (256, 512, 1024, 2048 channels for RN50), for FPN. ``out_pooled`` also
+    outputs the vision tower's pooled image embedding, CLIP's image feature
+    (ViT: the class token after ``ln_post`` and ``proj``; ResNet: OpenAI's
+    attention-pool output), for heads that score whole images; with it,
+    ``out_indices`` may be empty.
 
     Args:
         vision_encoder (dict): A :class:`StagedEncoder` config (CLIP ViT or
@@ -57,9 +61,10 @@ class BridgedDualEncoder(BaseModule):
             tokenizer (CLIP text).
         bridger (dict, optional): :class:`Bridger` config; ``vision_channels``
             and ``text_channels`` are filled in from the encoders.
-        clip_weights (str, optional): OpenAI CLIP weights (TorchScript
-            archive or state dict) loaded into both towers by
-            :meth:`init_weights`.
+        clip_weights (str, optional): CLIP weights (OpenAI's TorchScript
+            archive, a state dict file or a Hugging Face CLIP directory)
+            loaded by :meth:`init_weights` into the towers in OpenAI's
+            layout (both, or the one paired with a transformers tower).
         freeze_positional_embedding (bool): Also freeze positional embeddings.
         norm_eval (bool): Keep the encoders' BatchNorm layers in eval mode
             while training, so that the frozen CLIP ResNet normalises with
@@ -68,6 +73,7 @@ class BridgedDualEncoder(BaseModule):
             The reference (False) trains them in train mode: batch
             statistics, running statistics updated.
         out_indices (Sequence[int]): Levels to output (see above).
+        out_pooled (bool): Also output the pooled image embedding.
         classes (str | Sequence[str], optional): The vocabulary: class names,
             or an mmseg dataset name (``'ade20k'``); ``None`` for expressions.
         templates (str | Sequence[str]): Prompt templates with ``{}`` for the
@@ -78,13 +84,15 @@ class BridgedDualEncoder(BaseModule):
     :meth:`forward` returns :class:`BridgedFeatures`: the selected maps, and
     as ``.text`` the sentence embeddings (B, D) with word features (B, L, C)
     and padding mask (B, L) for expressions, or the class embeddings
-    (B, K, D) and class names for a vocabulary. Building it announces its
-    channels (see :mod:`mmris.models.utils.feature_spec`).
+    (B, K, D) and class names for a vocabulary, and as ``.pooled`` the
+    pooled image embedding (B, D) if ``out_pooled``, else None. Building it
+    announces its channels (see :mod:`mmris.models.utils.feature_spec`).
     """
 
     def __init__(self, vision_encoder: dict, text_encoder: dict, bridger: Optional[dict],
                  clip_weights: Optional[str] = None, freeze_positional_embedding: bool = False,
                  norm_eval: bool = False, out_indices: Sequence[int] = (1, 2, -1),
+                 out_pooled: bool = False,
                  classes: Optional[Union[str, Sequence[str]]] = None,
                  templates: Union[str, Sequence[str]] = ('a photo of a {}.', ),
                  vocabulary_fusion: str = 'two_way', init_cfg=None):
@@ -105,7 +113,8 @@ class BridgedDualEncoder(BaseModule):
         self.freeze_encoders()
 
         level_channels = (vision.embed_channels, *vision.stage_channels, vision.output_dim)
-        self.out_indices = self._check_out_indices(out_indices, len(level_channels))
+        self.out_indices = self._check_out_indices(out_indices, len(level_channels), out_pooled)
+        self.out_pooled = out_pooled
         if vocabulary_fusion not in VOCABULARY_FUSIONS:
             raise ValueError(f'vocabulary_fusion={vocabulary_fusion!r}: choose one of '
                              f'{VOCABULARY_FUSIONS}')
@@ -121,13 +130,17 @@ class BridgedDualEncoder(BaseModule):
             self.register_buffer('prompt_ids', prompt_ids[:, :length], persistent=False)
         announce_features(
             self, [level_channels[i] for i in self.out_indices], text_channels=text.embed_dim,
-            word_channels=text.stage_channels[-1], class_names=self.class_names)
+            word_channels=text.stage_channels[-1], class_names=self.class_names,
+            pooled_channels=vision.output_dim if out_pooled else None)
 
     @staticmethod
-    def _check_out_indices(out_indices: Sequence[int], num_levels: int) -> Tuple[int, ...]:
-        """Indices made non-negative; raises ValueError for one out of range."""
-        if not out_indices:
-            raise ValueError('out_indices is empty: give the levels to output')
+    def _check_out_indices(out_indices: Sequence[int], num_levels: int,
+                           out_pooled: bool) -> Tuple[int, ...]:
+        """Indices made non-negative; raises ValueError for one out of range,
+        or for no output at all."""
+        if not out_indices and not out_pooled:
+            raise ValueError('out_indices is empty and out_pooled is False: give the levels '
+                             'to output')
         for index in out_indices:
             if not -num_levels <= index < num_levels:
                 raise ValueError(f'out_indices {tuple(out_indices)}: there are {num_levels} '
@@ -155,9 +168,17 @@ class BridgedDualEncoder(BaseModule):
         super().init_weights()
         if self.clip_weights:
             visual, text = split_clip_state_dict(load_clip_state_dict(self.clip_weights))
-            self.vision_encoder.load_openai_state_dict(visual, self.clip_weights)
-            self.text_encoder.load_openai_state_dict(text, self.clip_weights)
-            print_log(f'loaded CLIP weights from {self.clip_weights}', logger='current')
+            towers = [(encoder, weights) for encoder, weights in
+                      ((self.vision_encoder, visual), (self.text_encoder, text))
+                      if encoder.takes_openai_weights]
+            if not towers:
+                raise ValueError(f'clip_weights={self.clip_weights!r}, but neither encoder takes '
+                                 'OpenAI-layout CLIP weights: set clip_weights=None and give '
+                                 'the encoders their own `pretrained` directories')
+            for encoder, weights in towers:
+                encoder.load_openai_state_dict(weights, self.clip_weights)
+            print_log(f'loaded CLIP weights from {self.clip_weights} into the '
+                      f'{" and ".join(type(e).__name__ for e, _ in towers)}', logger='current')
 
     def tokenize(self, texts: Union[str, Sequence[str]]) -> torch.Tensor:
         """Expressions -> token ids (B, L), by the text encoder's tokenizer."""
@@ -168,20 +189,21 @@ class BridgedDualEncoder(BaseModule):
         """``images`` (B, 3, H, W); ``token_ids`` (B, L) for expressions, or
         ``None`` for the vocabulary. See the class doc for the output."""
         if token_ids is not None:
-            maps, words, sentence = self._run(images, token_ids, vocabulary=False,
-                                              share_text=False)
+            maps, pooled, words, sentence = self._run(images, token_ids, vocabulary=False,
+                                                      share_text=False)
             return BridgedFeatures(maps, TextFeatures(
-                sentence, words, self.text_encoder.padding_mask(token_ids)))
+                sentence, words, self.text_encoder.padding_mask(token_ids)), pooled)
         if self.class_names is None:
             raise ValueError('this backbone has no vocabulary (classes=None), so it needs '
                              'token ids: forward(images, token_ids)')
         share_text = self.bridger is None or self.vocabulary_fusion == 'shared_text'
-        maps, _, sentence = self._run(images, self.prompt_ids, vocabulary=True,
-                                      share_text=share_text)
+        maps, pooled, _, sentence = self._run(images, self.prompt_ids, vocabulary=True,
+                                              share_text=share_text)
         b, num_classes = images.shape[0], len(self.class_names)
         embeddings = sentence.reshape(-1, num_classes, len(self.templates), sentence.shape[-1])
         embeddings = embeddings.mean(2).expand(b, -1, -1)  # (B, K, D)
-        return BridgedFeatures(maps, TextFeatures(embeddings, class_names=self.class_names))
+        return BridgedFeatures(maps, TextFeatures(embeddings, class_names=self.class_names),
+                               pooled)
 
     def _run(self, images: torch.Tensor, token_ids: torch.Tensor, vocabulary: bool,
              share_text: bool):
@@ -195,9 +217,10 @@ class BridgedDualEncoder(BaseModule):
         once (P sequences), the Bridger's text corrections then becoming a
         per-image residual.
 
-        Returns the selected maps, word features and sentence features, the
-        last two of B * P texts (B for expressions), or of P when shared and
-        never corrected.
+        Returns the selected maps, the pooled image embedding (None without
+        ``out_pooled``), word features and sentence features, the last two
+        of B * P texts (B for expressions), or of P when shared and never
+        corrected.
         """
         vision, text = self.vision_encoder, self.text_encoder
         b = images.shape[0]
@@ -229,8 +252,9 @@ class BridgedDualEncoder(BaseModule):
         final = vision.num_stages + 1
         if final in self.out_indices:
             levels[final] = vision.finalize(v_state)
+        pooled = vision.pooled(v_state) if self.out_pooled else None
         if residual is not None:
             token_ids = token_ids.repeat(b, 1)
             t_state = text.add_to_features(text.repeat_state(t_state, b), residual)
         words, sentence = text.finalize(t_state, token_ids)
-        return [levels[index] for index in self.out_indices], words, sentence
+        return [levels[index] for index in self.out_indices], pooled, words, sentence

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmris.registry import MODELS
+from .clip_vision_transformer import resize_patch_positions
 from .staged_encoder import StagedEncoder
 
 
@@ -53,7 +54,8 @@ class SpatialAttentionPool(nn.Module):
     input grid on every call), then a ``connect`` branch (1x1 conv + BN, not
     part of OpenAI's weights) is added and ReLU applied.
 
-    Shapes: (B, embed_dim, H, W) -> (B, output_dim, H, W).
+    Shapes: (B, embed_dim, H, W) -> (B, output_dim, H, W). :meth:`pooled`
+    gives OpenAI's pooled vector instead.
     """
 
     def __init__(self, spatial_dim: int, embed_dim: int, num_heads: int, output_dim: int):
@@ -77,16 +79,36 @@ class SpatialAttentionPool(nn.Module):
         pos = F.interpolate(pos, size=(h, w), mode='bicubic', align_corners=False)
         # contiguous: a permuted input makes the projections a slow batched matmul
         x = (x + pos.to(x.dtype)).flatten(2).permute(2, 0, 1).contiguous()  # (H*W, B, C)
-        x, _ = F.multi_head_attention_forward(
-            query=x, key=x, value=x, embed_dim_to_check=c, num_heads=self.num_heads,
+        x = self._attend(x, x).permute(1, 2, 0).reshape(b, -1, h, w)
+        return F.relu(x + shortcut, inplace=True)
+
+    def pooled(self, x: torch.Tensor) -> torch.Tensor:
+        """OpenAI's original attention pool: (B, embed_dim, H, W) ->
+        (B, output_dim), the output for the mean-token query.
+
+        The mean of the H*W positions is prepended as a token, the
+        positional embedding (class row first; patch rows resized to the grid)
+        is added, and that token attends over all 1 + H*W tokens.
+        """
+        tokens = x.flatten(2).permute(2, 0, 1)  # (H*W, B, C)
+        tokens = torch.cat([tokens.mean(0, keepdim=True), tokens])
+        pos = resize_patch_positions(self.positional_embedding, tuple(x.shape[-2:]))
+        tokens = tokens + pos[:, None].to(x.dtype)
+        return self._attend(tokens[:1], tokens)[0]
+
+    def _attend(self, query: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """Multi-head attention of ``query`` (Q, B, C) over ``tokens``
+        (N, B, C) with OpenAI's q/k/v/c projections -> (Q, B, output_dim)."""
+        out, _ = F.multi_head_attention_forward(
+            query=query, key=tokens, value=tokens, embed_dim_to_check=query.shape[-1],
+            num_heads=self.num_heads,
             q_proj_weight=self.q_proj.weight, k_proj_weight=self.k_proj.weight,
             v_proj_weight=self.v_proj.weight, in_proj_weight=None,
             in_proj_bias=torch.cat([self.q_proj.bias, self.k_proj.bias, self.v_proj.bias]),
             bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.,
             out_proj_weight=self.c_proj.weight, out_proj_bias=self.c_proj.bias,
             use_separate_proj_weight=True, training=self.training, need_weights=False)
-        x = x.permute(1, 2, 0).reshape(b, -1, h, w)
-        return F.relu(x + shortcut, inplace=True)
+        return out
 
 
 @MODELS.register_module()
@@ -94,7 +116,8 @@ class CLIPModifiedResNet(StagedEncoder):
     """OpenAI CLIP ModifiedResNet (RN50: ``layers=(3, 4, 6, 3)``, RN101:
     ``(3, 4, 23, 3)``) run as stem + ``layer1`` (``embed``), then ``layer2``,
     ``layer3``, ``layer4`` as the three stages, then the spatial attention
-    pool (``finalize``).
+    pool (``finalize``); ``pooled`` is OpenAI's attention-pool output instead
+    (the mean-token query's, without ``connect``).
 
     Args:
         layers (Sequence[int]): Bottleneck blocks of layer1..layer4.
@@ -160,3 +183,7 @@ class CLIPModifiedResNet(StagedEncoder):
     def finalize(self, state: torch.Tensor) -> torch.Tensor:
         """``layer4`` output -> (B, output_dim, H / 32, W / 32)."""
         return self.attnpool(state)
+
+    def pooled(self, state: torch.Tensor) -> torch.Tensor:
+        """``layer4`` output -> (B, output_dim): OpenAI's image feature."""
+        return self.attnpool.pooled(state)

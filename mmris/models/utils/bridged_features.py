@@ -47,19 +47,24 @@ class BridgedFeatures(tuple):
     Args:
         maps (Sequence[Tensor]): The maps, in order.
         text (TextFeatures): The text side.
+        pooled (Tensor, optional): The pooled image embedding (B, D), for
+            heads that score whole images (classification).
     """
 
-    def __new__(cls, maps: Sequence[torch.Tensor], text: TextFeatures):
+    def __new__(cls, maps: Sequence[torch.Tensor], text: TextFeatures,
+                pooled: Optional[torch.Tensor] = None):
         features = super().__new__(cls, maps)
         features.text = text
+        features.pooled = pooled
         return features
 
     def __getnewargs__(self):
-        return tuple(self), self.text
+        return tuple(self), self.text, self.pooled
 
     def with_maps(self, maps: Sequence[torch.Tensor]) -> 'BridgedFeatures':
-        """New maps (e.g. a neck's outputs) with the same text features."""
-        return BridgedFeatures(maps, self.text)
+        """New maps (e.g. a neck's outputs) with the same text features and
+        pooled embedding."""
+        return BridgedFeatures(maps, self.text, self.pooled)
 
 
 def head_texts(features: BridgedFeatures, num_classes: int, consumer: str) -> torch.Tensor:

@@ -29,6 +29,8 @@ class FeatureSpec:
         text_channels (int, optional): Channels of the text embeddings.
         word_channels (int, optional): Channels of the word features.
         class_names (tuple of str, optional): The vocabulary, if any.
+        pooled_channels (int, optional): Channels of the pooled image
+            embedding, if it is output.
     """
 
     producer: str
@@ -36,17 +38,19 @@ class FeatureSpec:
     text_channels: Optional[int] = None
     word_channels: Optional[int] = None
     class_names: Optional[Tuple[str, ...]] = None
+    pooled_channels: Optional[int] = None
 
 
 def announce_features(producer: object, out_channels: Sequence[int], **fields) -> FeatureSpec:
     """Record what ``producer`` outputs for the modules built after it.
 
     The text fields (``text_channels``, ``word_channels``, ``class_names``)
-    not given are those of the previous announcement: a neck passes the text
-    through unchanged. Returns the new spec.
+    and ``pooled_channels`` not given are those of the previous
+    announcement: a neck passes the text and the pooled embedding through
+    unchanged. Returns the new spec.
     """
     previous = _LATEST.get()
-    for key in ('text_channels', 'word_channels', 'class_names'):
+    for key in ('text_channels', 'word_channels', 'class_names', 'pooled_channels'):
         if key not in fields and previous is not None:
             fields[key] = getattr(previous, key)
     spec = FeatureSpec(type(producer).__name__, tuple(out_channels), **fields)

@@ -1,11 +1,44 @@
-"""ClassVocabularyHook on COCO-format data: annotation categories must name
-the vocabulary, in its order, or training stops with both lists."""
+"""ClassVocabularyHook: a model's class list against its data's, and COCO-format
+annotation categories, which must name the vocabulary in its order or training
+stops with both lists."""
 import json
+from types import SimpleNamespace
 
 import pytest
+from torch import nn
 
 from mmris.engine import Runner
-from mmris.engine.hooks import check_annotation_categories
+from mmris.engine.hooks import ClassVocabularyHook, check_annotation_categories
+
+
+def runner_with(model_classes, data_classes):
+    model = nn.Sequential(nn.Identity())
+    model[0].class_names = model_classes
+    dataset = SimpleNamespace(metainfo=dict(classes=data_classes))
+    loader = SimpleNamespace(dataset=dataset)
+    return SimpleNamespace(model=model, train_dataloader=loader, val_dataloader=loader,
+                           test_dataloader=loader)
+
+
+def test_a_class_list_of_another_length_names_both_lists():
+    runner = runner_with(('road', 'car', 'tree'), ('road', 'car'))
+    with pytest.raises(ValueError) as error:
+        ClassVocabularyHook().before_train(runner)
+    message = str(error.value)
+    assert "['road', 'car', 'tree']" in message and "['road', 'car']" in message
+    assert 'train_dataloader.dataset' in message
+    with pytest.raises(ValueError, match='test_dataloader.dataset'):
+        ClassVocabularyHook().before_test(runner)
+
+
+def test_matching_lists_pass_and_renamed_classes_only_warn(caplog):
+    ClassVocabularyHook().before_val(runner_with(('road', 'car'), ('road', 'car')))
+    ClassVocabularyHook().before_val(runner_with(('road', 'automobile'), ('road', 'car')))
+
+
+def test_models_without_a_vocabulary_are_not_checked():
+    ClassVocabularyHook().before_train(runner_with(None, ('road', 'car')))
+
 
 CONFIG = 'configs/etris_det/retinanet_etris-rn50_fpn_1x_custom-classes.py'
 CLASSES = ('circle', 'square', 'triangle')

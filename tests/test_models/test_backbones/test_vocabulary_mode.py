@@ -165,6 +165,35 @@ def test_bad_options_are_refused(tiny_config):
         MODELS.build(dict(cfg, classes=['a'], vocabulary_fusion='both'))
     with pytest.raises(ValueError, match='out_indices'):
         MODELS.build(dict(cfg, out_indices=(1, 5)))
+    with pytest.raises(ValueError, match='out_indices is empty and out_pooled is False'):
+        MODELS.build(dict(cfg, out_indices=()))
     model = MODELS.build(cfg)
     with pytest.raises(ValueError, match='no vocabulary'):
         model(torch.randn(1, 3, 64, 64))
+
+
+
+@pytest.mark.parametrize('backbone', ['vitb', 'rn50'])
+def test_out_pooled_gives_the_vision_towers_pooled_embedding(tiny_config, backbone):
+    """Without a Bridger, ``.pooled`` is the frozen tower's own pooled
+    embedding (maps may then be left out); the Bridger's corrections reach it."""
+    from mmris.models.utils import expect_features
+    images = torch.randn(2, 3, 64, 64)
+    frozen = vocabulary_backbone(tiny_config, backbone, bridger=None, out_indices=(),
+                                 out_pooled=True)
+    assert expect_features('test').pooled_channels == 32
+    bridged = vocabulary_backbone(tiny_config, backbone, out_pooled=True)
+    with torch.no_grad():
+        features = frozen(images)
+        vision = frozen.vision_encoder
+        state = vision.embed(images)
+        for stage in range(vision.num_stages):
+            state = vision.forward_stage(stage, state)
+        expected = vision.pooled(state)
+        with_bridger = bridged(images)
+    assert len(features) == 0
+    torch.testing.assert_close(features.pooled, expected, atol=1e-5, rtol=1e-5)
+    assert with_bridger.pooled.shape == (2, 32) and len(with_bridger) == 3
+    assert with_bridger.with_maps(with_bridger[:1]).pooled is with_bridger.pooled  # necks keep it
+    assert not torch.allclose(with_bridger.pooled, features.pooled)
+    assert vocabulary_backbone(tiny_config, backbone)(images).pooled is None

@@ -1,0 +1,80 @@
+"""MMSegInferencer for models that segment with a class vocabulary.
+
+    from mmris.apis import VocabularySegInferencer
+    inferencer = VocabularySegInferencer(
+        'configs/etris_seg/etris-vitb16_4xb4-80k_ade20k-512x512.py', weights='model.pth',
+        classes=['wall', 'floor', 'person'])   # optional: another vocabulary
+    result = inferencer('demo.jpg', out_dir='outputs')
+    result['predictions']   # (H, W) label map indexing the classes
+"""
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+from mmseg.apis import MMSegInferencer
+
+from mmris.engine.checkpoint_loader import safe_checkpoint_loading
+from mmris.engine.hooks import model_class_names
+from mmris.engine.parameter_efficient_checkpoint import complete_state_dict
+from mmris.models.backbones.class_vocabulary import resolve_class_names
+from mmris.registry import INFERENCERS
+
+
+def class_palette(num_classes: int, seed: int = 42) -> List[List[int]]:
+    """``num_classes`` random RGB colours, fixed by ``seed`` (as mmseg's
+    datasets make a palette for classes that have none)."""
+    return np.random.RandomState(seed).randint(0, 255, size=(num_classes, 3)).tolist()
+
+
+@INFERENCERS.register_module()
+class VocabularySegInferencer(MMSegInferencer):
+    """:class:`mmseg.apis.MMSegInferencer` for vocabulary-mode models (the
+    mmris semantic-segmentation configs).
+
+    Unlike MMSegInferencer's, ``classes`` here is the vocabulary the model
+    segments with: the model is built with ``model.backbone.classes =
+    classes`` and the same weights, so it can name classes it was not
+    trained on. Without ``classes`` the config's vocabulary is used. The
+    pictures are labelled with the model's class names.
+
+    Args:
+        model (str): Config file path.
+        weights (str, optional): Checkpoint (random weights without one).
+        classes (str | Sequence[str], optional): The vocabulary: class names
+            or an mmseg dataset name.
+        palette (Sequence, optional): An RGB colour per class; by default the
+            checkpoint's when it has one per class, else random fixed ones.
+        device (str, optional): e.g. 'cpu', 'cuda:0'.
+        scope (str): Registry scope of the config ('mmris').
+    """
+
+    def __init__(self, model: str, weights: Optional[str] = None,
+                 classes: Optional[Union[str, Sequence[str]]] = None,
+                 palette: Optional[Sequence] = None, device: Optional[str] = None,
+                 scope: str = 'mmris') -> None:
+        self.vocabulary = None if classes is None else list(resolve_class_names(classes))
+        super().__init__(model, weights=weights, device=device, scope=scope)
+        names = model_class_names(self.model)
+        if names is None:
+            raise ValueError(f'{model!r} has no class vocabulary (model.backbone.classes); '
+                             f'use mmseg.apis.MMSegInferencer for it')
+        if palette is None:
+            saved = (getattr(self.model, 'dataset_meta', None) or {}).get('palette')
+            palette = saved if saved is not None and len(saved) == len(names) else \
+                class_palette(len(names))
+        if len(palette) != len(names):
+            raise ValueError(f'palette has {len(palette)} colours for {len(names)} classes')
+        self.visualizer.set_dataset_meta(list(names), [list(c) for c in palette])
+
+    def _init_model(self, cfg, weights, device):
+        """mmseg's, loading ``weights`` weights-only (mmris' safe loader)."""
+        if self.vocabulary is not None:
+            cfg.model.backbone.classes = self.vocabulary
+        with safe_checkpoint_loading():
+            return super()._init_model(cfg, weights, device)
+
+    def _load_weights_to_model(self, model, checkpoint, cfg) -> None:
+        """mmseg's, after the frozen weights a parameter-efficient
+        checkpoint left out are restored from the config's weights files."""
+        if checkpoint is not None:
+            complete_state_dict(checkpoint, model, cfg.model, 'the weights')
+        super()._load_weights_to_model(model, checkpoint, cfg)
