@@ -5,31 +5,17 @@
 # (tools/dataset_converters/make_synthetic_coco.py) on the CPU, read by
 # mmdet's CocoDataset and scored by its CocoMetric. The class names in the
 # dataset's metainfo are the model's vocabulary.
-_base_ = ['../etris_det/fcos_etris-vitb16_simplefpn_1x_coco.py']
+_base_ = ['../etris_det/fcos_etris-vitb16_simplefpn_1x_coco.py',
+          '../_base_/models/etris-tiny_fcos_demo-parts.py']
 data_root = 'data/synthetic_coco/'
 metainfo = dict(classes=('circle', 'square', 'triangle'))
-input_size = 128
+input_size = _base_.input_size
 max_iters = 1000
-width = 64
 
 model = dict(
-    backbone=dict(
-        classes=metainfo['classes'],
-        clip_weights=None,
-        vision_encoder=dict(
-            input_size=input_size, patch_size=8, width=width, layers=6, heads=2,
-            output_dim=width),
-        text_encoder=dict(width=width, layers=6, heads=2, embed_dim=width),
-        bridger=dict(d_model=32, interactor=dict(num_heads=4))),
-    # Strides 4, 8 and 16 from the stride-8 map, for shapes of 14 to 40 pixels.
-    neck=dict(out_channels=64, scale_factors=(2.0, 1.0, 0.5), num_outs=3),
-    bbox_head=dict(
-        stacked_convs=2,
-        feat_channels=64,
-        embed_channels=64,
-        norm_cfg=dict(type='GN', num_groups=16, requires_grad=True),
-        strides=[4, 8, 16],
-        regress_ranges=((-1, 16), (16, 32), (32, 1e8))))
+    backbone=dict(classes=metainfo['classes'], **_base_.demo_backbone),
+    neck=_base_.demo_pyramid,
+    bbox_head=_base_.demo_fcos_head)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

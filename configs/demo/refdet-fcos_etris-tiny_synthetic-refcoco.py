@@ -4,37 +4,24 @@
 # (etris_tiny_synthetic_refcoco.py) and the FCOS head of the detection demo.
 # Evaluated by box accuracy (Acc@0.5); etris_tiny_synthetic_refcoco_box-acc.py
 # scores the ETRIS demo's masks the same way, as the baseline.
-_base_ = ['../etris_refdet/refdet-fcos_etris-vitb16_simplefpn_50e_refcoco.py']
+_base_ = ['../etris_refdet/refdet-fcos_etris-vitb16_simplefpn_50e_refcoco.py',
+          '../_base_/models/etris-tiny_fcos_demo-parts.py']
 data_root = 'data/synthetic_refcoco/'
-input_size = 128
+input_size = _base_.input_size
 max_iters = 1500
-width = 64
+width = _base_.width
 
 model = dict(
-    backbone=dict(
-        clip_weights=None,
-        vision_encoder=dict(
-            input_size=input_size, patch_size=8, width=width, layers=6, heads=2,
-            output_dim=width),
-        text_encoder=dict(width=width, layers=6, heads=2, embed_dim=width),
-        bridger=dict(d_model=32, interactor=dict(num_heads=4))),
+    backbone=_base_.demo_backbone,
     neck=[
         dict(type='mmris.CascadedAlignmentNeck', channels=width, strides=(1, 1, 1),
              num_heads=4, norm_cfg=_base_.norm_cfg),
         dict(type='mmris.GlobalAlignmentNeck',
              decoder=dict(type='GlobalAlignmentDecoder', num_layers=1, num_heads=4,
                           ffn_channels=width, dropout=0.1)),
-        # Strides 4, 8 and 16 from the stride-8 map, for shapes of 14 to 40 pixels.
-        dict(type='mmris.SimpleFeaturePyramid', out_channels=64,
-             scale_factors=(2.0, 1.0, 0.5), num_outs=3),
+        dict(type='mmris.SimpleFeaturePyramid', **_base_.demo_pyramid),
     ],
-    bbox_head=dict(
-        stacked_convs=2,
-        feat_channels=64,
-        embed_channels=64,
-        norm_cfg=dict(type='GN', num_groups=16, requires_grad=True),
-        strides=[4, 8, 16],
-        regress_ranges=((-1, 16), (16, 32), (32, 1e8))))
+    bbox_head=_base_.demo_fcos_head)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

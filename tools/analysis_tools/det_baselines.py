@@ -19,7 +19,7 @@ from mmengine.evaluator import Evaluator
 from mmengine.registry import DATASETS, init_default_scope
 from mmengine.utils import ProgressBar
 
-from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
+from mmris.utils import add_cfg_options_argument, load_config, require_config_keys, run_cli
 
 
 def parse_args():
@@ -48,9 +48,8 @@ def mean_relative_boxes(dataset, num_classes: int) -> np.ndarray:
 def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
-    for key in ('train_dataloader', 'test_dataloader', 'test_evaluator'):
-        if cfg.get(key) is None:
-            raise UsageError(f'config {args.config!r} needs {key}')
+    require_config_keys(cfg, args.config,
+                        ('train_dataloader', 'test_dataloader', 'test_evaluator'))
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     train_set = DATASETS.build(cfg.train_dataloader.dataset)
     test_set = DATASETS.build(cfg.test_dataloader.dataset)
