@@ -1,4 +1,5 @@
-"""Evaluation of referring image segmentation: the RIS metric."""
+"""Evaluation: the RIS metric, and scores of trivial baselines."""
+from .baseline_scores import format_scores, score_baselines
 from .metrics import RISMetric
 
-__all__ = ['RISMetric']
+__all__ = ['RISMetric', 'format_scores', 'score_baselines']
