@@ -1,7 +1,8 @@
 # The project's entry points; each sets up .venv first (once) with tools/setup_env.sh.
-#   make demo   generate the synthetic referring set, train a small ETRIS, evaluate it
-#   make test   run the test suite (tests/ and the projects' tests, setup.cfg testpaths)
+#   make demo      generate the synthetic referring set, train a small ETRIS, evaluate it
 #   make demo-seg  the semantic-segmentation variant on generated shapes
+#   make demo-det  the detection variant: a small ETRIS FCOS on a generated COCO-format set
+#   make test      run the test suite (tests/ and the projects' tests, setup.cfg testpaths)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,8 +11,10 @@ DEMO_CONFIG := configs/demo/etris_tiny_synthetic_refcoco.py
 DEMO_WORK_DIR := work_dirs/demo
 SEG_DEMO_CONFIG := configs/demo/etris-seg_tiny_synthetic-shapes.py
 SEG_DEMO_WORK_DIR := work_dirs/demo-seg
+DET_DEMO_CONFIG := configs/demo/fcos_etris-tiny_simplefpn_synthetic-coco.py
+DET_DEMO_WORK_DIR := work_dirs/demo-det
 
-.PHONY: setup demo demo-seg test
+.PHONY: setup demo demo-seg demo-det test
 setup: $(READY)
 
 $(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/tests.txt
@@ -31,6 +34,13 @@ demo-seg: $(READY)
 	$(PY) tools/analysis_tools/seg_baselines.py $(SEG_DEMO_CONFIG)
 	$(PY) tools/test.py $(SEG_DEMO_CONFIG) $$(cat $(SEG_DEMO_WORK_DIR)/last_checkpoint) \
 		--work-dir $(SEG_DEMO_WORK_DIR) --show-dir $(SEG_DEMO_WORK_DIR)/predictions
+
+demo-det: $(READY)
+	$(PY) tools/dataset_converters/make_synthetic_coco.py --out data/synthetic_coco
+	$(PY) tools/train.py $(DET_DEMO_CONFIG) --work-dir $(DET_DEMO_WORK_DIR)
+	$(PY) tools/analysis_tools/det_baselines.py $(DET_DEMO_CONFIG)
+	$(PY) tools/test.py $(DET_DEMO_CONFIG) $$(cat $(DET_DEMO_WORK_DIR)/last_checkpoint) \
+		--work-dir $(DET_DEMO_WORK_DIR)
 
 test: $(READY)
 	$(PY) -m pytest

@@ -12,6 +12,15 @@ register themselves lazily, as in mmseg. A registry gets its
 location once mmris has a package of such components: ``mmris.models``
 holds the ETRIS components, ``mmris.evaluation`` the RIS metric,
 ``mmris.visualization`` the visualizer and ``mmris.apis`` the inferencer.
+
+mmris components build their children through mmris' ``MODELS``, and it
+builds each child in the scope its type names (``'mmdet.FPN'``: mmdet) or
+else in the mmris scope, whatever the config's ``default_scope``. mmengine
+would otherwise resolve a child's plain name in the default scope's registry,
+so an mmdet config (``default_scope = 'mmdet'``) could build
+``mmris.BridgedDualEncoder`` but not the ``CLIPTextEncoder`` inside it. A
+whole config's model is built through mmengine's root ``MODELS`` (as the
+Runner and :func:`mmris.apis.init_model` do), which follows the default scope.
 """
 from mmseg.registry import DATA_SAMPLERS as MMSEG_DATA_SAMPLERS
 from mmseg.registry import DATASETS as MMSEG_DATASETS
@@ -35,12 +44,13 @@ from mmseg.registry import VISBACKENDS as MMSEG_VISBACKENDS
 from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
 from mmseg.registry import WEIGHT_INITIALIZERS as MMSEG_WEIGHT_INITIALIZERS
 from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
-from mmengine.registry import Registry
+from mmengine.registry import DefaultScope, Registry
 
 from mmris.utils.mmengine_private import add_root_child, registry_locations
 
 
-def _mmris_registry(name: str, parent: Registry, locations: list = ()) -> Registry:
+def _mmris_registry(name: str, parent: Registry, locations: list = (),
+                    build_func=None) -> Registry:
     """A registry of scope ``mmris`` under ``parent`` (an mmseg registry).
 
     Its lazy ``locations`` are mmseg's followed by mmris' own, so plain mmseg
@@ -48,7 +58,7 @@ def _mmris_registry(name: str, parent: Registry, locations: list = ()) -> Regist
     imports the locations of the registry it searches, not its parents').
     It is also listed among the children of mmengine's root registry.
     """
-    registry = Registry(name, parent=parent, scope='mmris',
+    registry = Registry(name, parent=parent, scope='mmris', build_func=build_func,
                         locations=[*registry_locations(parent), *locations])
     root = parent
     while root.parent is not None:
@@ -68,7 +78,22 @@ DATASETS = _mmris_registry('dataset', parent=MMSEG_DATASETS, locations=['mmris.d
 DATA_SAMPLERS = _mmris_registry('data sampler', parent=MMSEG_DATA_SAMPLERS, locations=['mmris.datasets'])
 TRANSFORMS = _mmris_registry('transform', parent=MMSEG_TRANSFORMS, locations=['mmris.datasets'])
 
-MODELS = _mmris_registry('model', parent=MMSEG_MODELS, locations=['mmris.models'])
+
+def _build_in_own_scope(cfg, registry: Registry, *args, **kwargs):
+    """mmengine's model build function, run in the scope of ``cfg``'s type
+    (the part before a dot) or else in the mmris scope, unless ``cfg`` sets
+    ``_scope_`` itself. The scope holds while the module's constructor runs,
+    so that its own children resolve there too."""
+    if isinstance(cfg, dict) and '_scope_' not in cfg:
+        obj_type = cfg.get('type')
+        scope = obj_type.split('.')[0] if isinstance(obj_type, str) and '.' in obj_type else 'mmris'
+        with DefaultScope.overwrite_default_scope(scope):
+            return MMSEG_MODELS.build_func(cfg, *args, registry=registry, **kwargs)
+    return MMSEG_MODELS.build_func(cfg, *args, registry=registry, **kwargs)
+
+
+MODELS = _mmris_registry('model', parent=MMSEG_MODELS, locations=['mmris.models'],
+                         build_func=_build_in_own_scope)
 MODEL_WRAPPERS = _mmris_registry('model_wrapper', parent=MMSEG_MODEL_WRAPPERS)
 WEIGHT_INITIALIZERS = _mmris_registry(
     'weight initializer', parent=MMSEG_WEIGHT_INITIALIZERS)

@@ -30,10 +30,8 @@ def refcoco_root(tmp_path_factory):
 
 
 
-# Overrides that shrink the ETRIS configs to a few thousand-wide layers on a
-# 64x64 input, keeping every code path (same classes, stages and strides).
-TINY_ETRIS = {
-    'model.data_preprocessor.size': (64, 64),
+# Tiny text tower and Bridger of every Bridger backbone config (no CLIP file).
+TINY_BRIDGED = {
     'model.backbone.clip_weights': None,
     'model.backbone.text_encoder.width': 32,
     'model.backbone.text_encoder.layers': 3,
@@ -41,6 +39,12 @@ TINY_ETRIS = {
     'model.backbone.text_encoder.embed_dim': 32,
     'model.backbone.bridger.d_model': 16,
     'model.backbone.bridger.interactor.num_heads': 2,
+}
+# Overrides that shrink the ETRIS configs to a few thousand-wide layers on a
+# 64x64 input, keeping every code path (same classes, stages and strides).
+TINY_ETRIS = {
+    'model.data_preprocessor.size': (64, 64),
+    **TINY_BRIDGED,
     'model.neck.channels': 32,
     'model.neck.num_heads': 2,
     'model.decode_head.channels': 16,
@@ -329,14 +333,19 @@ def shrink_pipelines(cfg, size: int = 64) -> None:
                 step['size'] = (size, size)
 
 
+def tiny_vision_options(name: str) -> dict:
+    """Overrides of the tiny vision tower for a config named in mmdet's or
+    mmseg's convention (``...-rn50_...`` or ``...-vitb16_...``)."""
+    backbone = 'rn50' if '-rn50_' in name else 'vitb'
+    return {f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()}
+
+
 def make_tiny_seg_config(name: str):
     """``configs/etris_seg/<name>.py`` shrunk by the tiny overrides, with
     pipelines and sliding windows at 64 pixels."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / 'configs' / 'etris_seg' / f'{name}.py'))
-    backbone = 'rn50' if '-rn50_' in name else 'vitb'
-    options = dict(TINY_ETRIS)
-    options.update({f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()})
+    options = dict(TINY_ETRIS, **tiny_vision_options(name))
     options.update({'model.decode_head.decoder.num_layers': 1, 'model.test_cfg.crop_size': (64, 64),
                     'model.test_cfg.stride': (42, 42)})
     cfg.merge_from_dict(options)
@@ -394,6 +403,79 @@ def tiny_seg_config():
 def write_seg_dataset():
     """The function :func:`write_seg_files` (dataset config, root)."""
     return write_seg_files
+
+
+# Overrides that shrink the detection configs (configs/etris_det,
+# configs/etris_refdet) to tiny towers and heads, per detector part.
+TINY_DET_PARTS = {
+    'RetinaNet': {'model.neck.neck.out_channels': 16},
+    'FCOS': {'model.neck.out_channels': 16, 'model.bbox_head.norm_cfg.num_groups': 4},
+    'mmris.ReferringDetector': {
+        'model.neck.0.channels': 32, 'model.neck.0.num_heads': 2,
+        'model.neck.1.decoder.num_layers': 1, 'model.neck.1.decoder.num_heads': 2,
+        'model.neck.1.decoder.ffn_channels': 32, 'model.neck.2.out_channels': 16,
+        'model.bbox_head.norm_cfg.num_groups': 4},
+    'MaskRCNN': {
+        'model.neck.neck.out_channels': 16,
+        'model.rpn_head.in_channels': 16,
+        'model.rpn_head.feat_channels': 16,
+        'model.roi_head.bbox_roi_extractor.out_channels': 16,
+        'model.roi_head.bbox_head.fc_out_channels': 32,
+        'model.roi_head.bbox_head.embed_channels': 8,
+        'model.roi_head.mask_roi_extractor.out_channels': 16,
+        'model.roi_head.mask_head.in_channels': 16,
+        'model.roi_head.mask_head.conv_out_channels': 16,
+        'model.roi_head.mask_head.num_convs': 1,
+        'model.train_cfg.rcnn.sampler.num': 32,
+    },
+}
+TINY_DENSE_HEAD = {'model.bbox_head.feat_channels': 16, 'model.bbox_head.stacked_convs': 1,
+                   'model.bbox_head.embed_channels': 8}
+
+
+def make_tiny_det_config(path: str):
+    """The detection config at ``path`` (relative to the repository)
+    shrunk to tiny towers and heads, with pipelines at 64 pixels."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(REPO / path))
+    options = dict(TINY_BRIDGED, **TINY_DET_PARTS[cfg.model.type], **tiny_vision_options(path))
+    if 'bbox_head' in cfg.model:
+        options.update(TINY_DENSE_HEAD)
+    cfg.merge_from_dict(options)
+    shrink_pipelines(cfg)
+    return cfg
+
+
+def write_coco_files(dataset_cfg, root, classes, num_images: int = 2, seed: int = 0) -> None:
+    """Point the COCO-format dataset ``dataset_cfg`` at ``root`` (in place)
+    and write generated images of shapes there, annotated in the COCO format
+    with the categories ``classes`` (ids 1..K; the shapes are the first
+    three)."""
+    import json
+
+    from mmris.datasets import generate_synthetic_coco
+    generate_synthetic_coco(str(root), num_train=num_images, num_val=num_images, size=64,
+                            seed=seed)
+    categories = [dict(id=index + 1, name=name) for index, name in enumerate(classes)]
+    for split in ('train', 'val'):
+        ann_file = root / 'annotations' / f'instances_{split}.json'
+        instances = json.loads(ann_file.read_text())
+        ann_file.write_text(json.dumps(dict(instances, categories=categories)))
+    split = 'val' if dataset_cfg.get('test_mode') else 'train'
+    dataset_cfg.update(data_root=str(root), ann_file=f'annotations/instances_{split}.json',
+                       data_prefix=dict(img=f'{split}/'))
+
+
+@pytest.fixture
+def tiny_det_config():
+    """The function :func:`make_tiny_det_config` (a config path -> Config)."""
+    return make_tiny_det_config
+
+
+@pytest.fixture
+def write_coco_dataset():
+    """The function :func:`write_coco_files` (dataset config, root, classes)."""
+    return write_coco_files
 
 
 @pytest.fixture

@@ -63,3 +63,27 @@ print(DefaultScope.get_current_instance().scope_name)
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == 'mmris'
+
+
+def test_mmris_modules_build_their_children_in_the_scope_the_child_names(tiny_config):
+    # An mmdet config builds the Bridger backbone and TextCarryingNeck; their
+    # children (CLIP towers, Bridger, mmdet's FPN) resolve although the
+    # default scope is mmdet's.
+    from mmdet.models.necks import FPN
+    from mmdet.registry import MODELS as MMDET_MODELS
+
+    from mmris.models import BridgedDualEncoder, CLIPTextEncoder, TextCarryingNeck
+    backbone = dict(tiny_config('rn50').model.backbone, type='mmris.BridgedDualEncoder',
+                    classes=['a', 'b'], out_indices=(0, 1, 2, 3))
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        built = MMDET_MODELS.build(backbone)
+        neck = MMDET_MODELS.build(dict(type='mmris.TextCarryingNeck',
+                                       neck=dict(type='mmdet.FPN', out_channels=8, num_outs=5)))
+    assert type(built) is BridgedDualEncoder and type(built.text_encoder) is CLIPTextEncoder
+    assert type(neck) is TextCarryingNeck and type(neck.neck) is FPN
+    # An mmdet child builds its own children in mmdet's scope, from any scope.
+    with DefaultScope.overwrite_default_scope('mmris'):
+        rpn = MODELS.build(dict(type='mmdet.RPNHead', in_channels=4, feat_channels=4,
+                                anchor_generator=dict(type='AnchorGenerator', scales=[8],
+                                                      ratios=[1.0], strides=[4])))
+    assert type(rpn.prior_generator).__module__.startswith('mmdet.')

@@ -57,7 +57,7 @@ def main():
         enable_amp(cfg)
     if args.save_full_state:
         cfg.default_hooks.parameter_efficient_checkpoint = dict(
-            type='ParameterEfficientCheckpointHook', save_full_state=True)
+            type='mmris.ParameterEfficientCheckpointHook', save_full_state=True)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume:

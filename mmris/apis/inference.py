@@ -7,13 +7,12 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.model import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
+from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner import CheckpointLoader
 from mmseg.structures import SegDataSample
 
 from mmris.engine.checkpoint_loader import safe_checkpoint_loading
 from mmris.engine.parameter_efficient_checkpoint import complete_state_dict
-from mmris.registry import MODELS
 from mmris.utils.errors import CheckpointError
 from .inputs import check_expressions, check_image, read_image
 
@@ -78,7 +77,9 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
         cfg_options (dict, optional): Overrides merged into the config.
 
     Returns:
-        The model, with its config as ``model.cfg``.
+        The model, with its config as ``model.cfg``. It is built through
+        mmengine's root registry in the config's ``default_scope`` (mmris
+        when unset), so mmdet and mmseg configs build too.
     """
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))

@@ -4,6 +4,7 @@ from .expression_sampler import ExpressionSampler
 from .refcoco import RefCOCODataset
 from .ris_custom import RISCustomDataset
 from .synthetic_shapes import SyntheticShapesDataset, generate_synthetic_shapes
+from .synthetic_coco import generate_synthetic_coco
 from .synthetic_refcoco import generate_synthetic_refcoco
 from .transforms import *  # noqa: F401,F403
 
@@ -11,4 +12,4 @@ __all__ = [
     'BaseRISDataset', 'ExpressionSampler', 'RefCOCODataset', 'RISCustomDataset', 'SyntheticShapesDataset',
     'generate_synthetic_shapes'
 ]
-__all__ += ['generate_synthetic_refcoco']
+__all__ += ['generate_synthetic_coco', 'generate_synthetic_refcoco']

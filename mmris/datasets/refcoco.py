@@ -47,7 +47,10 @@ class RefCOCODataset(BaseRISDataset):
     """One of the RefCOCO family, one split, in one of the RIS modes.
 
     Expressions are the refer release's ``sent`` field (lower-cased,
-    tokenised text), as the reference uses.
+    tokenised text), as the reference uses. Each entry also holds the
+    object's COCO box (where its annotation has one, as COCO's always do) as
+    mmdet's ``instances`` (one box, x1 y1 x2 y2, label 0), which mmdet's
+    ``LoadAnnotations`` reads for referring detection.
 
     Args:
         ann_file (str): COCO ``instances.json`` (relative to ``data_root``).
@@ -98,10 +101,14 @@ class RefCOCODataset(BaseRISDataset):
                 raise DatasetError(f'{source}: image id {ref["image_id"]} is not in '
                                    f'{self.ann_file}; the refs and instances files must come '
                                    f'from the same release')
-            objects.append(dict(
+            obj = dict(
                 img_path=join_path(self.data_prefix['img_path'], image['file_name']),
                 height=image['height'], width=image['width'], img_id=image['id'],
                 ann_id=ann['id'], ref_id=ref['ref_id'], mask=ann['segmentation'],
                 sentences=[sentence['sent'].strip() for sentence in ref['sentences']],
-                source=source))
+                source=source)
+            if 'bbox' in ann:
+                x, y, w, h = ann['bbox']
+                obj['instances'] = [dict(bbox=[x, y, x + w, y + h], bbox_label=0, ignore_flag=0)]
+            objects.append(obj)
         return objects

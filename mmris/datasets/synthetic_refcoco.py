@@ -8,11 +8,9 @@ that reads the real data reads it unchanged::
     out_dir/refcoco/instances.json                      COCO instances
     out_dir/refcoco/refs(unc).p                         pickled list of refs
 
-Every image holds 2 to 4 shapes (circle, square, triangle; red, green,
-blue or yellow) that do not overlap, on a plain or lightly textured grey
-background. Each shape is a COCO annotation: squares and triangles as
-polygons, circles as compressed RLE (``counts`` a str), so readers meet
-both encodings. Most shapes are referred to, each by 2 or 3 expressions
+Every image is a scene of 2 to 4 shapes drawn by :mod:`.shape_scenes`
+(circle, square, triangle; red, green, blue or yellow), each a COCO
+annotation (polygons, or compressed RLE for circles). Most shapes are referred to, each by 2 or 3 expressions
 about its colour, shape and place ("the red circle", "the green shape on
 the right", "the circle left of the blue square") that are true of the
 drawn geometry and pick out that shape alone within its image.
@@ -34,18 +32,9 @@ from typing import Dict, List
 import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
-from pycocotools import mask as mask_utils
 
-#: Nominal RGB of each colour; drawn shapes stay within 12 of it per channel.
-COLOURS = {
-    'red': (220, 40, 40),
-    'green': (40, 170, 60),
-    'blue': (40, 80, 220),
-    'yellow': (235, 215, 40),
-}
-SHAPES = ('circle', 'square', 'triangle')
-CATEGORIES = [dict(id=index + 1, name=name, supercategory='shape')
-              for index, name in enumerate(SHAPES)]
+from .shape_scenes import CATEGORIES, coco_annotation, draw_scene
+
 SPLITS = ('train', 'val', 'testA', 'testB')
 IMAGE_DIR = 'train2014'
 IMAGE_NAME = 'COCO_train2014_{:012d}.jpg'
@@ -67,59 +56,6 @@ _RELATION_WORDS = {
 _SIDES = {'left': (0, -1), 'right': (0, 1), 'top': (1, -1), 'bottom': (1, 1)}
 _SIDE_WORDS = {'left': ('on the left',), 'right': ('on the right',),
                'top': ('at the top',), 'bottom': ('at the bottom',)}
-
-
-def _place_shapes(rng: np.random.Generator, height: int, width: int) -> List[dict]:
-    """Pick 2-4 distinct (colour, shape) pairs and non-overlapping places."""
-    combos = [(colour, shape) for colour in COLOURS for shape in SHAPES]
-    short = min(height, width)
-    while True:
-        count = int(rng.integers(2, 5))
-        picks = rng.choice(len(combos), count, replace=False)
-        objects = []
-        for pick in picks:
-            colour, shape = combos[pick]
-            size = float(rng.uniform(max(3.0, 0.09 * short), max(4.0, 0.16 * short)))
-            reach = size if shape == 'circle' else size * 1.42  # radius of a bounding circle
-            for _ in range(60):
-                cx = float(rng.uniform(size + 1, width - size - 2))
-                cy = float(rng.uniform(size + 1, height - size - 2))
-                if all(np.hypot(cx - o['cx'], cy - o['cy']) > reach + o['reach'] + 2
-                       for o in objects):
-                    objects.append(dict(colour=colour, shape=shape, cx=cx, cy=cy,
-                                        size=size, reach=reach))
-                    break
-        if len(objects) >= 2:
-            return objects
-
-
-def _segment(obj: dict, height: int, width: int):
-    """The annotation's segmentation (polygons or RLE) and its binary mask."""
-    cx, cy, size = obj['cx'], obj['cy'], obj['size']
-    if obj['shape'] == 'circle':
-        mask = np.zeros((height, width), np.uint8)
-        cv2.circle(mask, (int(round(cx)), int(round(cy))), int(round(size)), 1, -1)
-        rle = mask_utils.encode(np.asfortranarray(mask))
-        return dict(size=[height, width], counts=rle['counts'].decode('ascii')), rle
-    if obj['shape'] == 'square':
-        x1, y1, x2, y2 = cx - size, cy - size, cx + size, cy + size
-        polygon = [x1, y1, x2, y1, x2, y2, x1, y2]
-    else:
-        polygon = [cx, cy - size, cx + size, cy + size, cx - size, cy + size]
-    polygons = [[round(v, 1) for v in polygon]]
-    rle = mask_utils.merge(mask_utils.frPyObjects(polygons, height, width))
-    return polygons, rle
-
-
-def _draw_background(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
-    grey = rng.integers(95, 185)
-    base = np.clip(grey + rng.integers(-15, 16, 3), 0, 255).astype(np.float32)
-    image = np.broadcast_to(base, (height, width, 3)).copy()
-    if rng.random() < 0.5:  # lightly textured: a soft gradient and some noise
-        ramp = np.linspace(-1, 1, width if rng.random() < 0.5 else height, dtype=np.float32)
-        ramp = ramp[None, :, None] if ramp.size == width else ramp[:, None, None]
-        image += ramp * rng.uniform(5, 15) + rng.normal(0, 5, image.shape).astype(np.float32)
-    return np.clip(image, 0, 255).astype(np.uint8)
 
 
 def _matches(objects: List[dict], colour: str = None, shape: str = None) -> List[dict]:
@@ -252,21 +188,11 @@ def generate_synthetic_refcoco(out_dir: str, num_images: int = 600, size: int = 
     progress = ProgressBar(num_images)
     for index in range(num_images):
         image_id, split = index + 1, splits[index]
-        height = int(rng.integers(5 * size // 8, size + 1))
-        width = int(rng.integers(5 * size // 8, size + 1))
-        image = _draw_background(rng, height, width)
-        objects = _place_shapes(rng, height, width)
+        image, objects = draw_scene(rng, size)
+        height, width = image.shape[:2]
         for obj in objects:
-            segmentation, rle = _segment(obj, height, width)
-            painted = mask_utils.decode(rle).astype(bool)
-            image[painted] = np.clip(np.array(COLOURS[obj['colour']]) +
-                                     rng.integers(-12, 13, 3), 0, 255)
-            obj['bbox'] = [float(v) for v in mask_utils.toBbox(rle)]
             obj['ann_id'] = len(annotations) + 1
-            annotations.append(dict(
-                id=obj['ann_id'], image_id=image_id, category_id=category_ids[obj['shape']],
-                segmentation=segmentation, area=float(mask_utils.area(rle)),
-                bbox=obj['bbox'], iscrowd=0))
+            annotations.append(coco_annotation(obj, obj['ann_id'], image_id))
         file_name = IMAGE_NAME.format(image_id)
         cv2.imwrite(osp.join(image_dir, file_name), image[..., ::-1],
                     [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])

@@ -37,10 +37,11 @@ from torch.utils.data import DataLoader
 from mmris.registry import RUNNERS
 from .checkpoint_loader import safe_checkpoint_loading
 
-#: Default hooks mmris.Runner adds to mmengine's.
+#: Default hooks mmris.Runner adds to mmengine's, named with their scope so
+#: that configs of another default scope (mmdet's) find them too.
 MMRIS_DEFAULT_HOOKS = dict(
-    parameter_efficient_checkpoint=dict(type='ParameterEfficientCheckpointHook'),
-    random_state=dict(type='RandomStateHook'))
+    parameter_efficient_checkpoint=dict(type='mmris.ParameterEfficientCheckpointHook'),
+    random_state=dict(type='mmris.RandomStateHook'))
 
 
 def _export_slurm_env(port=None) -> None:

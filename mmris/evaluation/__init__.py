@@ -1,5 +1,5 @@
-"""Evaluation: the RIS metric, and scores of trivial baselines."""
+"""Evaluation: the RIS and box metrics, and scores of trivial baselines."""
 from .baseline_scores import format_scores, score_baselines
-from .metrics import RISMetric
+from .metrics import RefBoxMetric, RISMetric
 
-__all__ = ['RISMetric', 'format_scores', 'score_baselines']
+__all__ = ['RISMetric', 'RefBoxMetric', 'format_scores', 'score_baselines']

@@ -1,7 +1,10 @@
-"""ETRIS components: encoders, Bridger backbone, neck, head and segmentor."""
+"""ETRIS components: encoders, Bridger backbone, necks, heads, segmentor and detector."""
 from .backbones import *  # noqa: F401,F403
 from .decode_heads import *  # noqa: F401,F403
+from .dense_heads import *  # noqa: F401,F403
+from .detectors import *  # noqa: F401,F403
 from .encoders import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
+from .roi_heads import *  # noqa: F401,F403
 from .segmentors import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403

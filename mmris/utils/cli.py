@@ -13,7 +13,7 @@ import os
 import os.path as osp
 import sys
 import tempfile
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
@@ -155,6 +155,15 @@ def require_writable_file(path: str, flag: str) -> None:
         raise UsageError(f'{flag} {path!r} cannot be written: {blocker!r} is a file, not a '
                          f'folder; pick a path in a folder you can write to')
     require_writable_dir(folder, f'the folder of {flag} {path!r},')
+
+
+def require_config_keys(cfg: Config, path: str, keys: Sequence[str]) -> None:
+    """Raise UsageError naming the config ``path`` and the first of ``keys``
+    it lacks (e.g. a tool that needs ``test_evaluator``)."""
+    for key in keys:
+        if cfg.get(key) is None:
+            raise UsageError(f'config {path!r} has no {key}; this tool needs '
+                             f'{", ".join(keys)}')
 
 
 def require_checkpoint(path: str, flag: str) -> None:

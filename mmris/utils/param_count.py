@@ -13,6 +13,8 @@ partition it, so the rows always add up to the total:
                           module without that method)
 ``neck``                  ``neck.*``
 ``decode_head``           ``decode_head.*``
+``detection_heads``       ``bbox_head.*``, ``rpn_head.*``, ``roi_head.*`` (mmdet
+                          detectors)
 ``frozen_encoders``       encoder parameters with ``requires_grad=False``
 ``other``                 everything else (e.g. another trainable encoder
                           parameter, or a model without these parts)
@@ -33,11 +35,13 @@ GROUP_LABELS = OrderedDict(
     positional_embedding='Positional embeddings (encoders, trainable)',
     neck='Neck (neck)',
     decode_head='Head (decode_head)',
+    detection_heads='Detection heads (bbox_head, rpn_head, roi_head)',
     frozen_encoders='Frozen encoders (vision + text)',
     other='Other',
 )
 
 _ENCODER_PREFIXES = ('backbone.vision_encoder.', 'backbone.text_encoder.')
+_DETECTION_HEAD_PREFIXES = ('bbox_head.', 'rpn_head.', 'roi_head.')
 
 
 def _is_positional_embedding(model: nn.Module, name: str) -> bool:
@@ -56,6 +60,8 @@ def _group_of(model: nn.Module, name: str, param: nn.Parameter) -> str:
         return 'neck'
     if name.startswith('decode_head.'):
         return 'decode_head'
+    if name.startswith(_DETECTION_HEAD_PREFIXES):
+        return 'detection_heads'
     if name.startswith(_ENCODER_PREFIXES):
         if not param.requires_grad:
             return 'frozen_encoders'

@@ -10,7 +10,8 @@ from pycocotools import mask as mask_utils
 
 from mmris.datasets import generate_synthetic_refcoco
 from mmris.datasets.refcoco import load_refs
-from mmris.datasets.synthetic_refcoco import COLOURS, SHAPES, SPLITS
+from mmris.datasets.shape_scenes import COLOURS, SHAPES
+from mmris.datasets.synthetic_refcoco import SPLITS
 
 RELATIONS = {  # as the expressions word them; all need the boxes apart
     'to the left of': lambda a, b: a['x2'] < b['x1'],
@@ -242,3 +243,17 @@ def test_cli_writes_the_set_and_refuses_bad_sizes(run_tool, tmp_path):
                       '--num-images', 3)
     assert result.returncode == 2
     assert result.last_line.startswith('error: --num-images must be at least 4')
+
+
+def test_entries_carry_the_coco_box_for_referring_detection(refcoco_root):
+    from mmris.datasets import RefCOCODataset
+    root = refcoco_root[0]
+    dataset = RefCOCODataset(data_root=str(root), ann_file='refcoco/instances.json',
+                             split_file='refcoco/refs(unc).p', split='val', mode='test',
+                             pipeline=[])
+    boxes = {ann['id']: ann['bbox'] for ann in _load(root)[0]['annotations']}
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        x, y, w, h = boxes[info['ann_id']]
+        assert info['instances'] == [dict(bbox=[x, y, x + w, y + h], bbox_label=0,
+                                          ignore_flag=0)]

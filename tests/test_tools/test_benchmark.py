@@ -112,3 +112,32 @@ def test_training_step_updates_the_trainable_parameters_only(tiny_config):
     _tool().training_step(model, images, samples, fp16=False)()
     for name, param in model.named_parameters():
         assert torch.equal(before[name], param) != param.requires_grad, name
+
+
+@pytest.mark.parametrize('config', [
+    'configs/etris_det/retinanet_etris-rn50_fpn_1x_custom-classes.py',
+    'configs/etris_det/mask-rcnn_etris-rn50_fpn_1x_coco.py'])
+def test_detectors_get_boxes_and_train(config, tiny_det_config):
+    import torch
+
+    from mmris.apis import init_model
+    cfg = tiny_det_config(config)
+    model = init_model(cfg)
+    images, samples = _tool().make_inputs(model, 2, 64, 96, 'cpu')
+    num_classes = len(model.backbone.class_names)
+    for sample in samples:
+        boxes, labels = sample.gt_instances.bboxes, sample.gt_instances.labels
+        assert boxes.shape == (3, 4) and sample.text
+        assert (boxes[:, :2] >= 0).all()
+        assert (boxes[:, 2] <= 96).all() and (boxes[:, 3] <= 64).all()
+        assert (boxes[:, 2:] > boxes[:, :2]).all()
+        assert ((labels >= 0) & (labels < num_classes)).all()
+        if 'mask-rcnn' in config:  # each mask fills its box
+            masks = torch.as_tensor(sample.gt_instances.masks.to_ndarray())
+            rounded = boxes.round().int()
+            areas = (rounded[:, 2] - rounded[:, 0]) * (rounded[:, 3] - rounded[:, 1])
+            assert torch.equal(masks.sum(dim=(1, 2)).int(), areas)
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    _tool().training_step(model, images, samples, fp16=False)()
+    changed = [name for name, p in model.named_parameters() if not torch.equal(before[name], p)]
+    assert changed and all(dict(model.named_parameters())[name].requires_grad for name in changed)

@@ -66,7 +66,8 @@ def test_groups_partition_the_model():
     counts = count_parameters(model)
     assert list(counts['groups']) == list(GROUP_LABELS)
     assert {key: group['params'] for key, group in counts['groups'].items()} == dict(
-        bridger=8, positional_embedding=15, neck=20, decode_head=3, frozen_encoders=150, other=0)
+        bridger=8, positional_embedding=15, neck=20, decode_head=3, detection_heads=0,
+        frozen_encoders=150, other=0)
     assert (counts['total'], counts['trainable'], counts['frozen']) == (196, 46, 150)
     assert counts['bridger_side_tunable'] == 23
 

@@ -2,7 +2,7 @@
 errors end in one line."""
 import pytest
 
-from mmris.utils import DatasetError, UsageError, load_config, run_cli
+from mmris.utils import DatasetError, UsageError, load_config, require_config_keys, run_cli
 from mmris.utils.cli import one_line
 
 CONFIG = 'configs/etris/vitb_refcoco.py'
@@ -102,3 +102,12 @@ def test_output_paths_are_checked_before_any_work(tmp_path):
         require_writable_file(str(tmp_path / 'a_file' / 'x' / 'r.pkl'), '--out')
     with pytest.raises(UsageError, match=r"--out-file '.*out' is a folder; pass a file name"):
         require_writable_file(str(tmp_path / 'out'), '--out-file')
+
+
+def test_a_config_without_a_key_a_tool_needs_is_named():
+    from mmengine.config import Config
+    cfg = Config(dict(train_dataloader=dict(), test_dataloader=None))
+    require_config_keys(cfg, 'a.py', ('train_dataloader', ))
+    with pytest.raises(UsageError, match="config 'a.py' has no test_dataloader; this tool needs "
+                                         "train_dataloader, test_dataloader"):
+        require_config_keys(cfg, 'a.py', ('train_dataloader', 'test_dataloader'))

@@ -8,8 +8,9 @@
 The model is built from the config (random weights unless ``--checkpoint``)
 and run on a random image batch (B, 3, H, W) with, per image, a random
 referring expression (``metainfo['text']``, for models that read one) and a
-random ground truth (a binary mask, or class labels for a model with
-``num_classes``). ``--mode infer`` (default) times ``model._forward`` in
+random ground truth (a binary mask, class labels for a model with
+``num_classes``, or random boxes with labels, and masks, for an mmdet
+detector). ``--mode infer`` (default) times ``model._forward`` in
 eval mode under ``torch.no_grad``; ``--mode train`` times a training step
 in train mode: ``model.loss``, backward and an Adam step over the trainable
 parameters, through mmengine's ``OptimWrapper`` (``AmpOptimWrapper`` with
@@ -110,12 +111,42 @@ def random_expressions(count: int, seed: int = 0) -> List[str]:
     return [' '.join(rng.choice(_WORDS) for _ in range(rng.randint(2, 8))) for _ in range(count)]
 
 
+def detection_sample(text: str, shape, num_classes: int, with_mask: bool,
+                     generator: torch.Generator, num_boxes: int = 3):
+    """A DetDataSample for an image of ``shape`` (H, W) with ``text`` as
+    ``metainfo['text']`` and ``num_boxes`` random ground-truth boxes
+    (x1, y1, x2, y2; sides of 1/8 to 1/2 of the image) with labels below
+    ``num_classes``, and box-filled masks if ``with_mask``."""
+    from mmdet.structures import DetDataSample
+    from mmdet.structures.mask import BitmapMasks
+    from mmengine.structures import InstanceData
+    height, width = shape
+    size = torch.tensor([width, height], dtype=torch.float32)
+    corner = torch.rand(num_boxes, 2, generator=generator) * size / 2
+    sides = (torch.rand(num_boxes, 2, generator=generator) * 3 + 1) * size / 8
+    boxes = torch.cat([corner, corner + sides], dim=1)
+    instances = InstanceData(bboxes=boxes,
+                             labels=torch.randint(0, num_classes, (num_boxes, ),
+                                                  generator=generator))
+    if with_mask:
+        masks = np.zeros((num_boxes, height, width), dtype=np.uint8)
+        for mask, (x1, y1, x2, y2) in zip(masks, boxes.round().int().tolist()):
+            mask[y1:y2, x1:x2] = 1
+        instances.masks = BitmapMasks(masks, height, width)
+    return DetDataSample(
+        metainfo=dict(text=text, img_shape=shape, ori_shape=shape, pad_shape=shape,
+                      batch_input_shape=shape, scale_factor=(1., 1.)),
+        gt_instances=instances)
+
+
 def make_inputs(model: torch.nn.Module, batch_size: int, height: int, width: int,
                 device: str, seed: int = 0):
     """A random normalised image batch and one data sample per image with a
-    random expression as ``metainfo['text']`` and a random ground truth
-    ``gt_sem_seg`` (1, H, W): labels below ``model.num_classes`` for a model
-    with classes, else a binary mask."""
+    random expression as ``metainfo['text']`` and a random ground truth: for
+    an mmdet detector, :func:`detection_sample`'s boxes with labels below its
+    head's ``num_classes``; otherwise ``gt_sem_seg`` (1, H, W), labels below
+    ``model.num_classes`` for a model with classes, else a binary mask."""
+    from mmdet.models.detectors import BaseDetector
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
     generator = torch.Generator().manual_seed(seed)
@@ -128,6 +159,12 @@ def make_inputs(model: torch.nn.Module, batch_size: int, height: int, width: int
             raise UsageError(f'the random expressions do not fit the {ids.shape[1]} text tokens '
                              f'of this model')
     shape = (height, width)
+    if isinstance(model, BaseDetector):
+        roi_head = getattr(model, 'roi_head', None)
+        head = model.bbox_head if roi_head is None else roi_head.bbox_head
+        with_mask = roi_head is not None and roi_head.with_mask
+        return images, [detection_sample(text, shape, head.num_classes, with_mask,
+                                         generator).to(device) for text in texts]
     num_classes = getattr(model, 'num_classes', None)
     samples = []
     for text in texts:

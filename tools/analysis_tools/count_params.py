@@ -4,8 +4,8 @@
                                                 [--json OUT.json]
 
 The model is built with random weights (no CLIP file is read). Rows:
-Bridger, the encoders' trainable positional embeddings, neck, head and the
-frozen encoders; they add up to the total. Two summary figures:
+Bridger, the encoders' trainable positional embeddings, neck, head (or an
+mmdet detector's heads) and the frozen encoders; they add up to the total. Two summary figures:
 
 - "all trainable": every parameter with requires_grad (what the optimizer
   updates; the ETRIS paper's 23.83M for ViT-B/16, 28.82M for RN50), and
@@ -49,7 +49,7 @@ def format_table(counts: dict, title: str) -> str:
     lines = [title, rule, header, rule]
     for key, label in GROUP_LABELS.items():
         group = counts['groups'][key]
-        if key == 'other' and not group['params']:
+        if key in ('detection_heads', 'other') and not group['params']:
             continue
         lines.append(row(label, group['params'], group['trainable']))
     lines += [

@@ -15,7 +15,7 @@ from mmseg.structures import SegDataSample
 
 from mmris.evaluation import format_scores, score_baselines
 from mmris.registry import DATASETS
-from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
+from mmris.utils import add_cfg_options_argument, load_config, require_config_keys, run_cli
 
 
 def parse_args():
@@ -28,8 +28,7 @@ def parse_args():
 def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
-    if cfg.get('test_dataloader') is None or cfg.get('test_evaluator') is None:
-        raise UsageError(f'config {args.config!r} needs test_dataloader and test_evaluator')
+    require_config_keys(cfg, args.config, ('test_dataloader', 'test_evaluator'))
     init_default_scope(cfg.get('default_scope', 'mmris'))
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
 

@@ -25,7 +25,8 @@ from mmseg.structures import SegDataSample
 
 from mmris.evaluation import format_scores, score_baselines
 from mmris.registry import DATASETS
-from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
+from mmris.utils import (UsageError, add_cfg_options_argument, load_config,
+                         require_config_keys, run_cli)
 
 
 def parse_args():
@@ -61,9 +62,8 @@ def label_histograms(dataset, num_classes: int, grid: int, ignore_index: int) ->
 def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
-    for key in ('train_dataloader', 'test_dataloader', 'test_evaluator'):
-        if cfg.get(key) is None:
-            raise UsageError(f'config {args.config!r} has no {key}')
+    require_config_keys(cfg, args.config,
+                        ('train_dataloader', 'test_dataloader', 'test_evaluator'))
     if args.grid < 1:
         raise UsageError(f'--grid must be at least 1, got {args.grid}')
     init_default_scope(cfg.get('default_scope', 'mmris'))

@@ -1,10 +1,12 @@
 """Hooks of the mmris runner."""
-from .class_vocabulary_hook import ClassVocabularyHook, check_vocabulary, model_class_names
+from .class_vocabulary_hook import (ClassVocabularyHook, check_annotation_categories,
+                                    check_vocabulary, model_class_names)
 from .parameter_efficient_checkpoint_hook import ParameterEfficientCheckpointHook
 from .random_state_hook import RandomStateHook
 from .ris_visualization_hook import RISVisualizationHook, sample_name
 
 __all__ = [
     'ClassVocabularyHook', 'ParameterEfficientCheckpointHook', 'RISVisualizationHook',
-    'RandomStateHook', 'check_vocabulary', 'model_class_names', 'sample_name'
+    'RandomStateHook', 'check_annotation_categories', 'check_vocabulary', 'model_class_names',
+    'sample_name'
 ]

@@ -1,4 +1,5 @@
-"""Metrics of referring image segmentation."""
+"""Metrics of referring image segmentation and referring detection."""
+from .ref_box_metric import RefBoxMetric
 from .ris_metric import RISMetric
 
-__all__ = ['RISMetric']
+__all__ = ['RISMetric', 'RefBoxMetric']

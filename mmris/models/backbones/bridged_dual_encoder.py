@@ -4,6 +4,7 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmris.registry import MODELS
 from ..encoders import load_clip_state_dict, split_clip_state_dict
@@ -65,6 +66,12 @@ class BridgedDualEncoder(BaseModule):
             loaded by :meth:`init_weights` into the towers in OpenAI's
             layout (both, or the one paired with a transformers tower).
         freeze_positional_embedding (bool): Also freeze positional embeddings.
+        norm_eval (bool): Keep the encoders' BatchNorm layers in eval mode
+            while training, so that the frozen CLIP ResNet normalises with
+            its released statistics and never updates them (mmdet's ResNet
+            ``norm_eval``; the detection configs, whose batches are small).
+            The reference (False) trains them in train mode: batch
+            statistics, running statistics updated.
         out_indices (Sequence[int]): Levels to output (see above).
         out_pooled (bool): Also output the pooled image embedding.
         classes (str | Sequence[str], optional): The vocabulary: class names,
@@ -84,7 +91,8 @@ class BridgedDualEncoder(BaseModule):
 
     def __init__(self, vision_encoder: dict, text_encoder: dict, bridger: Optional[dict],
                  clip_weights: Optional[str] = None, freeze_positional_embedding: bool = False,
-                 out_indices: Sequence[int] = (1, 2, -1), out_pooled: bool = False,
+                 norm_eval: bool = False, out_indices: Sequence[int] = (1, 2, -1),
+                 out_pooled: bool = False,
                  classes: Optional[Union[str, Sequence[str]]] = None,
                  templates: Union[str, Sequence[str]] = ('a photo of a {}.', ),
                  vocabulary_fusion: str = 'two_way', init_cfg=None):
@@ -101,6 +109,7 @@ class BridgedDualEncoder(BaseModule):
             text_channels=text.stage_channels[0]))
         self.clip_weights = clip_weights
         self.freeze_positional_embedding = freeze_positional_embedding
+        self.norm_eval = norm_eval
         self.freeze_encoders()
 
         level_channels = (vision.embed_channels, *vision.stage_channels, vision.output_dim)
@@ -145,6 +154,15 @@ class BridgedDualEncoder(BaseModule):
             for name, param in encoder.named_parameters():
                 trainable = encoder.is_positional_embedding(name) and not self.freeze_positional_embedding
                 param.requires_grad_(trainable)
+
+    def train(self, mode: bool = True) -> 'BridgedDualEncoder':
+        super().train(mode)
+        if mode and self.norm_eval:
+            for encoder in (self.vision_encoder, self.text_encoder):
+                for module in encoder.modules():
+                    if isinstance(module, _BatchNorm):
+                        module.eval()
+        return self
 
     def init_weights(self) -> None:
         super().init_weights()

@@ -3,24 +3,24 @@ from typing import Sequence, Tuple, Union
 
 from mmseg.utils import get_classes, get_predefined_templates
 
+from mmris.registry import DATASETS
+
 
 def resolve_class_names(classes: Union[str, Sequence[str]]) -> Tuple[str, ...]:
-    """Class names from a list, or from an mmseg dataset name.
+    """Class names from a list, an mmseg dataset name, or a dataset type.
 
     Args:
-        classes: e.g. ``['road', 'car']``, or a name ``mmseg.utils.get_classes``
-            knows (``'ade20k'``, ``'voc'``, ``'cityscapes'``, ...).
+        classes: e.g. ``['road', 'car']``; a name ``mmseg.utils.get_classes``
+            knows (``'ade20k'``, ``'voc'``, ``'cityscapes'``, ...); or a
+            registered dataset type, whose ``METAINFO['classes']`` are taken
+            (``'mmdet.CocoDataset'``: COCO's 80 classes).
 
     Raises:
-        ValueError: an unknown dataset name, an empty list, or an empty or
+        ValueError: an unknown name, an empty list, or an empty or
             non-string class name (named by its index).
     """
     if isinstance(classes, str):
-        try:
-            classes = get_classes(classes)
-        except ValueError as error:
-            raise ValueError(f'classes={classes!r} is not a dataset name mmseg knows ({error}); '
-                             f'give the class names as a list instead') from error
+        classes = _named_classes(classes)
     names = tuple(classes)
     if not names:
         raise ValueError('classes is empty: give at least one class name')
@@ -29,6 +29,21 @@ def resolve_class_names(classes: Union[str, Sequence[str]]) -> Tuple[str, ...]:
             raise ValueError(f'class name {index} is {name!r}: every class needs a '
                              f'non-empty name, which becomes its text prompt')
     return names
+
+
+def _named_classes(name: str) -> Sequence[str]:
+    """The classes of an mmseg dataset name or of a dataset type's METAINFO."""
+    try:
+        return get_classes(name)
+    except ValueError as error:
+        mmseg_error = error
+    dataset_type = DATASETS.get(name)
+    classes = getattr(dataset_type, 'METAINFO', {}).get('classes')
+    if classes is None:
+        raise ValueError(f'classes={name!r} is not a dataset name mmseg knows ({mmseg_error}) '
+                         f'nor a dataset type with METAINFO classes (such as '
+                         f"'mmdet.CocoDataset'); give the class names as a list instead")
+    return classes
 
 
 def resolve_templates(templates: Union[str, Sequence[str]]) -> Tuple[str, ...]:

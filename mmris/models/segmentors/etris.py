@@ -10,7 +10,7 @@ from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.structures import SegDataSample
 
 from mmris.registry import MODELS
-from ..utils import BridgedFeatures
+from ..utils import BridgedFeatures, sample_expressions
 
 
 @MODELS.register_module()
@@ -54,11 +54,7 @@ class ETRIS(BaseSegmentor):
     @staticmethod
     def expressions(data_samples: List[SegDataSample]) -> List[str]:
         """The ``metainfo['text']`` of each sample."""
-        texts = [sample.metainfo.get('text') for sample in data_samples or []]
-        if not texts or any(text is None for text in texts):
-            raise ValueError('ETRIS needs each data sample to carry its expression as '
-                             "metainfo['text'] (PackRISInputs packs it)")
-        return texts
+        return sample_expressions(data_samples, 'ETRIS', 'PackRISInputs')
 
     def extract_feat(self, inputs: torch.Tensor, data_samples: List[SegDataSample]
                      ) -> BridgedFeatures:

@@ -35,6 +35,11 @@ class TextFeatures:
         """K for a vocabulary, 1 for one expression per image."""
         return self.embeddings.shape[1] if self.embeddings.dim() == 3 else 1
 
+    def per_image(self) -> torch.Tensor:
+        """The texts of each image, (B, K, D): the K class embeddings, or the
+        one expression's embedding (K = 1)."""
+        return self.embeddings if self.embeddings.dim() == 3 else self.embeddings[:, None]
+
 
 class BridgedFeatures(tuple):
     """A tuple of feature maps (B, C_i, H_i, W_i) with its text features.
@@ -60,3 +65,23 @@ class BridgedFeatures(tuple):
         """New maps (e.g. a neck's outputs) with the same text features and
         pooled embedding."""
         return BridgedFeatures(maps, self.text, self.pooled)
+
+
+def head_texts(features: BridgedFeatures, num_classes: int, consumer: str) -> torch.Tensor:
+    """The (B, K, D) texts of :meth:`TextFeatures.per_image` for a head built
+    for ``num_classes`` texts (``consumer``, its class name, for the error).
+
+    Raises:
+        TypeError: ``features`` carries no text (a stock neck dropped it).
+        ValueError: the backbone gives another number of texts.
+    """
+    text = getattr(features, 'text', None)
+    if text is None:
+        raise TypeError(f'{consumer} scores regions against texts, but its input carries none: '
+                        f'feed it from a Bridger backbone, through TextCarryingNeck or an mmris '
+                        f'neck (a stock neck drops the text)')
+    texts = text.per_image()
+    if texts.shape[1] != num_classes:
+        raise ValueError(f'{consumer} was built for {num_classes} classes but the backbone gives '
+                         f'{texts.shape[1]} texts: build the model with the class list it runs on')
+    return texts

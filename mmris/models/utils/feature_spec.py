@@ -71,3 +71,19 @@ def expect_features(consumer: str) -> FeatureSpec:
             f'before it, and none was built: build it after one (as a segmentor or '
             f'detector config does) or give its channel arguments explicitly')
     return spec
+
+
+def text_head_arguments(consumer: str, in_channels: Optional[int], text_channels: Optional[int],
+                        num_classes: Optional[int], in_index: int = 0
+                        ) -> Tuple[int, int, int]:
+    """A text-scored head's ``(in_channels, text_channels, num_classes)``,
+    each ``None`` read from the latest announcement: the channels of map
+    ``in_index``, the text embedding channels, and the vocabulary size, or 1
+    when the backbone takes one expression per image (referring)."""
+    if None in (in_channels, text_channels, num_classes):
+        spec = expect_features(consumer)
+        in_channels = in_channels or spec.out_channels[in_index]
+        text_channels = text_channels or spec.text_channels
+        if num_classes is None:
+            num_classes = 1 if spec.class_names is None else len(spec.class_names)
+    return in_channels, text_channels, num_classes

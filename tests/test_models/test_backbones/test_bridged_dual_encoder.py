@@ -58,3 +58,16 @@ def test_stage_count_mismatch_is_refused(tiny_config):
     cfg.text_encoder.num_stages = 1
     with pytest.raises(ValueError, match='num_stages'):
         MODELS.build(cfg)
+
+
+def test_norm_eval_keeps_the_frozen_batch_norms_in_eval_mode(tiny_config):
+    from torch.nn.modules.batchnorm import _BatchNorm
+    cfg = tiny_config('rn50').model.backbone
+    for norm_eval in (False, True):
+        model = MODELS.build(dict(cfg, norm_eval=norm_eval)).train()
+        norms = [m for m in model.vision_encoder.modules() if isinstance(m, _BatchNorm)]
+        assert norms and all(m.training != norm_eval for m in norms)
+        before = norms[0].running_mean.clone()
+        model(torch.randn(2, 3, 64, 64), model.tokenize(['a', 'b']))
+        assert torch.equal(norms[0].running_mean, before) == norm_eval
+    assert model.bridger.training  # only the encoders' norms

@@ -137,11 +137,19 @@ def test_dataset_names_and_template_sets_resolve_through_mmseg(tiny_config):
     assert model.prompt_ids.shape[0] == 21 * len(get_predefined_templates('vild'))
 
 
+def test_a_dataset_type_gives_its_metainfo_classes(tiny_config):
+    from mmdet.datasets import CocoDataset
+    cfg = tiny_config('vitb').model.backbone
+    model = MODELS.build(dict(cfg, classes='mmdet.CocoDataset'))
+    assert model.class_names == tuple(CocoDataset.METAINFO['classes'])
+    assert len(model.class_names) == 80
+
+
 @pytest.mark.parametrize('classes, message', [
     (['road', ''], "class name 1 is ''"),
     (['road', '   '], 'class name 1'),
     ([], 'classes is empty'),
-    ('no-such-dataset', 'not a dataset name mmseg knows'),
+    ('no-such-dataset', 'not a dataset name mmseg knows .* nor a dataset type'),
 ])
 def test_bad_class_lists_are_refused(tiny_config, classes, message):
     cfg = tiny_config('vitb').model.backbone

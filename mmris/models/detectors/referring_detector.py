@@ -1,0 +1,54 @@
+"""Referring detection: the one box an expression refers to."""
+from typing import List, Tuple
+
+import torch
+from mmdet.models.detectors import SingleStageDetector
+from mmdet.structures import DetDataSample
+
+from mmris.registry import MODELS
+from ..utils import BridgedFeatures, sample_expressions
+
+
+@MODELS.register_module()
+class ReferringDetector(SingleStageDetector):
+    """mmdet's single-stage detector, driven by one expression per image.
+
+    As mmdet's GLIP, it reads each image's expression from its data sample
+    (``data_samples.text``: ``PackDetInputs`` with ``'text'`` in its
+    ``meta_keys``). The backbone, a :class:`BridgedDualEncoder` in expression
+    mode (``classes=None``), encodes image and expression through the
+    Bridger; the neck builds the pyramid and carries the sentence embedding;
+    the box head, a text-scored dense head with K = 1 (e.g.
+    :class:`TextFCOSHead`), scores every location against the expression and
+    trains with the referred box as the one ground truth of class 0.
+    :meth:`predict` keeps, for each expression, the box of highest score (set
+    ``test_cfg.score_thr=0`` so that there always is one).
+
+    Args: those of mmdet's :class:`SingleStageDetector`.
+    """
+
+    def extract_feat(self, batch_inputs: torch.Tensor,
+                     batch_data_samples: List[DetDataSample]) -> BridgedFeatures:
+        """Images (B, 3, H, W) and their expressions -> the neck's maps,
+        carrying the sentence embeddings (B, D)."""
+        texts = sample_expressions(batch_data_samples, type(self).__name__,
+                                   "PackDetInputs with 'text' in meta_keys")
+        features = self.backbone(batch_inputs, self.backbone.tokenize(texts))
+        return self.neck(features) if self.with_neck else features
+
+    def loss(self, batch_inputs: torch.Tensor, batch_data_samples: List[DetDataSample]) -> dict:
+        x = self.extract_feat(batch_inputs, batch_data_samples)
+        return self.bbox_head.loss(x, batch_data_samples)
+
+    def predict(self, batch_inputs: torch.Tensor, batch_data_samples: List[DetDataSample],
+                rescale: bool = True) -> List[DetDataSample]:
+        """Each sample gets ``pred_instances`` with at most one box: the
+        best-scoring one for its expression."""
+        x = self.extract_feat(batch_inputs, batch_data_samples)
+        results = self.bbox_head.predict(x, batch_data_samples, rescale=rescale)
+        best = [result[result.scores.argsort(descending=True)[:1]] for result in results]
+        return self.add_pred_to_datasample(batch_data_samples, best)
+
+    def _forward(self, batch_inputs: torch.Tensor,
+                 batch_data_samples: List[DetDataSample] = None) -> Tuple[List[torch.Tensor]]:
+        return self.bbox_head.forward(self.extract_feat(batch_inputs, batch_data_samples))

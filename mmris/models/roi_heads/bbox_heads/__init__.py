@@ -1,0 +1,4 @@
+"""RoI box heads."""
+from .text_bbox_head import TextShared2FCBBoxHead
+
+__all__ = ['TextShared2FCBBoxHead']

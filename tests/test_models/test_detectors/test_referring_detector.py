@@ -1,0 +1,66 @@
+"""ReferringDetector: one box per expression, the expression read from the
+data sample, the sentence embedding scored by the FCOS head."""
+import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.registry import MODELS, DefaultScope
+from mmengine.structures import InstanceData
+
+CONFIG = 'configs/etris_refdet/refdet-fcos_etris-vitb16_simplefpn_50e_refcoco.py'
+
+
+@pytest.fixture
+def model(tiny_det_config):
+    cfg = tiny_det_config(CONFIG)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        torch.manual_seed(0)
+        model = MODELS.build(cfg.model)
+        model.init_weights()
+    return model
+
+
+def _batch(texts, with_boxes=True):
+    samples = []
+    for text in texts:
+        sample = DetDataSample(metainfo=dict(text=text, img_shape=(64, 96), pad_shape=(64, 96),
+                                             ori_shape=(128, 192), scale_factor=(0.5, 0.5)))
+        if with_boxes:
+            sample.gt_instances = InstanceData(bboxes=torch.tensor([[10., 8., 40., 30.]]),
+                                               labels=torch.tensor([0]))
+        samples.append(sample)
+    images = torch.randn(len(texts), 3, 64, 96, generator=torch.Generator().manual_seed(0))
+    return images, samples
+
+
+def test_trains_against_the_referred_box(model):
+    assert model.backbone.class_names is None and model.bbox_head.num_classes == 1
+    images, samples = _batch(['the red circle', 'the square on the left'])
+    losses = model.loss(images, samples)
+    total = sum(losses.values())
+    assert torch.isfinite(total)
+    total.backward()
+    assert model.backbone.bridger.stages['0'].text_in.weight.grad.abs().sum() > 0
+
+
+def test_predicts_one_box_per_expression_at_the_original_size(model):
+    model.eval()
+    images, samples = _batch(['the red circle', 'the square on the left', 'blue thing'],
+                             with_boxes=False)
+    with torch.no_grad():
+        results = model.predict(images, samples)
+    for result in results:
+        assert len(result.pred_instances) == 1
+        box = result.pred_instances.bboxes[0]
+        assert 0 <= box[0] <= box[2] <= 192 and 0 <= box[1] <= box[3] <= 128
+    # The same image with another expression scores its locations differently.
+    same_image = images[:1].expand(2, -1, -1, -1)
+    with torch.no_grad():
+        scores = model._forward(same_image, _batch(['the red circle', 'the square'], False)[1])[0]
+    assert not torch.allclose(scores[0][0], scores[0][1])
+
+
+def test_samples_without_an_expression_are_refused(model):
+    images, samples = _batch(['the red circle'])
+    samples[0].set_metainfo(dict(text=None))
+    with pytest.raises(ValueError, match="metainfo\\['text'\\]"):
+        model.loss(images, samples)
