@@ -8,6 +8,7 @@ JOB_NAME=$2
 SCRIPT=$3
 shift 3
 TOOLS=$(dirname "$0")
+source "$TOOLS/tool_python.sh"
 GPUS_PER_NODE=${GPUS_PER_NODE:-4}
 PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}" \
 srun -p "$PARTITION" \
@@ -18,4 +19,4 @@ srun -p "$PARTITION" \
     --cpus-per-task="${CPUS_PER_TASK:-5}" \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS:-} \
-    "${PYTHON:-python}" -u "$TOOLS/$SCRIPT" --launcher slurm "$@"
+    "$PYTHON" -u "$TOOLS/$SCRIPT" --launcher slurm "$@"

@@ -1,4 +1,5 @@
-"""Evaluation of referring segmentation and detection: the RIS and box metrics."""
+"""Evaluation: the RIS and box metrics, and scores of trivial baselines."""
+from .baseline_scores import format_scores, score_baselines
 from .metrics import RefBoxMetric, RISMetric
 
-__all__ = ['RISMetric', 'RefBoxMetric']
+__all__ = ['RISMetric', 'RefBoxMetric', 'format_scores', 'score_baselines']

@@ -15,10 +15,9 @@ import argparse
 
 import numpy as np
 import torch
-from mmengine.evaluator import Evaluator
 from mmengine.registry import DATASETS, init_default_scope
-from mmengine.utils import ProgressBar
 
+from mmris.evaluation import format_scores, score_baselines
 from mmris.utils import add_cfg_options_argument, load_config, require_config_keys, run_cli
 
 
@@ -56,27 +55,18 @@ def main():
     classes = test_set.metainfo['classes']
     relative = {'whole-image': np.tile([0., 0., 1., 1.], (len(classes), 1)),
                 'mean-box': mean_relative_boxes(train_set, len(classes))}
-    evaluators = {}
-    for name in relative:
-        evaluators[name] = Evaluator(cfg.test_evaluator)
-        evaluators[name].dataset_meta = test_set.metainfo
-    progress = ProgressBar(len(test_set))
-    for index in range(len(test_set)):
+
+    def predict(index):
         info = test_set.get_data_info(index)
         height, width = info['height'], info['width']
-        for name, boxes in relative.items():
-            scaled = torch.from_numpy(boxes * [width, height, width, height]).float()
-            sample = dict(img_id=info['img_id'], ori_shape=(height, width),
-                          pred_instances=dict(bboxes=scaled, scores=torch.ones(len(classes)),
-                                              labels=torch.arange(len(classes))))
-            evaluators[name].process([sample])
-        progress.update()
-    print()
-    for name, evaluator in evaluators.items():
-        metrics = evaluator.evaluate(len(test_set))
-        print(f'{name}: ' + '  '.join(f'{key} {value:.3f}' for key, value in metrics.items()
-                                      if not isinstance(value, str)))
+        return {name: dict(img_id=info['img_id'], ori_shape=(height, width), pred_instances=dict(
+            bboxes=torch.from_numpy(boxes * [width, height, width, height]).float(),
+            scores=torch.ones(len(classes)), labels=torch.arange(len(classes))))
+            for name, boxes in relative.items()}
 
+    scores = score_baselines(tuple(relative), cfg.test_evaluator, test_set.metainfo,
+                             len(test_set), predict)
+    print(format_scores(scores, digits=3))
 
 if __name__ == '__main__':
     run_cli(main)

@@ -9,14 +9,13 @@ trained model has to beat.
 import argparse
 
 import torch
-from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
-from mmengine.utils import ProgressBar
 from mmseg.structures import SegDataSample
 
+from mmris.evaluation import format_scores, score_baselines
 from mmris.registry import DATASETS
-from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
+from mmris.utils import add_cfg_options_argument, load_config, require_config_keys, run_cli
 
 
 def parse_args():
@@ -29,24 +28,19 @@ def parse_args():
 def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
-    if cfg.get('test_dataloader') is None or cfg.get('test_evaluator') is None:
-        raise UsageError(f'config {args.config!r} needs test_dataloader and test_evaluator')
+    require_config_keys(cfg, args.config, ('test_dataloader', 'test_evaluator'))
     init_default_scope(cfg.get('default_scope', 'mmris'))
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
-    evaluators = {name: Evaluator(cfg.test_evaluator) for name in ('all-empty', 'whole-image')}
-    progress = ProgressBar(len(dataset))
-    for index in range(len(dataset)):
-        gt = dataset[index]['data_samples'].gt_sem_seg
-        for name, fill in (('all-empty', 0), ('whole-image', 1)):
-            sample = SegDataSample(gt_sem_seg=gt, pred_sem_seg=PixelData(
-                data=torch.full(gt.shape, fill, dtype=torch.long)[None]))
-            evaluators[name].process([sample])
-        progress.update()
-    print()
-    for name, evaluator in evaluators.items():
-        metrics = evaluator.evaluate(len(dataset))
-        print(f'{name}: ' + '  '.join(f'{key} {value:.2f}' for key, value in metrics.items()))
 
+    def predict(index):
+        gt = dataset[index]['data_samples'].gt_sem_seg
+        return {name: SegDataSample(gt_sem_seg=gt, pred_sem_seg=PixelData(
+            data=torch.full(gt.shape, fill, dtype=torch.long)[None]))
+            for name, fill in (('all-empty', 0), ('whole-image', 1))}
+
+    scores = score_baselines(('all-empty', 'whole-image'), cfg.test_evaluator, dataset.metainfo,
+                             len(dataset), predict)
+    print(format_scores(scores))
 
 if __name__ == '__main__':
     run_cli(main)

@@ -18,12 +18,12 @@ import copy
 
 import torch
 import torch.nn.functional as F
-from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmengine.utils import ProgressBar
 from mmseg.structures import SegDataSample
 
+from mmris.evaluation import format_scores, score_baselines
 from mmris.registry import DATASETS
 from mmris.utils import (UsageError, add_cfg_options_argument, load_config,
                          require_config_keys, run_cli)
@@ -77,24 +77,17 @@ def main():
     counts = label_histograms(train_set, num_classes, args.grid, ignore_index)
     majority = int(counts.sum((1, 2)).argmax())
     prior = counts.argmax(0)  # (grid, grid)
-    evaluators = {name: Evaluator(copy.deepcopy(cfg.test_evaluator))
-                  for name in ('majority class', 'location prior')}
-    for evaluator in evaluators.values():
-        evaluator.dataset_meta = test_set.metainfo
-    print(f'scoring {len(test_set)} test images')
-    progress = ProgressBar(len(test_set))
-    for index in range(len(test_set)):
+    names = ('majority class', 'location prior')
+
+    def predict(index):
         gt = test_set[index]['data_samples'].gt_sem_seg
-        predictions = {'majority class': torch.full(gt.shape, majority, dtype=torch.long),
-                       'location prior': resize_labels(prior, gt.shape)}
-        for name, prediction in predictions.items():
-            sample = SegDataSample(gt_sem_seg=gt, pred_sem_seg=PixelData(data=prediction[None]))
-            evaluators[name].process([sample.to_dict()])
-        progress.update()
-    print()
-    for name, evaluator in evaluators.items():
-        metrics = evaluator.evaluate(len(test_set))
-        print(f'{name}: ' + '  '.join(f'{key} {value:.2f}' for key, value in metrics.items()))
+        labels = (torch.full(gt.shape, majority, dtype=torch.long), resize_labels(prior, gt.shape))
+        return {name: SegDataSample(gt_sem_seg=gt, pred_sem_seg=PixelData(data=prediction[None])).to_dict()
+                for name, prediction in zip(names, labels)}
+
+    print(f'scoring {len(test_set)} test images')
+    scores = score_baselines(names, cfg.test_evaluator, test_set.metainfo, len(test_set), predict)
+    print(format_scores(scores))
 
 
 if __name__ == '__main__':
