@@ -3,6 +3,10 @@
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CHECKPOINT]] [--amp]
                           [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
 
+``--amp`` trains with automatic mixed precision: fp16 with a loss scaler on
+GPUs, bf16 autocast on CPUs with native bf16 (AVX512-BF16/AMX), as
+mmris.Runner runs a config's AmpOptimWrapper there.
+
 Multi-process: tools/dist_train.sh CONFIG N (torchrun), tools/slurm_train.sh.
 """
 import argparse
@@ -13,6 +17,7 @@ from mmengine.logging import print_log
 from mmris.registry import RUNNERS
 from mmris.utils import (UsageError, add_runner_arguments, prepare_runner_config,
                          require_checkpoint, run_cli)
+from mmris.utils.precision import cpu_supports_bf16
 
 
 def parse_args():
@@ -22,15 +27,17 @@ def parse_args():
         '--resume', nargs='?', const='auto', metavar='CHECKPOINT',
         help='resume training (iteration, optimizer, schedulers) from CHECKPOINT, or, '
         'with no value, from the latest checkpoint in the work dir')
-    parser.add_argument('--amp', action='store_true', help='automatic mixed precision training')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision training (fp16 on GPUs, bf16 on CPUs '
+                        'with native bf16)')
     add_runner_arguments(parser)
     return parser.parse_args()
 
 
 def enable_amp(cfg) -> None:
-    if get_device() == 'cpu':
-        raise UsageError('--amp needs a GPU (or NPU/MLU/MUSA) and none is available; '
-                         'train without --amp on this machine')
+    if get_device() == 'cpu' and not cpu_supports_bf16():
+        raise UsageError('--amp needs a GPU (or NPU/MLU/MUSA) or a CPU with native bf16 '
+                         '(AVX512-BF16/AMX), and this machine has neither; train without --amp')
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if wrapper == 'AmpOptimWrapper':
         print_log('AMP training is already enabled in the config.', logger='current')

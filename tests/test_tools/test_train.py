@@ -75,8 +75,17 @@ def test_missing_resume_checkpoint(demo_config, run_tool, tmp_path):
     assert 'iter_9.pth' in result.last_line and 'does not exist' in result.last_line
 
 
-@pytest.mark.skipif(get_device() != 'cpu', reason='checks the CPU-only message')
-def test_amp_without_gpu(demo_config, run_tool, tmp_path):
-    result = run_tool('train.py', demo_config, '--amp', '--work-dir', tmp_path)
-    assert result.returncode == 2
-    assert result.last_line.startswith('error: --amp needs a GPU')
+@pytest.mark.skipif(get_device() != 'cpu', reason='checks AMP on a CPU')
+def test_amp_on_cpu_is_bf16_autocast_where_supported(demo_config, demo_options, run_tool,
+                                                      tmp_path):
+    from mmris.utils.precision import cpu_supports_bf16
+    result = run_tool('train.py', demo_config, '--amp', '--work-dir', tmp_path,
+                      *demo_options(max_iters=2, interval=2))
+    if cpu_supports_bf16():
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert 'AMP runs as bf16 autocast without a loss scaler' in result.stdout
+        assert (tmp_path / 'iter_2.pth').is_file()
+    else:
+        assert result.returncode == 2
+        assert result.last_line.startswith('error: --amp needs a GPU (or NPU/MLU/MUSA) or a CPU '
+                                           'with native bf16')
