@@ -31,24 +31,26 @@ def free_port():
     return port
 
 
-@pytest.fixture
-def run_tool():
+def run_tool_process(script: str, *args, env: dict = None, timeout: int = 600,
+                     cwd: Path = REPO):
     """Run ``python tools/<script>`` (or ``bash tools/<script>.sh``) from the
     repository root (or ``cwd``), as a user would; a ``script`` not under
-    ``tools/`` is a path from the repository root (a project's tool). Returns the
-    CompletedProcess with stdout and stderr merged in ``.stdout`` and its
+    ``tools/`` is a path from the repository root (a project's tool). Returns
+    the CompletedProcess with stdout and stderr merged in ``.stdout`` and its
     last non-empty line in ``.last_line``."""
+    path = REPO / 'tools' / script
+    path = path if path.exists() else REPO / script
+    command = ['bash', str(path)] if script.endswith('.sh') else [sys.executable, str(path)]
+    full_env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1', **(env or {}))
+    result = subprocess.run([*command, *map(str, args)], cwd=cwd, env=full_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            timeout=timeout)
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    result.last_line = lines[-1] if lines else ''
+    return result
 
-    def run(script: str, *args, env: dict = None, timeout: int = 600, cwd: Path = REPO):
-        path = REPO / 'tools' / script
-        path = path if path.exists() else REPO / script
-        command = ['bash', str(path)] if script.endswith('.sh') else [sys.executable, str(path)]
-        full_env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1', **(env or {}))
-        result = subprocess.run([*command, *map(str, args)], cwd=cwd, env=full_env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                timeout=timeout)
-        lines = [line for line in result.stdout.splitlines() if line.strip()]
-        result.last_line = lines[-1] if lines else ''
-        return result
 
-    return run
+@pytest.fixture(scope='session')
+def run_tool():
+    """The function :func:`run_tool_process`."""
+    return run_tool_process

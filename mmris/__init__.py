@@ -12,9 +12,11 @@ from packaging.version import Version
 
 from .version import __version__
 
-# distribution name -> (minimum version, first unsupported version)
+# distribution name -> (minimum version, first unsupported version or None);
+# requirements/runtime.txt and docs/installation.md state the same ranges.
 SUPPORTED_VERSIONS = {
-    'mmengine': ('0.10.0', '1.0.0'),
+    'torch': ('2.5.0', None),
+    'mmengine': ('0.10.0', '0.11.0'),
     'mmcv': ('2.0.0rc4', '2.2.0'),
     'mmsegmentation': ('1.2.2', '1.3.0'),
     'mmdet': ('3.3.0', '3.4.0'),
@@ -24,18 +26,23 @@ _HOW_TO_INSTALL = ('Run `bash tools/setup_env.sh` (or `make test`) from the mmri
                    'mmcv with its compiled ops.')
 
 
+def requirement(dist: str) -> str:
+    """``dist``'s supported range as a requirement, e.g. ``mmdet>=3.3.0,<3.4.0``."""
+    low, high = SUPPORTED_VERSIONS[dist]
+    return f'{dist}>={low}' + (f',<{high}' if high else '')
+
+
 def check_dependency_versions() -> None:
     """Raise ImportError naming every missing or out-of-range dependency."""
     problems = []
     for dist, (low, high) in SUPPORTED_VERSIONS.items():
-        wanted = f'{dist}>={low},<{high}'
         try:
             found = metadata.version(dist)
         except metadata.PackageNotFoundError:
-            problems.append(f'{dist} is not installed (need {wanted})')
+            problems.append(f'{dist} is not installed (need {requirement(dist)})')
             continue
-        if not Version(low) <= Version(found) < Version(high):
-            problems.append(f'{dist} {found} is installed, but mmris needs {wanted}')
+        if Version(found) < Version(low) or (high and Version(found) >= Version(high)):
+            problems.append(f'{dist} {found} is installed, but mmris needs {requirement(dist)}')
     if problems:
         raise ImportError('mmris cannot run with this environment: ' + '; '.join(problems) +
                           '. ' + _HOW_TO_INSTALL)
@@ -44,8 +51,7 @@ def check_dependency_versions() -> None:
 check_dependency_versions()
 
 from .config_package import register_config_package  # noqa: E402
-from .engine import checkpoint_loader  # noqa: E402,F401  safe torch.load for every checkpoint
 
 register_config_package()
 
-__all__ = ['__version__', 'check_dependency_versions']
+__all__ = ['__version__', 'check_dependency_versions', 'requirement']

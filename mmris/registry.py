@@ -37,6 +37,8 @@ from mmseg.registry import WEIGHT_INITIALIZERS as MMSEG_WEIGHT_INITIALIZERS
 from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import Registry
 
+from mmris.utils.mmengine_private import add_root_child, registry_locations
+
 
 def _mmris_registry(name: str, parent: Registry, locations: list = ()) -> Registry:
     """A registry of scope ``mmris`` under ``parent`` (an mmseg registry).
@@ -47,12 +49,12 @@ def _mmris_registry(name: str, parent: Registry, locations: list = ()) -> Regist
     It is also listed among the children of mmengine's root registry.
     """
     registry = Registry(name, parent=parent, scope='mmris',
-                        locations=[*parent._locations, *locations])
+                        locations=[*registry_locations(parent), *locations])
     root = parent
     while root.parent is not None:
         root = root.parent
     if root is not parent:
-        root._add_child(registry)
+        add_root_child(root, registry)
     return registry
 
 

@@ -7,13 +7,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO_CONFIG = REPO / 'configs' / 'demo' / 'tiny_unet_synthetic_shapes.py'
-
-
-@pytest.fixture(scope='session')
-def demo_config():
-    """Path of the demo config, the tiny model the tool tests train."""
-    return str(DEMO_CONFIG)
 
 
 @pytest.fixture(scope='session')
@@ -35,25 +28,6 @@ def refcoco_root(tmp_path_factory):
     return root
 
 
-@pytest.fixture
-def demo_options(shapes_root):
-    """``--cfg-options`` that point the demo config at ``shapes_root`` and
-    shorten its schedule to ``max_iters`` with a checkpoint every ``interval``."""
-
-    def options(max_iters: int, interval: int, schedule_end: int = None) -> list:
-        return [
-            '--cfg-options',
-            *(f'{loader}.dataset.data_root={shapes_root}'
-              for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')),
-            f'train_cfg.max_iters={max_iters}',
-            f'train_cfg.val_interval={max_iters}',
-            f'param_scheduler.0.end={schedule_end or max_iters}',
-            f'default_hooks.checkpoint.interval={interval}',
-            'default_hooks.logger.interval=1',
-            'train_dataloader.batch_size=4',
-        ]
-
-    return options
 
 
 # Overrides that shrink the ETRIS configs to a few thousand-wide layers on a
@@ -89,6 +63,12 @@ def tiny_etris_config(backbone: str, dataset: str = 'refcoco'):
     options = dict(TINY_ETRIS)
     options.update({f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()})
     cfg.merge_from_dict(options)
+    letterbox_to_64(cfg)
+    return cfg
+
+
+def letterbox_to_64(cfg) -> None:
+    """Make every RISLetterbox of ``cfg``'s pipelines produce 64 x 64."""
     pipelines = [cfg.train_pipeline, cfg.test_pipeline,
                  *(cfg[loader].dataset.pipeline for loader in
                    ('train_dataloader', 'val_dataloader', 'test_dataloader'))]
@@ -96,7 +76,6 @@ def tiny_etris_config(backbone: str, dataset: str = 'refcoco'):
         for step in pipeline:
             if step['type'] == 'RISLetterbox':
                 step['size'] = 64
-    return cfg
 
 
 @pytest.fixture(params=['vitb', 'rn50', 'rn101'])
@@ -105,7 +84,7 @@ def tiny_etris_cfg(request):
     return tiny_etris_config(request.param)
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def tiny_config():
     """The function :func:`tiny_etris_config`, for tests that pick a backbone."""
     return tiny_etris_config
@@ -125,6 +104,208 @@ def tiny_model_files(tmp_path, tiny_config):
     checkpoint = tmp_path / 'tiny.pth'
     save_checkpoint(state, str(checkpoint))
     return str(config), str(checkpoint), state
+
+
+# Tiny transformers models written with save_pretrained (3 blocks of width
+# 32), with tokenizers for the text towers; nothing is downloaded.
+TINY_HF = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=2)
+TINY_HF_WORDS = ('the a an red green blue yellow circle square triangle shape object one thing '
+                 'left right of to above below under on at top bottom man in shirt dog').split()
+
+
+def clip_bpe_tokenizer():
+    """transformers' CLIPTokenizer over CLIP's BPE vocabulary (mmseg's copy),
+    the tokenizer an HF CLIP directory holds."""
+    import gzip
+
+    from tokenizers import pre_tokenizers
+    from transformers import CLIPTokenizer
+
+    from mmris.models.encoders.clip_tokenizer import NUM_MERGES, default_vocab_file
+    with gzip.open(default_vocab_file(), 'rt', encoding='utf-8') as f:
+        merges = [tuple(line.split()) for line in f.read().split('\n')[1:NUM_MERGES + 1]]
+    symbols = sorted(pre_tokenizers.ByteLevel.alphabet())
+    tokens = (symbols + [s + '</w>' for s in symbols] + [''.join(m) for m in merges] +
+              ['<|startoftext|>', '<|endoftext|>'])
+    return CLIPTokenizer(vocab={t: i for i, t in enumerate(tokens)}, merges=merges)
+
+
+def word_tokenizer(directory, kind: str):
+    """A tokenizer over :data:`TINY_HF_WORDS` plus letters: BERT's WordPiece
+    (``bert``), RoBERTa's byte-level BPE (``roberta``), or a SigLIP-style one
+    that ends with ``</s>``, pads with id 1 and gives no attention mask."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import BertTokenizer, PreTrainedTokenizerFast, RobertaTokenizer
+    letters = list('abcdefghijklmnopqrstuvwxyz0123456789')
+    if kind == 'bert':
+        vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', *TINY_HF_WORDS, *letters,
+                 *(f'##{c}' for c in letters)]
+        (directory / 'vocab.txt').write_text('\n'.join(vocab) + '\n')
+        return BertTokenizer(vocab=str(directory / 'vocab.txt'))
+    if kind == 'roberta':
+        symbols = sorted(pre_tokenizers.ByteLevel.alphabet())
+        merges = [('Ġ', c) for c in letters[:26]]
+        vocab = ['<s>', '<pad>', '</s>', '<unk>', *symbols, *(''.join(m) for m in merges), '<mask>']
+        return RobertaTokenizer(vocab={t: i for i, t in enumerate(vocab)}, merges=merges)
+    vocab = {'<unk>': 0, '</s>': 1, '<pad>': 2, **{w: i + 3 for i, w in enumerate(TINY_HF_WORDS)}}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token='<unk>'))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    backend.post_processor = processors.TemplateProcessing(single='$A </s>',
+                                                           special_tokens=[('</s>', 1)])
+    return PreTrainedTokenizerFast(tokenizer_object=backend, unk_token='<unk>', eos_token='</s>',
+                                   pad_token='</s>', model_input_names=['input_ids'])
+
+
+def write_tiny_hf_model(kind: str, directory) -> str:
+    """Write a tiny random transformers model of ``kind`` (clip, siglip,
+    dinov2, dinov2_with_registers, vit, bert, roberta) into ``directory``
+    with ``save_pretrained``, text towers with their tokenizer; returns the
+    directory. Images: 32 px at patch 8 (28 px at patch 7 for DINOv2)."""
+    import torch
+    import transformers as hf
+    torch.manual_seed(sum(map(ord, kind)))
+    vision = dict(TINY_HF, image_size=32, patch_size=8)
+    if kind == 'clip':  # MLPs 4x wide, as OpenAI's (mmris' OpenAI-layout towers load it too)
+        model = hf.CLIPModel(hf.CLIPConfig(
+            text_config=dict(TINY_HF, intermediate_size=128, vocab_size=49408,
+                             max_position_embeddings=77),
+            vision_config=dict(vision, intermediate_size=128), projection_dim=24))
+        tokenizer = clip_bpe_tokenizer()
+    elif kind == 'siglip':
+        model = hf.SiglipModel(hf.SiglipConfig(
+            text_config=dict(TINY_HF, vocab_size=64, max_position_embeddings=32, projection_size=24,
+                             bos_token_id=None, eos_token_id=1, pad_token_id=1),
+            vision_config=vision))
+        tokenizer = word_tokenizer(directory, kind)
+    elif kind in ('dinov2', 'dinov2_with_registers'):
+        config = hf.AutoConfig.for_model(kind, **TINY_HF, image_size=28, patch_size=7)
+        model, tokenizer = hf.AutoModel.from_config(config), None
+    elif kind == 'vit':
+        model, tokenizer = hf.ViTModel(hf.ViTConfig(**vision)), None
+    else:
+        tokenizer = word_tokenizer(directory, kind)
+        config = hf.AutoConfig.for_model(kind, **TINY_HF, vocab_size=len(tokenizer),
+                                         max_position_embeddings=40,
+                                         pad_token_id=tokenizer.pad_token_id)
+        model = hf.AutoModel.from_config(config)
+    model.save_pretrained(str(directory))
+    if tokenizer is not None:
+        tokenizer.save_pretrained(str(directory))
+    return str(directory)
+
+
+@pytest.fixture(scope='session')
+def tiny_hf_dir(tmp_path_factory):
+    """``tiny_hf_dir(kind)``: the directory of :func:`write_tiny_hf_model`,
+    written once per session."""
+    written = {}
+
+    def directory(kind: str) -> str:
+        if kind not in written:
+            written[kind] = write_tiny_hf_model(kind, tmp_path_factory.mktemp(f'hf_{kind}'))
+        return written[kind]
+
+    return directory
+
+
+#: model_type of a transformers tower -> the tiny directory kind holding one.
+TINY_HF_KIND = {'clip_vision_model': 'clip', 'clip_text_model': 'clip',
+                'siglip_vision_model': 'siglip', 'siglip_text_model': 'siglip',
+                'dinov2': 'dinov2', 'dinov2_with_registers': 'dinov2_with_registers',
+                'vit': 'vit', 'bert': 'bert', 'roberta': 'roberta'}
+TINY_CLIP_TEXT = {k.rpartition('.')[2]: v for k, v in TINY_ETRIS.items()
+                  if k.startswith('model.backbone.text_encoder.')}
+
+
+def tiny_bridged_config(name: str, hf_dir):
+    """``configs/<name>.py`` (e.g. ``detris/dinov2-b14_clip-text_refcoco``)
+    shrunk: each transformers tower becomes the tiny model of the same type
+    from ``hf_dir(kind)`` (the :func:`tiny_hf_dir` fixture), each
+    OpenAI-layout tower the tiny ViT / text tower of :func:`tiny_etris_config`,
+    both with equal stages (words 32 wide, as the tiny neck); inputs are
+    64 x 64."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(REPO / 'configs' / f'{name}.py'))
+    backbone = cfg.model.backbone
+    for key, tiny_openai in (('vision_encoder', TINY_VISION['vitb']), ('text_encoder', TINY_CLIP_TEXT)):
+        encoder = backbone[key]
+        if encoder.type.startswith('HF'):
+            encoder.update(config=None, pretrained=hf_dir(TINY_HF_KIND[encoder.config.model_type]),
+                           fusion_layers=None)
+        else:
+            encoder.update(tiny_openai, fusion_layers=None)
+    cfg.merge_from_dict({k: v for k, v in TINY_ETRIS.items()
+                         if not k.startswith('model.backbone.text_encoder.')})
+    letterbox_to_64(cfg)
+    return cfg
+
+
+def write_clip_weights(cfg, path, seed: int = 0) -> str:
+    """Write the towers of ``cfg``'s model, randomly initialised with
+    ``seed``, to ``path`` as an OpenAI-layout CLIP state dict (``visual.*``
+    and the text keys), which ``model.backbone.clip_weights`` can load."""
+    import torch
+
+    from mmris.apis import init_model
+    torch.manual_seed(seed)
+    backbone = init_model(cfg).backbone
+    vision = backbone.vision_encoder
+    weights = {f'visual.{key}': value for key, value in vision.state_dict().items()
+               if not key.startswith(vision.keys_not_in_openai_weights)}
+    weights.update(backbone.text_encoder.state_dict())
+    torch.save(weights, str(path))
+    return str(path)
+
+
+@pytest.fixture(scope='session')
+def etris_config(tmp_path_factory, refcoco_root):
+    """What the tool tests train and test: ``configs/etris/vitb_refcoco.py``
+    shrunk (:func:`tiny_etris_config`) to read the generated referring set,
+    4 training objects (2 iterations of batch 2 per epoch), with seed 0,
+    written to a file. Returns its path."""
+    cfg = tiny_etris_config('vitb')
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = str(refcoco_root)
+        cfg[loader].batch_size = 2
+        cfg[loader].num_workers = 1
+    cfg.train_dataloader.dataset.indices = 4
+    cfg.randomness = dict(seed=0)
+    path = tmp_path_factory.mktemp('configs') / 'etris_tiny_vitb.py'
+    cfg.dump(str(path))
+    return str(path)
+
+
+def schedule_arguments(max_epochs: int, schedule_end: int = None) -> list:
+    """``--cfg-options`` for a run of :func:`etris_config` of ``max_epochs``
+    epochs of a schedule of ``schedule_end`` epochs (default: the same)
+    whose learning rate drops x0.1 after epoch 1, logging every iteration."""
+    return ['--cfg-options', f'train_cfg.max_epochs={max_epochs}',
+            f'param_scheduler.0.end={schedule_end or max_epochs}',
+            'param_scheduler.0.milestones=[1]', 'default_hooks.logger.interval=1']
+
+
+@pytest.fixture
+def schedule_options():
+    """The function :func:`schedule_arguments`."""
+    return schedule_arguments
+
+
+@pytest.fixture(scope='session')
+def clip_weights_writer():
+    """The function :func:`write_clip_weights`."""
+    return write_clip_weights
+
+
+@pytest.fixture(scope='session')
+def trained_etris(tmp_path_factory, etris_config, run_tool):
+    """A work dir where ``tools/train.py`` trained :func:`etris_config` for
+    epoch 1 of a 2-epoch schedule (``epoch_1.pth``); tests copy it rather
+    than write to it."""
+    work_dir = tmp_path_factory.mktemp('trained_etris')
+    result = run_tool('train.py', etris_config, '--work-dir', work_dir,
+                      *schedule_arguments(max_epochs=1, schedule_end=2))
+    assert result.returncode == 0, result.stdout[-3000:]
+    return work_dir
 
 
 def shrink_pipelines(cfg, size: int = 64) -> None:
@@ -213,3 +394,10 @@ def tiny_seg_config():
 def write_seg_dataset():
     """The function :func:`write_seg_files` (dataset config, root)."""
     return write_seg_files
+
+
+@pytest.fixture
+def tiny_pairing_config(tiny_hf_dir):
+    """``tiny_pairing_config(name)``: :func:`tiny_bridged_config` of
+    ``configs/<name>.py`` with the session's tiny transformers models."""
+    return lambda name: tiny_bridged_config(name, tiny_hf_dir)

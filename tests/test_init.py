@@ -1,11 +1,16 @@
-"""Importing mmris checks the versions of the OpenMMLab stack."""
+"""Importing mmris checks the versions of the OpenMMLab stack; the
+requirements, that check and the docs state the same ranges."""
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 import mmris
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_version_is_exposed():
@@ -41,3 +46,19 @@ def test_check_reports_every_missing_package(monkeypatch):
         mmris.check_dependency_versions()
     for dist in mmris.SUPPORTED_VERSIONS:
         assert f'{dist} is not installed' in str(error.value)
+
+
+def test_requirements_the_check_and_the_docs_agree():
+    lines = (REPO / 'requirements' / 'runtime.txt').read_text().splitlines()
+    listed = {}
+    for line in lines:
+        text = line.split('#', 1)[1].strip() if line.startswith('#') else line.strip()
+        for word in text.split():
+            if word.startswith(tuple(mmris.SUPPORTED_VERSIONS)) and '>=' in word:
+                requirement = Requirement(word)
+                listed[requirement.name] = requirement.specifier
+    docs = (REPO / 'docs' / 'installation.md').read_text()
+    for dist in mmris.SUPPORTED_VERSIONS:
+        wanted = Requirement(mmris.requirement(dist))
+        assert listed[dist] == wanted.specifier, dist  # installed (or named) in requirements
+        assert f'`{mmris.requirement(dist)}`' in docs, dist

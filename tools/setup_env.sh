@@ -14,9 +14,9 @@
 #      built wheel is cached in $MMRIS_CACHE (outside the checkout) under a
 #      key of mmcv, torch, Python and CUDA versions, so later runs and other
 #      clones reuse it instead of rebuilding.
-#   3. mmsegmentation, mmdet, transformers, pycocotools (requirements/*.txt),
-#      open_clip_torch without its dependencies (for CLIP's BPE vocabulary)
-#      and mmris itself in editable mode.
+#   3. mmsegmentation (which ships CLIP's BPE vocabulary), mmdet,
+#      transformers, pycocotools (requirements/*.txt) and mmris itself in
+#      editable mode.
 #
 # Environment overrides: PYTHON, MMRIS_VENV, MMRIS_CACHE, TORCH_SPEC,
 # MMCV_VERSION, MAX_JOBS, TORCH_CUDA_ARCH_LIST.
@@ -102,9 +102,5 @@ fi
 
 # 3. The OpenMMLab stack and mmris ----------------------------------------
 "${PIP[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
-# Only for its data file bpe_simple_vocab_16e6.txt.gz (CLIP's BPE vocabulary,
-# read by mmris's CLIPTokenizer; open_clip is never imported). --no-deps: its
-# dependencies would pull in torchvision and a torch that may replace ours.
-"${PIP[@]}" --no-deps 'open_clip_torch>=2.20,<4'
 "${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
 "$PY" -c 'import mmris, mmcv.ops; print("[setup_env] ready: mmris", mmris.__version__, "mmcv", mmcv.__version__)'

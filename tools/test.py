@@ -20,7 +20,8 @@ from mmengine.device import get_device
 
 from mmris.registry import RUNNERS
 from mmris.utils import (UsageError, add_runner_arguments, prepare_runner_config,
-                         require_checkpoint, run_cli)
+                         require_checkpoint, require_writable_dir, require_writable_file,
+                         run_cli)
 from mmris.utils.precision import DTYPES, PRECISIONS, device_type, resolve_precision
 
 
@@ -40,8 +41,14 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = prepare_runner_config(args)
+    if args.out:
+        if not args.out.endswith(('.pkl', '.pickle')):
+            raise UsageError(f'--out {args.out!r} must end with .pkl or .pickle')
+        require_writable_file(args.out, '--out')
+    if args.show_dir:
+        require_writable_dir(args.show_dir, '--show-dir')
     require_checkpoint(args.checkpoint, 'CHECKPOINT')
+    cfg = prepare_runner_config(args)
     if cfg.get('test_dataloader') is None:
         raise UsageError(f'config {args.config!r} has no test_dataloader; add test_dataloader, '
                          f'test_evaluator and test_cfg to it')
@@ -54,8 +61,6 @@ def main():
         cfg.default_hooks.visualization.update(draw=True, interval=1)
         cfg.visualizer.save_dir = args.show_dir
     if args.out:
-        if not args.out.endswith(('.pkl', '.pickle')):
-            raise UsageError(f'--out {args.out!r} must end with .pkl or .pickle')
         evaluators = cfg.test_evaluator
         cfg.test_evaluator = [*(evaluators if isinstance(evaluators, list) else [evaluators]),
                               dict(type='DumpResults', out_file_path=args.out)]

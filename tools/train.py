@@ -1,7 +1,12 @@
 """Train a model from a config file.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CHECKPOINT]] [--amp]
-                          [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
+                          [--save-full-state] [--cfg-options KEY=VALUE ...]
+                          [--launcher none|pytorch|slurm|mpi]
+
+Checkpoints are parameter-efficient unless --save-full-state: they leave out
+the frozen weights that the config restores from its weights files (see
+mmris/engine/parameter_efficient_checkpoint.py).
 
 ``--amp`` trains with automatic mixed precision: fp16 with a loss scaler on
 GPUs, bf16 autocast on CPUs with native bf16 (AVX512-BF16/AMX), as
@@ -30,6 +35,9 @@ def parse_args():
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision training (fp16 on GPUs, bf16 on CPUs '
                         'with native bf16)')
+    parser.add_argument('--save-full-state', action='store_true',
+                        help='save the whole state dict in checkpoints, frozen weights '
+                        'included (default: leave out what the config restores)')
     add_runner_arguments(parser)
     return parser.parse_args()
 
@@ -54,6 +62,9 @@ def main():
     cfg = prepare_runner_config(args)
     if args.amp:
         enable_amp(cfg)
+    if args.save_full_state:
+        cfg.default_hooks.parameter_efficient_checkpoint = dict(
+            type='ParameterEfficientCheckpointHook', save_full_state=True)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume:

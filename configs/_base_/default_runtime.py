@@ -7,8 +7,8 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'))
 vis_backends = [dict(type='LocalVisBackend')]
 # RISLocalVisualizer draws a referring sample as GT | prediction with the
-# expression as caption, and anything else (e.g. the UNet demo's classes) as
-# mmseg's SegLocalVisualizer does; RISVisualizationHook names each picture
+# expression as caption, and anything else (e.g. semantic segmentation
+# classes) as mmseg's SegLocalVisualizer does; RISVisualizationHook names each picture
 # <image>_<index>_<expression>, one per sample (tools/test.py --show-dir).
 visualizer = dict(type='RISLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(by_epoch=False)

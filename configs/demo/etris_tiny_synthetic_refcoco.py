@@ -39,7 +39,7 @@ test_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=8, num_workers=1,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    sampler=dict(type='ExpressionSampler', sampler=dict(type='InfiniteSampler', shuffle=True)),
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16, num_workers=1,

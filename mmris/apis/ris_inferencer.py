@@ -21,29 +21,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-import mmcv
 import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 from mmengine.dataset import pseudo_collate
 from mmengine.device import get_device
-from mmengine.fileio import get
 from mmengine.infer.infer import BaseInferencer
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmris.config_package import CONFIG_ROOT
+from mmris.models.segmentors.etris import DEFAULT_MASK_THRESHOLD
 from mmris.registry import INFERENCERS, VISUALIZERS
 from mmris.utils.precision import autocast, resolve_precision
 from mmris.visualization import RISLocalVisualizer
-from mmris.models.segmentors.etris import DEFAULT_MASK_THRESHOLD
-from .inference import _test_pipeline, init_model
+from .inference import array_test_pipeline, init_model
+from .inputs import ExpressionsType, ImageType, check_expressions, check_image, read_image
 
-ImageType = Union[str, Path, np.ndarray]
 BACKENDS = ('pytorch', 'onnxruntime')
-ExpressionsType = Union[str, Sequence[str]]
 
 
 def find_config(model: Union[str, Path]) -> str:
@@ -105,7 +102,6 @@ class RISInferencer(BaseInferencer):
         device (str, optional): 'cpu', 'cuda', 'cuda:1', ...; the default is
             CUDA where available, else the CPU.
         scope (str): Registry scope. Defaults to 'mmris'.
-        show_progress (bool): Show a progress bar over batches.
         precision (str): ``'fp32'``, ``'bf16'`` (autocast; a CPU without
             native bf16 runs fp32 and says so) or ``'fp16'`` (CUDA autocast).
         backend (str): ``'pytorch'`` or ``'onnxruntime'`` (then ``weights``
@@ -124,8 +120,7 @@ class RISInferencer(BaseInferencer):
 
     def __init__(self, model: Union[str, Path, Config, dict], weights: Optional[str] = None,
                  device: Optional[str] = None, scope: str = 'mmris',
-                 show_progress: bool = False, precision: str = 'fp32',
-                 backend: str = 'pytorch') -> None:
+                 precision: str = 'fp32', backend: str = 'pytorch') -> None:
         if backend not in BACKENDS:
             raise ValueError(f'backend {backend!r}: choose one of {", ".join(BACKENDS)}')
         if model is None:
@@ -154,7 +149,7 @@ class RISInferencer(BaseInferencer):
         self._num_images = 0  # names the outputs of array inputs across calls
         init_default_scope(scope)
         super().__init__(model=model, weights=str(weights) if weights is not None else None,
-                         device=device, scope=scope, show_progress=show_progress)
+                         device=device, scope=scope, show_progress=False)
 
     # Building ----------------------------------------------------------------
     def _init_model(self, cfg: Union[Config, ConfigDict], weights: Optional[str],
@@ -176,15 +171,16 @@ class RISInferencer(BaseInferencer):
         return init_model(config, weights, device=device)
 
     def _init_pipeline(self, cfg: Config):
-        """The config's test pipeline without annotation loading, reading an
-        image path with the config's loader and an array with
-        ``LoadImageFromNDArray``."""
-        from_file, from_array = _test_pipeline(cfg, False), _test_pipeline(cfg, True)
+        """The config's test pipeline without annotation loading; an image
+        path is read by :func:`~mmris.apis.inputs.read_image` (a clear error
+        for an empty or undecodable file) and goes in as an array."""
+        from_array = array_test_pipeline(cfg)
 
         def pipeline(item: dict) -> dict:
-            if isinstance(item['img'], np.ndarray):
-                return from_array(dict(img=item['img'], text=item['text']))
-            return from_file(dict(img_path=item['img'], text=item['text']))
+            image = item['img']
+            if not isinstance(image, np.ndarray):
+                image = read_image(image)
+            return from_array(dict(img=image, text=item['text']))
 
         return pipeline
 
@@ -312,8 +308,8 @@ class RISInferencer(BaseInferencer):
 
         items, used_names = [], set()
         for image_index, (image, texts) in enumerate(pairs):
-            image = self._check_image(image, image_index)
-            texts = self._check_expressions(texts, image_index)
+            image = check_image(image, image_index)
+            texts = check_expressions(texts, image_index)
             if isinstance(image, np.ndarray):
                 stem = f'{self._num_images:08d}'
             else:
@@ -329,41 +325,12 @@ class RISInferencer(BaseInferencer):
         return items
 
     @staticmethod
-    def _check_image(image, index: int):
-        if isinstance(image, np.ndarray):
-            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-                raise ValueError(f'image {index} must be an (H, W, 3) uint8 array in BGR order, '
-                                 f'got shape {image.shape} of {image.dtype}')
-            return image
-        if not isinstance(image, (str, Path)):
-            raise TypeError(f'image {index} must be a path or an array, '
-                            f'got {type(image).__name__}')
-        image = str(image)
-        if '://' not in image and not osp.isfile(image):
-            raise FileNotFoundError(f'image {image!r} does not exist')
-        return image
-
-    @staticmethod
-    def _check_expressions(texts, index: int) -> List[str]:
-        texts = [texts] if isinstance(texts, str) else texts
-        if not isinstance(texts, (list, tuple)) or not texts:
-            raise ValueError(f'image {index} needs at least one expression (a str or a '
-                             f'non-empty list of str), got {texts!r}')
-        for text in texts:
-            if not isinstance(text, str) or not text.strip():
-                raise ValueError(f'image {index}: every expression must be a non-empty str, '
-                                 f'got {text!r}')
-        return list(texts)
-
-    @staticmethod
     def _rgb(item: dict, cache: dict) -> np.ndarray:
         """The RGB image of ``item``, read once per image."""
         if item['image_index'] not in cache:
             img = item['img']
-            if isinstance(img, np.ndarray):
-                cache[item['image_index']] = np.ascontiguousarray(img[..., ::-1])
-            else:
-                cache[item['image_index']] = mmcv.imfrombytes(get(img), channel_order='rgb')
+            bgr = img if isinstance(img, np.ndarray) else read_image(img)
+            cache[item['image_index']] = np.ascontiguousarray(bgr[..., ::-1])
         return cache[item['image_index']]
 
     def visualize(self, inputs: List[dict], preds: List[SegDataSample], show: bool = False,

@@ -12,7 +12,9 @@ from typing import List, Optional, Sequence, Union
 import numpy as np
 from mmseg.apis import MMSegInferencer
 
+from mmris.engine.checkpoint_loader import safe_checkpoint_loading
 from mmris.engine.hooks import model_class_names
+from mmris.engine.parameter_efficient_checkpoint import complete_state_dict
 from mmris.models.backbones.class_vocabulary import resolve_class_names
 from mmris.registry import INFERENCERS
 
@@ -64,6 +66,15 @@ class VocabularySegInferencer(MMSegInferencer):
         self.visualizer.set_dataset_meta(list(names), [list(c) for c in palette])
 
     def _init_model(self, cfg, weights, device):
+        """mmseg's, loading ``weights`` weights-only (mmris' safe loader)."""
         if self.vocabulary is not None:
             cfg.model.backbone.classes = self.vocabulary
-        return super()._init_model(cfg, weights, device)
+        with safe_checkpoint_loading():
+            return super()._init_model(cfg, weights, device)
+
+    def _load_weights_to_model(self, model, checkpoint, cfg) -> None:
+        """mmseg's, after the frozen weights a parameter-efficient
+        checkpoint left out are restored from the config's weights files."""
+        if checkpoint is not None:
+            complete_state_dict(checkpoint, model, cfg.model, 'the weights')
+        super()._load_weights_to_model(model, checkpoint, cfg)

@@ -10,7 +10,6 @@ Files, as mmdet's refcoco configs lay them out under ``data_root``::
 likewise.) No LMDB or conversion step: masks are decoded from the COCO
 segmentation (polygons or RLE) by ``LoadRISAnnotations``.
 """
-import json
 import os.path as osp
 import pickle
 from typing import List
@@ -18,24 +17,18 @@ from typing import List
 from mmengine.fileio import join_path
 
 from mmris.registry import DATASETS
-from .base_ris_dataset import BaseRISDataset
-
-
-class _PlainDataUnpickler(pickle.Unpickler):
-    """Rebuilds only lists, dicts, strings and numbers; a refs file that
-    names any class or function is refused instead of run."""
-
-    def find_class(self, module, name):
-        raise pickle.UnpicklingError(f'refs files hold plain data only; refusing {module}.{name}')
+from mmris.utils.errors import DatasetError
+from mmris.utils.restricted_unpickler import load_plain_data
+from .base_ris_dataset import BaseRISDataset, load_json, require_file
 
 
 def load_refs(path: str) -> List[dict]:
     """The refs list of a ``refs(*).p`` file, read without running code."""
     with open(path, 'rb') as f:
         try:
-            return _PlainDataUnpickler(f).load()
+            return load_plain_data(f, f'refs file {path}')
         except pickle.UnpicklingError as error:
-            raise ValueError(f'{path}: {error}') from error
+            raise DatasetError(str(error)) from error
 
 
 def refs_in_split(refs: List[dict], split: str) -> List[dict]:
@@ -79,17 +72,17 @@ class RefCOCODataset(BaseRISDataset):
         super()._join_prefix()
 
     def load_objects(self) -> List[dict]:
-        for path in (self.ann_file, self.split_file):
-            if not osp.isfile(path):
-                raise FileNotFoundError(
-                    f'{path} not found: put the refer release under data_root '
-                    f'({self.data_root!r}) or check it with '
-                    'tools/dataset_converters/check_refcoco_layout.py')
+        for path, what in ((self.ann_file, 'annotation file'), (self.split_file, 'refs file')):
+            require_file(path, what, f'put the refer release under data_root '
+                         f'({self.data_root!r}) or check it with '
+                         f'tools/dataset_converters/check_refcoco_layout.py')
         refs = refs_in_split(load_refs(self.split_file), self.split)
         if not refs:
-            raise ValueError(f'{self.split_file} has no refs in split {self.split!r}')
-        with open(self.ann_file) as f:
-            instances = json.load(f)
+            raise DatasetError(f'{self.split_file} has no refs in split {self.split!r}')
+        instances = load_json(self.ann_file)
+        if not isinstance(instances, dict) or not {'images', 'annotations'} <= set(instances):
+            raise DatasetError(f'{self.ann_file} is not a COCO instances file (it needs '
+                               f'"images" and "annotations" lists)')
         annotations = {ann['id']: ann for ann in instances['annotations']}
         images = {img['id']: img for img in instances['images']}
         objects = []
@@ -97,10 +90,14 @@ class RefCOCODataset(BaseRISDataset):
             source = f'{osp.basename(self.split_file)} ref {ref["ref_id"]}'
             ann = annotations.get(ref['ann_id'])
             if ann is None:
-                raise ValueError(f'{source}: annotation id {ref["ann_id"]} is not in {self.ann_file}')
+                raise DatasetError(f'{source}: annotation id {ref["ann_id"]} is not in '
+                                   f'{self.ann_file}; the refs and instances files must come '
+                                   f'from the same release')
             image = images.get(ref['image_id'])
             if image is None:
-                raise ValueError(f'{source}: image id {ref["image_id"]} is not in {self.ann_file}')
+                raise DatasetError(f'{source}: image id {ref["image_id"]} is not in '
+                                   f'{self.ann_file}; the refs and instances files must come '
+                                   f'from the same release')
             objects.append(dict(
                 img_path=join_path(self.data_prefix['img_path'], image['file_name']),
                 height=image['height'], width=image['width'], img_id=image['id'],

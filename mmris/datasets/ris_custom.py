@@ -24,14 +24,14 @@ PNG pixel is foreground. A mask may also be a COCO RLE or a list of polygons
 reference_to_custom_json.py`` writes this file from the reference ETRIS
 layout (``anns/<name>/<split>.json`` + ``masks/<name>/<id>.png``).
 """
-import json
 import os.path as osp
 from typing import List
 
 from mmengine.fileio import join_path
 
 from mmris.registry import DATASETS
-from .base_ris_dataset import BaseRISDataset
+from mmris.utils.errors import DatasetError
+from .base_ris_dataset import BaseRISDataset, load_json, require_file
 
 
 @DATASETS.register_module()
@@ -50,20 +50,19 @@ class RISCustomDataset(BaseRISDataset):
         super().__init__(ann_file=ann_file, data_prefix=data_prefix, **kwargs)
 
     def load_objects(self) -> List[dict]:
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(f'annotation file {self.ann_file} not found')
-        with open(self.ann_file) as f:
-            try:
-                data_list = json.load(f)['data_list']
-            except (json.JSONDecodeError, KeyError, TypeError) as error:
-                raise ValueError(f'{self.ann_file} is not an mmris RIS JSON file '
-                                 f'(a "data_list" of samples): {error}') from error
+        require_file(self.ann_file, 'annotation file',
+                     'pass the JSON file described in mmris/datasets/ris_custom.py as ann_file')
+        document = load_json(self.ann_file)
+        if not isinstance(document, dict) or not isinstance(document.get('data_list'), list):
+            raise DatasetError(f'{self.ann_file} is not an mmris RIS JSON file (a "data_list" '
+                               f'of samples)')
+        data_list = document['data_list']
         objects = []
         for index, item in enumerate(data_list):
             source = f'{osp.basename(self.ann_file)} data_list[{index}]'
             missing = [key for key in ('img_path', 'mask', 'expressions') if key not in item]
             if missing:
-                raise ValueError(f'{source} lacks {missing}')
+                raise DatasetError(f'{source} lacks {missing}')
             mask = item['mask']
             if isinstance(mask, str):
                 mask = join_path(self.data_prefix.get('mask_path', ''), mask)

@@ -12,6 +12,14 @@ autocast and no loss scaler (:class:`AutocastOptimWrapper`) where no
 accelerator is available, as AMP runs on CPUs; a CPU without native bf16
 trains in fp32 instead, with a one-line notice. It is registered as
 ``mmris.Runner``; the mmris tools build it for every config.
+
+It also loads every checkpoint weights-only (it is built, trains, validates
+and tests within :func:`~mmris.engine.checkpoint_loader.safe_checkpoint_loading`)
+and adds two default hooks unless the config's ``default_hooks`` names
+them (``None`` leaves one out): ``parameter_efficient_checkpoint``
+(:class:`ParameterEfficientCheckpointHook`: checkpoints without the frozen
+weights the config restores) and ``random_state``
+(:class:`RandomStateHook`: a resumed run equals an uninterrupted one).
 """
 import datetime
 import os
@@ -26,9 +34,16 @@ from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.runner import Runner as MMEngineRunner
 from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
 
 from mmris.registry import RUNNERS
 from mmris.utils.precision import cpu_supports_bf16
+from .checkpoint_loader import safe_checkpoint_loading
+
+#: Default hooks mmris.Runner adds to mmengine's.
+MMRIS_DEFAULT_HOOKS = dict(
+    parameter_efficient_checkpoint=dict(type='ParameterEfficientCheckpointHook'),
+    random_state=dict(type='RandomStateHook'))
 
 
 def _export_slurm_env(port=None) -> None:
@@ -82,11 +97,31 @@ class Runner(MMEngineRunner):
     """
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        with safe_checkpoint_loading():
+            super().__init__(*args, **kwargs)
         if self.distributed:
             members = all_gather_object(f'rank {self.rank}@{socket.gethostname()}')
             self.logger.info(f'distributed run: world size {self.world_size}, backend '
                              f'{torch_dist.get_backend()}, members: {", ".join(members)}')
+
+    def train(self):
+        with safe_checkpoint_loading():
+            return super().train()
+
+    def val(self):
+        with safe_checkpoint_loading():
+            return super().val()
+
+    def test(self):
+        with safe_checkpoint_loading():
+            return super().test()
+
+    def register_default_hooks(self, hooks=None) -> None:
+        hooks = dict(hooks or {})
+        for name, hook in MMRIS_DEFAULT_HOOKS.items():
+            hooks.setdefault(name, hook)
+        super().register_default_hooks({name: hook for name, hook in hooks.items()
+                                        if not (hook is None and name in MMRIS_DEFAULT_HOOKS)})
 
     def setup_env(self, env_cfg: dict) -> None:
         if self.distributed and not is_distributed():
@@ -107,6 +142,17 @@ class Runner(MMEngineRunner):
         if issubclass(MODEL_WRAPPERS.get(wrapper_cfg['type']), DistributedDataParallel):
             default_args['device_ids'] = None
         return MODEL_WRAPPERS.build(wrapper_cfg, default_args=default_args)
+
+    @staticmethod
+    def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        """mmengine's data loader, with a generator of its own for the seeds
+        of its workers, so that starting it draws nothing from torch's
+        global random state (which a resumed run restores)."""
+        loader = MMEngineRunner.build_dataloader(dataloader, seed, diff_rank_seed)
+        if isinstance(loader, DataLoader) and loader.generator is None:
+            loader.generator = torch.Generator()
+            loader.generator.manual_seed(0 if seed is None else seed)
+        return loader
 
     def build_optim_wrapper(self, optim_wrapper):
         if (isinstance(optim_wrapper, dict) and optim_wrapper.get('type') == 'AmpOptimWrapper'

@@ -1,9 +1,14 @@
 """Small shared helpers."""
-from .cli import (UsageError, add_cfg_options_argument, add_runner_arguments, load_config, prepare_runner_config,
-                  require_checkpoint, run_cli)
+from .cli import (add_cfg_options_argument, add_runner_arguments, load_config,
+                  prepare_runner_config, require_checkpoint, require_writable_dir,
+                  require_writable_file, run_cli)
+from .errors import (CheckpointError, DatasetError, ImageDecodeError, UnsafeCheckpointError,
+                     UsageError, UserError)
 from .set_env import register_all_modules
 
 __all__ = [
-    'UsageError', 'add_cfg_options_argument', 'add_runner_arguments', 'load_config', 'prepare_runner_config',
-    'register_all_modules', 'require_checkpoint', 'run_cli'
+    'CheckpointError', 'DatasetError', 'ImageDecodeError', 'UnsafeCheckpointError', 'UsageError',
+    'UserError', 'add_cfg_options_argument', 'add_runner_arguments', 'load_config',
+    'prepare_runner_config', 'register_all_modules', 'require_checkpoint', 'require_writable_dir',
+    'require_writable_file', 'run_cli'
 ]

@@ -1,23 +1,26 @@
 """What the command-line tools share: config loading and user-facing errors.
 
 A tool wraps its ``main`` in :func:`run_cli`; problems with what the user
-passed raise :class:`UsageError`, whose message names the file or field and
-what to do. It is printed as the last line and the tool exits with status 2.
+passed raise a :class:`~mmris.utils.errors.UserError` (e.g.
+:class:`UsageError`), whose message names the file or field and what to do.
+It is printed as one line, ``error: <message>``, and the tool exits with
+status 2; set the environment variable ``MMRIS_DEBUG=1`` to see the full
+traceback instead.
 """
 import argparse
 import difflib
 import os
 import os.path as osp
 import sys
+import tempfile
 from typing import Callable, Optional
 
 from mmengine.config import Config, DictAction
 
-from mmris.engine.checkpoint_loader import UnsafeCheckpointError
+from .errors import UsageError, UserError
 
-
-class UsageError(Exception):
-    """A problem with a tool's input, explained for the user."""
+#: Set to 1 to let user errors end in their full traceback.
+DEBUG_VARIABLE = 'MMRIS_DEBUG'
 
 
 def add_cfg_options_argument(parser: argparse.ArgumentParser,
@@ -26,7 +29,8 @@ def add_cfg_options_argument(parser: argparse.ArgumentParser,
     """``--cfg-options KEY=VALUE ...`` (read by :func:`load_config`), with
     ``example`` in its help."""
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
-                        help=f'override config entries, e.g. {example}; lists as a=[1,2]')
+                        help=f'override config entries, e.g. {example}; lists as a=[1,2]; '
+                        f'keys must exist in the config, +KEY=VALUE adds a new one')
 
 
 def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +53,7 @@ def prepare_runner_config(args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    require_writable_dir(cfg.work_dir, '--work-dir' if args.work_dir else 'the work dir')
     cfg.setdefault('runner_type', 'mmris.Runner')
     return cfg
 
@@ -57,10 +62,9 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Read a config file and merge ``--cfg-options`` into it.
 
     Every ``--cfg-options`` key must name an existing entry (list items by
-    index), except new top-level keys such as ``randomness`` or ``sync_bn``;
-    a new key deeper down is a misspelling more often than not, so it is
-    refused with the closest existing names. Add new nested keys in a config
-    that inherits this one.
+    index): a new key is a misspelling more often than not (``trian_cfg``),
+    so it is refused with the closest existing names. A key written
+    ``+KEY`` is added on purpose, e.g. ``+randomness.seed=1``.
 
     The working directory is put on ``sys.path`` first, as ``python -m``
     does, so that a config's ``custom_imports`` finds a project's package
@@ -79,10 +83,15 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         cfg = Config.fromfile(path)
     except Exception as error:  # syntax errors, missing _base_ files, ...
         raise UsageError(f'config file {path!r} could not be read: {error}') from error
-    for key in cfg_options or {}:
-        _check_option_key(cfg, key)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    options = {}
+    for key, value in (cfg_options or {}).items():
+        if key.startswith('+'):
+            key = key[1:]
+        else:
+            _check_option_key(cfg, key)
+        options[key] = value
+    if options:
+        cfg.merge_from_dict(options)
     return cfg
 
 
@@ -97,19 +106,55 @@ def _check_option_key(cfg: Config, key: str) -> None:
             node = node[int(part)]
         elif isinstance(node, dict):
             if part not in node:
-                if not walked:
-                    return  # a new top-level option
                 close = difflib.get_close_matches(part, [str(k) for k in node], n=3)
                 hint = f'did you mean {" or ".join(repr(c) for c in close)}?' if close else \
                     f'it has {", ".join(repr(str(k)) for k in node)}.'
-                raise UsageError(f'bad --cfg-options key {key!r}: {".".join(walked)!r} has no '
-                                 f'{part!r}; {hint} Fix the key, or add new nested keys in a '
-                                 f'config that inherits this one.')
+                owner = f'{".".join(walked)!r}' if walked else 'the config'
+                raise UsageError(f'bad --cfg-options key {key!r}: {owner} has no {part!r}; '
+                                 f'{hint} Fix the key, or write +{key}=... to add it on purpose.')
             node = node[part]
         else:
             raise UsageError(f'bad --cfg-options key {key!r}: {".".join(walked)!r} is the '
                              f'value {node!r}, which has no field {part!r}')
         walked.append(part)
+
+
+def _blocking_file(path: str):
+    """The nearest existing ancestor of ``path`` (or ``path``) if it is a
+    file rather than a folder, else None."""
+    while path and not osp.exists(path):
+        path = osp.dirname(path)
+    return path if path and not osp.isdir(path) else None
+
+
+def require_writable_dir(path: str, flag: str) -> None:
+    """Create folder ``path`` (given by ``flag``) if needed and check that a
+    file can be written in it; UsageError naming it otherwise."""
+    blocker = _blocking_file(path)
+    if blocker:
+        raise UsageError(f'{flag} {path!r} cannot be a folder: {blocker!r} is a file; pick a '
+                         f'folder you can write to')
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise UsageError(f'{flag} {path!r} is not a writable folder ({error.strerror or error}); '
+                         f'pick a folder you can write to') from None
+
+
+def require_writable_file(path: str, flag: str) -> None:
+    """Check that file ``path`` (given by ``flag``) can be written: its
+    folder is created if needed and must be writable, and ``path`` must not
+    be a folder; UsageError naming it otherwise."""
+    if osp.isdir(path):
+        raise UsageError(f'{flag} {path!r} is a folder; pass a file name')
+    folder = osp.dirname(path) or '.'
+    blocker = _blocking_file(folder)
+    if blocker:
+        raise UsageError(f'{flag} {path!r} cannot be written: {blocker!r} is a file, not a '
+                         f'folder; pick a path in a folder you can write to')
+    require_writable_dir(folder, f'the folder of {flag} {path!r},')
 
 
 def require_checkpoint(path: str, flag: str) -> None:
@@ -120,10 +165,25 @@ def require_checkpoint(path: str, flag: str) -> None:
                          f'work_dirs/<config name>/iter_<N>.pth')
 
 
+def one_line(error: BaseException) -> str:
+    """The message of ``error`` as one line. An error re-raised from a
+    DataLoader worker carries the worker's traceback in its message; its
+    last line holds the original message."""
+    message = str(error)
+    if 'Original Traceback' in message:
+        last = message.strip().splitlines()[-1]
+        message = last.split(': ', 1)[1] if ': ' in last else last
+    return ' '.join(message.split())
+
+
 def run_cli(main: Callable[[], None]) -> None:
-    """Run a tool's ``main``; user errors end it with one clear line and exit 2."""
+    """Run a tool's ``main``; a :class:`UserError` ends it with one line,
+    ``error: <message>``, and exit status 2 (its traceback with
+    ``MMRIS_DEBUG=1``)."""
     try:
         main()
-    except (UsageError, UnsafeCheckpointError) as error:
-        print(f'error: {error}', file=sys.stderr)
+    except UserError as error:
+        if os.environ.get(DEBUG_VARIABLE, '') not in ('', '0'):
+            raise
+        print(f'error: {one_line(error)}', file=sys.stderr)
         sys.exit(2)

@@ -7,8 +7,10 @@ partition it, so the rows always add up to the total:
 
 ========================  ====================================================
 ``bridger``               ``backbone.bridger.*``
-``positional_embedding``  trainable encoder parameters whose name contains
-                          ``positional_embedding``
+``positional_embedding``  trainable encoder parameters their encoder calls
+                          positional embeddings (``is_positional_embedding``;
+                          a name containing ``positional_embedding`` for a
+                          module without that method)
 ``neck``                  ``neck.*``
 ``decode_head``           ``decode_head.*``
 ``frozen_encoders``       encoder parameters with ``requires_grad=False``
@@ -38,7 +40,16 @@ GROUP_LABELS = OrderedDict(
 _ENCODER_PREFIXES = ('backbone.vision_encoder.', 'backbone.text_encoder.')
 
 
-def _group_of(name: str, param: nn.Parameter) -> str:
+def _is_positional_embedding(model: nn.Module, name: str) -> bool:
+    """Whether encoder parameter ``name`` (full name) is a positional embedding."""
+    prefix = next(p for p in _ENCODER_PREFIXES if name.startswith(p))
+    encoder = model.get_submodule(prefix[:-1])
+    if hasattr(encoder, 'is_positional_embedding'):
+        return encoder.is_positional_embedding(name[len(prefix):])
+    return 'positional_embedding' in name
+
+
+def _group_of(model: nn.Module, name: str, param: nn.Parameter) -> str:
     if name.startswith('backbone.bridger.'):
         return 'bridger'
     if name.startswith('neck.'):
@@ -48,7 +59,7 @@ def _group_of(name: str, param: nn.Parameter) -> str:
     if name.startswith(_ENCODER_PREFIXES):
         if not param.requires_grad:
             return 'frozen_encoders'
-        if 'positional_embedding' in name:
+        if _is_positional_embedding(model, name):
             return 'positional_embedding'
     return 'other'
 
@@ -65,7 +76,7 @@ def count_parameters(model: nn.Module) -> Dict:
     """
     groups = OrderedDict((key, dict(params=0, trainable=0)) for key in GROUP_LABELS)
     for name, param in model.named_parameters():
-        group = groups[_group_of(name, param)]
+        group = groups[_group_of(model, name, param)]
         group['params'] += param.numel()
         if param.requires_grad:
             group['trainable'] += param.numel()

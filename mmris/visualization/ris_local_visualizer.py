@@ -1,7 +1,5 @@
 """Pictures of referring segmentations: masks over the image, the expression
 as a caption, ground truth beside prediction."""
-import textwrap
-import unicodedata
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
@@ -12,8 +10,9 @@ from mmengine.dist import master_only
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
-from mmris.evaluation.metrics.ris_metric import foreground
+from mmris.evaluation.metrics.ris_metric import foreground, mask_iou
 from mmris.registry import VISUALIZERS
+from .unicode_text import UnicodeText
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 _RIS_CLASSES = ('background', 'object')
@@ -30,20 +29,6 @@ def to_binary_mask(mask) -> np.ndarray:
     return mask.reshape(mask.shape[-2:]).numpy()
 
 
-def mask_iou(pred: np.ndarray, gt: np.ndarray) -> float:
-    """IoU of two boolean masks of one shape, in [0, 1] (0 when both are empty)."""
-    union = np.logical_or(pred, gt).sum()
-    return float(np.logical_and(pred, gt).sum() / union) if union else 0.0
-
-
-def ascii_text(text: str) -> str:
-    """``text`` in the ASCII that OpenCV's Hershey fonts draw: accents are
-    dropped (``café`` -> ``cafe``), other characters become ``?``."""
-    decomposed = unicodedata.normalize('NFKD', text)
-    return ''.join(c if ord(c) < 128 else ('' if unicodedata.combining(c) else '?')
-                   for c in decomposed)
-
-
 @VISUALIZERS.register_module()
 class RISLocalVisualizer(SegLocalVisualizer):
     """mmseg's ``SegLocalVisualizer`` drawing referring segmentations.
@@ -57,7 +42,9 @@ class RISLocalVisualizer(SegLocalVisualizer):
       ``prediction`` (``prediction (IoU xx.x)``, in percent, when the
       ground truth is there too);
     - under the panels, a white band with the expression in quotes,
-      wrapped to the picture's width (and ``title`` above it, if given).
+      wrapped to the picture's width (and ``title`` above it, if given),
+      drawn by :class:`~mmris.visualization.unicode_text.UnicodeText`, so
+      Chinese, accented or emoji expressions keep their characters.
 
     A sample without ground truth (inference) gets the prediction panel
     only. Masks are ``gt_sem_seg`` and ``pred_sem_seg`` (``pred_prob`` >
@@ -66,8 +53,7 @@ class RISLocalVisualizer(SegLocalVisualizer):
     when both masks have the same size. Images whose shorter side is under
     ``min_size`` are enlarged to it first, so small images stay readable.
 
-    Any other sample (multi-class semantic segmentation, e.g. the UNet demo
-    config) is drawn by ``SegLocalVisualizer`` unchanged, so this visualizer
+    Any other sample (multi-class semantic segmentation) is drawn by ``SegLocalVisualizer`` unchanged, so this visualizer
     can be every config's default.
 
     Args:
@@ -82,6 +68,9 @@ class RISLocalVisualizer(SegLocalVisualizer):
             (magenta by default).
         min_size (int): Shorter side below which images are enlarged
             (0: never). Defaults to 256.
+        font_files (Sequence[str], optional): Caption fonts, first choice
+            first; by default the fonts
+            :func:`~mmris.visualization.unicode_text.find_fonts` finds.
     """
 
     def __init__(self,
@@ -96,6 +85,7 @@ class RISLocalVisualizer(SegLocalVisualizer):
                  gt_color: Sequence[int] = (0, 255, 255),
                  pred_color: Sequence[int] = (255, 0, 255),
                  min_size: int = 256,
+                 font_files: Optional[Sequence[str]] = None,
                  **kwargs):
         # SegLocalVisualizer passes classes and palette on in swapped order,
         # so they are set here instead.
@@ -108,6 +98,7 @@ class RISLocalVisualizer(SegLocalVisualizer):
         self.gt_color = tuple(int(c) for c in gt_color)
         self.pred_color = tuple(int(c) for c in pred_color)
         self.min_size = min_size
+        self.caption_text = UnicodeText(font_files)
 
     # ------------------------------------------------------------------ API
     def is_referring(self, data_sample: Optional[SegDataSample]) -> bool:
@@ -247,24 +238,14 @@ class RISLocalVisualizer(SegLocalVisualizer):
 
     def _caption_band(self, lines: List[str], width: int, image_height: int) -> np.ndarray:
         """A white band ``width`` wide with ``lines`` wrapped to fit it."""
-        scale, thickness = self._font(image_height)
-        (char_w, char_h), base = cv2.getTextSize('abcdefghij', _FONT, scale, thickness)
-        char_w = max(1, char_w // 10)
-        margin = max(4, char_h // 2)
-        wrapped = []
-        for line in lines:
-            line = ascii_text(line)
-            chars = max(1, (width - 2 * margin) // char_w)
-            parts = textwrap.wrap(line, chars, break_long_words=True) or ['']
-            # Hershey glyphs differ in width: re-wrap narrower while a line overflows.
-            while chars > 1 and any(cv2.getTextSize(p, _FONT, scale, thickness)[0][0] >
-                                    width - 2 * margin for p in parts):
-                chars -= 1
-                parts = textwrap.wrap(line, chars, break_long_words=True)
-            wrapped.extend(parts)
-        line_h = char_h + base + margin // 2
-        band = np.full((2 * margin + line_h * len(wrapped), width, 3), 255, np.uint8)
+        scale, _ = self._font(image_height)
+        size = max(10, round(30 * scale))  # about the height of the Hershey labels
+        margin = max(4, size // 2)
+        wrapped = [part for line in lines
+                   for part in self.caption_text.wrap(line, size, width - 2 * margin)]
+        line_height = round(size * 1.3)
+        band = np.full((2 * margin + line_height * len(wrapped), width, 3), 255, np.uint8)
         for index, part in enumerate(wrapped):
-            y = margin + index * line_h + char_h
-            cv2.putText(band, part, (margin, y), _FONT, scale, (0, 0, 0), thickness, cv2.LINE_AA)
+            baseline = margin + index * line_height + size
+            band = self.caption_text.draw(band, part, (margin, baseline), size)
         return band

@@ -6,6 +6,7 @@ import torch
 from mmengine.runner import save_checkpoint
 
 from mmris.apis import inference_model, init_model
+from mmris.utils import CheckpointError
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_checkpoint_that_does_not_fit_names_the_keys(tmp_path, tiny_checkpoint):
     del state['decode_head.text_proj.bias']
     path = tmp_path / 'bad.pth'
     save_checkpoint(state, str(path))
-    with pytest.raises(RuntimeError, match='decode_head.text_proj.bias') as error:
+    with pytest.raises(CheckpointError, match="decode_head.text_proj.bias") as error:
         init_model(cfg, str(path))
     assert 'neck.extra.weight' in str(error.value)
 
@@ -56,3 +57,13 @@ def test_empty_expression_is_refused(tiny_checkpoint):
         inference_model(model, image, '   ')
     with pytest.raises(ValueError, match='at least one expression'):
         inference_model(model, image, [])
+
+
+def test_safetensors_checkpoint(tmp_path, tiny_checkpoint):
+    from mmris.engine.safetensors_file import save_safetensors
+    cfg, source, _ = tiny_checkpoint
+    path = tmp_path / 'tiny.safetensors'
+    save_safetensors(source.state_dict(), str(path))
+    model = init_model(cfg, str(path))
+    for key, value in source.state_dict().items():
+        assert torch.equal(value, model.state_dict()[key]), key

@@ -12,6 +12,7 @@ from pycocotools import mask as mask_utils
 from mmris.apis import RISInferencer, inference_model
 from mmris.apis.ris_inferencer import CONFIG_ROOT, find_config
 from mmris.registry import INFERENCERS
+from mmris.utils import CheckpointError
 
 
 @pytest.fixture
@@ -143,7 +144,7 @@ def test_weights_that_do_not_fit_name_the_keys(tiny_files, tmp_path):
     del state['decode_head.text_proj.bias']
     bad = tmp_path / 'bad.pth'
     save_checkpoint(state, str(bad))
-    with pytest.raises(RuntimeError, match='decode_head.text_proj.bias') as error:
+    with pytest.raises(CheckpointError, match="decode_head.text_proj.bias") as error:
         RISInferencer(config, weights=str(bad), device='cpu')
     assert 'neck.extra.weight' in str(error.value)
     with pytest.raises(FileNotFoundError, match='nothing.pth'):
@@ -159,8 +160,8 @@ def test_cuda_without_cuda_is_explained(tiny_files):
 
 def test_config_names_and_registry(tiny_config):
     assert find_config('vitb_refcoco') == str(CONFIG_ROOT / 'etris' / 'vitb_refcoco.py')
-    assert find_config('tiny_unet_synthetic_shapes') == \
-        str(CONFIG_ROOT / 'demo' / 'tiny_unet_synthetic_shapes.py')
+    assert find_config('etris_tiny_synthetic_refcoco') == \
+        str(CONFIG_ROOT / 'demo' / 'etris_tiny_synthetic_refcoco.py')
     with pytest.raises(FileNotFoundError, match='did you mean vitb_refcoco'):
         find_config('vitb_refcoc')
     with pytest.raises(FileNotFoundError, match='does not exist'):

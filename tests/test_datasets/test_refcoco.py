@@ -147,6 +147,34 @@ def test_missing_and_corrupt_images(tmp_path):
     assert train.prepare_data(0) is None and train.num_skipped == 1
 
 
+def test_training_skips_only_load_failures_up_to_a_limit(tmp_path):
+    from mmris.utils.errors import SampleLoadError
+    root = write_refer(tmp_path)
+    (root / 'train2014' / 'COCO_train2014_000000000001.jpg').write_bytes(b'')  # zero bytes
+    train = dataset(root, 'train', 'train', max_load_failures=2)
+    assert train.prepare_data(0) is None and train.prepare_data(0) is None
+    with pytest.raises(SampleLoadError, match=r'3 samples could not be loaded in this process, '
+                       r'more than max_load_failures=2; the last: .*ref 1 .*000000000001.jpg'):
+        train.prepare_data(0)
+
+
+def test_a_pipeline_bug_raises_at_once_naming_the_sample(tmp_path):
+    class BrokenTransform:
+
+        def __call__(self, results):
+            return results['no_such_key']
+
+    root = write_refer(tmp_path)
+    train = RefCOCODataset(data_root=str(root), ann_file='refcoco/instances.json',
+                           split_file='refcoco/refs(unc).p', split='train', mode='train',
+                           pipeline=[dict(type='LoadImageFromFile'), BrokenTransform()])
+    with pytest.raises(RuntimeError, match=r"ref 1 .*000000000001.jpg.*BrokenTransform failed: "
+                                           r"'no_such_key'") as error:
+        train.prepare_data(0)
+    assert isinstance(error.value.__cause__, KeyError)
+    assert train.num_skipped == 0
+
+
 def test_missing_files_point_to_the_checker(tmp_path):
     with pytest.raises(FileNotFoundError, match='check_refcoco_layout'):
         dataset(tmp_path, 'val', 'test')
@@ -161,5 +189,5 @@ def test_refs_pickle_cannot_run_code(tmp_path):
 
     with open(root / 'refcoco' / 'refs(unc).p', 'wb') as f:
         pickle.dump([Evil()], f)
-    with pytest.raises(ValueError, match='plain data only; refusing builtins.print'):
+    with pytest.raises(ValueError, match=r'refs\(unc\).p may not name builtins.print'):
         dataset(root, 'val', 'test')

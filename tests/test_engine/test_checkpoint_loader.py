@@ -1,4 +1,5 @@
-"""Runner checkpoints load with weights_only=True; pickled code never runs."""
+"""Runner checkpoints load with weights_only=True; pickled code never runs;
+damaged files are named; importing mmris leaves mmengine's loaders alone."""
 import os
 import subprocess
 import sys
@@ -7,9 +8,16 @@ import numpy as np
 import pytest
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.runner.checkpoint import _load_checkpoint
+from mmengine.runner import CheckpointLoader
 
-from mmris.engine import UnsafeCheckpointError, safe_load
+from mmris.engine import UnsafeCheckpointError, safe_checkpoint_loading, safe_load
+from mmris.utils import CheckpointError
+
+
+def _load_checkpoint(path, map_location=None):
+    """What mmengine's Runner and load_checkpoint do, within mmris' scope."""
+    with safe_checkpoint_loading():
+        return CheckpointLoader.load_checkpoint(path, map_location=map_location)
 
 
 class _RunsCommand:
@@ -104,3 +112,47 @@ def test_allow_list_is_scoped_to_the_load(tmp_path):
 def test_missing_file_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match='nothing.pth'):
         safe_load(str(tmp_path / 'nothing.pth'))
+
+
+def test_import_leaves_mmengine_loading_alone_and_the_scope_restores_it():
+    code = ('from mmengine.runner import CheckpointLoader; '
+            'before = dict(CheckpointLoader._schemes); '
+            'import mmris, mmris.apis, mmris.engine, mmris.datasets, mmris.models; '
+            'assert dict(CheckpointLoader._schemes) == before, "import changed the loaders"; '
+            'from mmris.engine import safe_checkpoint_loading; '
+            'inside = [None]\n'
+            'with safe_checkpoint_loading():\n'
+            '    with safe_checkpoint_loading():\n'
+            '        inside[0] = CheckpointLoader._schemes[""]\n'
+            'assert inside[0].__module__ == "mmris.engine.checkpoint_loader"\n'
+            'assert dict(CheckpointLoader._schemes) == before, "the scope did not restore them"\n'
+            'print("ok")')
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == 'ok'
+
+
+def _damaged(tmp_path):
+    torch.save({'state_dict': {'w': torch.ones(1000)}}, tmp_path / 'good.pth')
+    data = (tmp_path / 'good.pth').read_bytes()
+    torch.save({'state_dict': {'w': torch.ones(10)}}, tmp_path / 'legacy.pth',
+               _use_new_zipfile_serialization=False)
+    legacy = (tmp_path / 'legacy.pth').read_bytes()
+    return {
+        'truncated.pth': data[:len(data) // 2],
+        'empty.pth': b'',
+        'text.pth': b'not a checkpoint at all',
+        'noise.pth': bytes(range(256)) * 3,
+        'truncated_legacy.pth': legacy[:-20],
+    }
+
+
+def test_damaged_files_raise_a_checkpoint_error_naming_them(tmp_path):
+    for name, data in _damaged(tmp_path).items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(CheckpointError) as error:
+            safe_load(str(path))
+        assert not isinstance(error.value, UnsafeCheckpointError), name
+        assert f"checkpoint '{path}' could not be read" in str(error.value), name
+        assert 'truncated, damaged or not a PyTorch checkpoint' in str(error.value)

@@ -88,3 +88,15 @@ def test_unknown_option_is_refused(run_tool):
                       '--cfg-options', 'model.backbone.bridgr.d_model=32')
     assert result.returncode == 2
     assert result.last_line.startswith("error: bad --cfg-options key 'model.backbone.bridgr")
+
+
+def test_transformers_positional_embeddings_are_counted(tiny_pairing_config):
+    """HF towers name them ``position_embedding(s)``; each encoder says so."""
+    from mmris.apis import init_model
+    model = init_model(tiny_pairing_config('etris/vitb16-hf_refcoco'))
+    counts = count_parameters(model)
+    expected = sum(p.numel() for name, p in model.named_parameters()
+                   if name.endswith('embeddings.position_embedding.weight'))
+    assert expected > 0
+    assert counts['groups']['positional_embedding'] == dict(params=expected, trainable=expected)
+    assert counts['groups']['other']['params'] == 0

@@ -16,7 +16,7 @@ from mmengine.registry import init_default_scope
 
 from mmris.engine.checkpoint_loader import UnsafeCheckpointError, safe_load
 from mmris.registry import MODELS
-from mmris.utils import UsageError, run_cli
+from mmris.utils import CheckpointError, UsageError, run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'model_converters' / 'etris2mmris.py'
@@ -249,7 +249,7 @@ def test_config_mismatch_is_reported_and_nothing_written(tool, tiny, tmp_path, m
     torch.save(checkpoint, src)
     monkeypatch.setattr(sys, 'argv', ['etris2mmris.py', str(src), str(dst),
                                       '--config', str(tiny['vitb'][0])])
-    with pytest.raises(UsageError, match='do not fit the model of') as error:
+    with pytest.raises(CheckpointError, match='does not fit the model of this config') as error:
         tool.main()
     message = str(error.value)
     assert 'missing' in message and 'unexpected' in message
@@ -273,3 +273,60 @@ def test_pickled_code_is_refused(tool, tmp_path):
     with pytest.raises(UnsafeCheckpointError):
         tool.read_reference_checkpoint(str(src))
     assert not marker.exists()
+
+
+def test_safetensors_source_and_destination(tiny, run_tool, tmp_path):
+    """SRC a reference state dict saved as safetensors; DST written as one."""
+    import json
+
+    from safetensors import safe_open
+
+    from mmris.engine.safetensors_file import save_safetensors
+    config, state_dict = tiny['vitb']
+    src, dst = tmp_path / 'best_model.safetensors', tmp_path / 'etris_vitb.safetensors'
+    save_safetensors(to_reference_layout(state_dict, plain_zoom=False), str(src))
+    result = run_tool('model_converters/etris2mmris.py', src, dst, '--config', config)
+    assert result.returncode == 0, result.stdout[-3000:]
+    with safe_open(str(dst), framework='pt') as f:
+        assert json.loads(f.metadata()['mmris_meta'])['source'] == str(src)
+    from mmris.apis import init_model
+    model = init_model(str(config), str(dst))  # strict load
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in state_dict.items())
+
+
+def test_cli_writes_a_parameter_efficient_checkpoint(tiny, run_tool, tmp_path,
+                                                     clip_weights_writer):
+
+    from mmris.apis import init_model
+    config, _ = tiny['rn50']
+    weights = clip_weights_writer(Config.fromfile(str(config)), tmp_path / 'clip.pt')
+    config = tmp_path / 'tiny_rn50_clip.py'
+    config.write_text(tiny['rn50'][0].read_text() +
+                      f"model['backbone']['clip_weights'] = {weights!r}\n")
+    model = init_model(str(config))
+    model.init_weights()  # the towers come from the CLIP weights, as in training
+    state_dict = model.state_dict()
+    src, full, small = tmp_path / 'best_model.pth', tmp_path / 'full.pth', tmp_path / 'pet.pth'
+    torch.save(reference_checkpoint(state_dict, plain_zoom=True), src)
+    result = run_tool('model_converters/etris2mmris.py', src, full, '--config', config)
+    assert result.returncode == 0, result.stdout[-3000:]
+    result = run_tool('model_converters/etris2mmris.py', src, small, '--config', config,
+                      '--parameter-efficient')
+    assert result.returncode == 0, result.stdout[-3000:]
+
+    omitted = safe_load(str(small))['meta']['parameter_efficient']['omitted_keys']
+    frozen = {k for k, p in model.named_parameters() if not p.requires_grad}
+    # Left out: every frozen weight that init_weights gives back, i.e. the
+    # CLIP file's and the BatchNorm affine (1 and 0) of the `connect` branch;
+    # its randomly initialised conv, trainable weights and buffers stay.
+    random_conv = 'backbone.vision_encoder.attnpool.connect.0.weight'
+    assert random_conv in frozen and set(omitted) == frozen - {random_conv}
+    assert small.stat().st_size < full.stat().st_size
+    for path in (full, small):
+        loaded = init_model(str(config), str(path)).state_dict()
+        assert all(torch.equal(loaded[k], v) for k, v in state_dict.items())
+
+    result = run_tool('model_converters/etris2mmris.py', src, small, '--parameter-efficient')
+    assert result.returncode == 2
+    assert result.last_line == 'error: --parameter-efficient needs --config (the frozen ' \
+                               'weights it leaves out come from the weights files of that config)'

@@ -9,7 +9,7 @@ import pytest
 import torch
 from mmengine.runner import save_checkpoint
 
-from mmris.utils import UsageError
+from mmris.utils import UsageError, UserError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -65,7 +65,7 @@ def test_bad_arguments_are_explained(image_demo, demo_files, tmp_path):
     out = ['--weights', checkpoint, '--out-file', str(tmp_path / 'o.png')]
 
     def error(*argv) -> str:
-        with pytest.raises(UsageError) as caught:
+        with pytest.raises(UserError) as caught:
             image_demo.main([*argv])
         return str(caught.value)
 
@@ -93,9 +93,46 @@ def test_bad_arguments_are_explained(image_demo, demo_files, tmp_path):
     save_checkpoint(state, str(tmp_path / 'bad.pth'))
     message = error(image, 'a car', config, '--weights', str(tmp_path / 'bad.pth'),
                     '--out-file', str(tmp_path / 'o.png'))
-    assert 'does not fit config' in message
+    assert 'does not fit the model of this config' in message
     assert 'neck.extra.weight' in message and 'decode_head.text_proj.bias' in message
     assert not (tmp_path / 'o.png').exists()
+
+
+@pytest.mark.parametrize('case', ['zero-byte image', 'not an image', 'damaged weights',
+                                  'unwritable --out-file', 'long expression'])
+def test_everyday_mistakes_end_in_one_line(run_tool, demo_files, tmp_path, case):
+    image, weights, out = demo_files['image'], demo_files['checkpoint'], tmp_path / 'o.png'
+    expression = 'the red car'
+    if case == 'zero-byte image':
+        image = tmp_path / 'empty.png'
+        image.write_bytes(b'')
+        expected = f"error: image '{image}' is empty (0 bytes)"
+    elif case == 'not an image':
+        image = tmp_path / 'notes.jpg'
+        image.write_text('these are notes, not a picture')
+        expected = f"error: image '{image}' could not be decoded as an image (30 bytes)"
+    elif case == 'damaged weights':
+        weights = tmp_path / 'damaged.pth'
+        weights.write_bytes(Path(demo_files['checkpoint']).read_bytes()[:1000])
+        expected = f"error: checkpoint '{weights}' could not be read"
+    elif case == 'unwritable --out-file':
+        (tmp_path / 'a_file').write_text('')
+        out = tmp_path / 'a_file' / 'o.png'
+        expected = f"error: --out-file '{out}' cannot be written: '{tmp_path / 'a_file'}' is a " \
+                   'file, not a folder'
+    else:
+        expression = ' '.join(['the man on the left of the red car'] * 4)
+        expected = f'wrote {out}'
+    result = run_tool('demo/image_demo.py', image, expression, demo_files['config'],
+                      '--weights', weights, '--out-file', out, '--device', 'cpu')
+    assert result.last_line.startswith(expected), result.stdout[-3000:]
+    assert 'Traceback' not in result.stdout
+    if case == 'long expression':
+        assert result.returncode == 0
+        assert re.search(r'has 36 tokens, but the model reads 15 .* only its first 15 tokens '
+                         r'were kept', result.stdout)
+    else:
+        assert result.returncode == 2
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='needs a machine without CUDA')

@@ -1,37 +1,46 @@
-"""tools/test.py: metrics, --out, --show-dir, batch sizes, precision, and refused input."""
+"""tools/test.py on the tiny ETRIS: metrics and --out, batch sizes and
+precision, and bad input or data that ends in one line."""
+import json
 import pickle
+import re
+import shutil
 
 import pytest
 import torch
 
+from mmris.engine import safe_load
 
-def test_evaluates_dumps_and_draws(demo_config, run_tool, demo_options, tmp_path):
-    work_dir = tmp_path / 'work'
-    result = run_tool('train.py', demo_config, '--work-dir', work_dir,
-                      *demo_options(max_iters=2, interval=2))
-    assert result.returncode == 0, result.stdout[-3000:]
 
-    out, show_dir = tmp_path / 'results.pkl', tmp_path / 'pictures'
-    result = run_tool('test.py', demo_config, work_dir / 'iter_2.pth', '--work-dir', work_dir,
-                      '--out', out, '--show-dir', show_dir, *demo_options(max_iters=2, interval=2))
+def test_evaluates_and_dumps(etris_config, trained_etris, run_tool, tmp_path):
+    out = tmp_path / 'results.pkl'
+    result = run_tool('test.py', etris_config, trained_etris / 'epoch_1.pth',
+                      '--work-dir', tmp_path / 'work', '--out', out)
     assert result.returncode == 0, result.stdout[-3000:]
+    # The checkpoint left out what init_weights restores; test.py put it back.
+    assert 'is a parameter-efficient checkpoint' in result.stdout
     assert 'mIoU' in result.stdout
     with open(out, 'rb') as f:
         predictions = pickle.load(f)
-    assert len(predictions) == 4
-    assert predictions[0]['pred_sem_seg']['data'].shape == (1, 32, 32)
-    pictures = sorted(show_dir.rglob('*.png'))
-    assert len(pictures) == 4
+    assert predictions and all(p['pred_sem_seg']['data'].shape == p['gt_sem_seg']['data'].shape
+                               for p in predictions)
 
 
-def test_missing_checkpoint(demo_config, run_tool, tmp_path):
-    result = run_tool('test.py', demo_config, tmp_path / 'missing.pth')
+def test_missing_checkpoint(etris_config, run_tool, tmp_path):
+    result = run_tool('test.py', etris_config, tmp_path / 'missing.pth')
     assert result.returncode == 2
     assert result.last_line.startswith('error: checkpoint')
     assert 'missing.pth' in result.last_line and 'does not exist' in result.last_line
 
 
-def test_malicious_checkpoint_is_refused(demo_config, run_tool, demo_options, tmp_path):
+def test_damaged_checkpoint(etris_config, trained_etris, run_tool, tmp_path):
+    damaged = tmp_path / 'damaged.pth'
+    damaged.write_bytes((trained_etris / 'epoch_1.pth').read_bytes()[:5000])
+    result = run_tool('test.py', etris_config, damaged, '--work-dir', tmp_path / 'work')
+    assert result.returncode == 2
+    assert result.last_line.startswith(f"error: checkpoint '{damaged}' could not be read")
+
+
+def test_malicious_checkpoint_is_refused(etris_config, run_tool, tmp_path):
     marker = tmp_path / 'pwned'
 
     class RunsCommand:
@@ -42,24 +51,92 @@ def test_malicious_checkpoint_is_refused(demo_config, run_tool, demo_options, tm
 
     checkpoint = tmp_path / 'foreign.pth'
     torch.save({'state_dict': {}, 'meta': RunsCommand()}, checkpoint)
-    result = run_tool('test.py', demo_config, checkpoint, '--work-dir', tmp_path / 'work',
-                      *demo_options(max_iters=2, interval=2))
+    result = run_tool('test.py', etris_config, checkpoint, '--work-dir', tmp_path / 'work')
     assert result.returncode == 2
     assert result.last_line.startswith(f"error: Refused to load checkpoint '{checkpoint}'")
     assert not marker.exists()
 
 
-def test_out_must_be_a_pickle(demo_config, run_tool, tmp_path):
+def test_frozen_weights_other_than_the_trained_ones_are_refused(etris_config, trained_etris,
+                                                                run_tool, tmp_path):
+    checkpoint = safe_load(str(trained_etris / 'epoch_1.pth'))
+    info = checkpoint['meta']['parameter_efficient']
+    assert info['omitted_keys']  # frozen LayerNorms: init_weights sets them to 1 and 0
+    # As if the towers had been trained on other weights than those restored:
+    checkpoint['meta']['parameter_efficient'] = dict(info, fingerprint='sha256:' + '0' * 64)
+    other = tmp_path / 'other.pth'
+    torch.save(checkpoint, other)
+    result = run_tool('test.py', etris_config, other, '--work-dir', tmp_path / 'work')
+    assert result.returncode == 2
+    assert result.last_line.startswith(f"error: '{other}' is a parameter-efficient checkpoint "
+                                       'trained on other frozen weights')
+
+
+@pytest.mark.parametrize('flag', ['--out', '--show-dir'])
+def test_unwritable_outputs_are_refused_first(etris_config, trained_etris, run_tool, tmp_path,
+                                              flag):
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('')
+    target = blocker / ('results.pkl' if flag == '--out' else 'pictures')
+    result = run_tool('test.py', etris_config, trained_etris / 'epoch_1.pth', '--work-dir',
+                      tmp_path / 'work', flag, target)
+    assert result.returncode == 2
+    assert f"'{blocker}' is a file" in result.last_line and flag in result.last_line
+    assert not (tmp_path / 'work').exists()  # refused before any work
+
+
+def test_out_must_be_a_pickle(etris_config, run_tool, tmp_path):
     checkpoint = tmp_path / 'x.pth'
     torch.save({'state_dict': {}}, checkpoint)
-    result = run_tool('test.py', demo_config, checkpoint, '--out', tmp_path / 'results.json')
+    result = run_tool('test.py', etris_config, checkpoint, '--out', tmp_path / 'results.json')
     assert result.returncode == 2
     assert 'must end with .pkl' in result.last_line
 
 
+def _break_data(root, problem: str):
+    """Copy of the generated referring set ``root`` with ``problem``."""
+    if problem == 'missing data root':
+        return root / 'nowhere'
+    if problem == 'instances.json not JSON':
+        (root / 'refcoco' / 'instances.json').write_text('{"images": [')
+    elif problem == 'missing annotation id':
+        from mmris.datasets.refcoco import load_refs
+        tested = {ref['ann_id'] for ref in load_refs(str(root / 'refcoco' / 'refs(unc).p'))
+                  if ref['split'] == 'val'}
+        instances = json.loads((root / 'refcoco' / 'instances.json').read_text())
+        instances['annotations'] = [ann for ann in instances['annotations']
+                                    if ann['id'] not in tested]
+        (root / 'refcoco' / 'instances.json').write_text(json.dumps(instances))
+    elif problem == 'deleted image':
+        for image in (root / 'train2014').iterdir():
+            image.unlink()
+    return root
+
+
+@pytest.mark.parametrize('problem,message', [
+    ('missing data root', r"annotation file .*nowhere/refcoco/instances.json not found \(the "
+                          r"folder .*nowhere does not exist\)"),
+    ('instances.json not JSON', r'refcoco/instances.json is not a JSON file \(Expecting value: '
+                                r'line 1 column 13'),
+    ('missing annotation id', r'refs\(unc\).p ref \d+: annotation id \d+ is not in '
+                              r'.*refcoco/instances.json'),
+    ('deleted image', r'refs\(unc\).p ref \d+ \(.*COCO_train2014_\d+.jpg.*\) could not be '
+                      r'loaded: .*No such file'),
+])
+def test_data_problems_end_in_one_line(etris_config, trained_etris, refcoco_root, run_tool,
+                                       tmp_path, problem, message):
+    data_root = _break_data(shutil.copytree(refcoco_root, tmp_path / 'data'), problem)
+    result = run_tool('test.py', etris_config, trained_etris / 'epoch_1.pth', '--work-dir',
+                      tmp_path / 'work', '--cfg-options',
+                      f'test_dataloader.dataset.data_root={data_root}')
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert result.last_line.startswith('error: ')
+    assert re.search(message, result.last_line), result.last_line
+    assert 'Traceback' not in result.stdout
+
+
 def _metrics(stdout: str) -> dict:
     """The RISMetric figures of tools/test.py's output."""
-    import re
     return {name: float(value) for name, value in
             re.findall(r'(mIoU|oIoU|Prec@0\.\d): ([\d.]+)', stdout.splitlines()[-1])}
 

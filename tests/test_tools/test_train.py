@@ -1,55 +1,94 @@
-"""tools/train.py: an interrupted run resumed, and bad input."""
+"""tools/train.py on the tiny ETRIS: a resumed run equals an uninterrupted
+one, and bad input ends in one line."""
+import json
+import shutil
+
 import pytest
+import torch
 from mmengine.device import get_device
 
 from mmris.engine import safe_load
 
 
-def _state(checkpoint_path):
-    """Iteration, Adam step counts, scheduler step and lr of a checkpoint."""
-    checkpoint = safe_load(str(checkpoint_path), map_location='cpu')
-    adam_steps = {float(state['step']) for state in checkpoint['optimizer']['state'].values()}
-    return dict(
-        iteration=checkpoint['meta']['iter'],
-        adam_steps=adam_steps,
-        scheduler_step=checkpoint['param_schedulers'][0]['last_step'],
-        lr=checkpoint['optimizer']['param_groups'][0]['lr'])
+def _losses(work_dir) -> dict:
+    """{iteration: loss} from the scalars an mmengine run logged."""
+    losses = {}
+    for path in work_dir.glob('*/vis_data/scalars.json'):
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            if 'loss' in record:
+                losses[record['step']] = record['loss']
+    return losses
 
 
-def test_resume_continues_iteration_optimizer_and_schedule(demo_config, run_tool, demo_options, tmp_path):
-    straight, interrupted = tmp_path / 'straight', tmp_path / 'interrupted'
-    result = run_tool('train.py', demo_config, '--work-dir', straight,
-                      *demo_options(max_iters=6, interval=3))
+def _assert_same_training_state(path_a, path_b):
+    a, b = safe_load(str(path_a)), safe_load(str(path_b))
+    assert a['meta']['iter'] == b['meta']['iter'] and a['meta']['epoch'] == b['meta']['epoch']
+    assert a['state_dict'].keys() == b['state_dict'].keys()
+    for key, value in a['state_dict'].items():
+        assert torch.equal(value, b['state_dict'][key]), key
+    adam_a, adam_b = a['optimizer']['state'], b['optimizer']['state']
+    assert adam_a.keys() == adam_b.keys() and adam_a
+    for index, state in adam_a.items():
+        for name in ('step', 'exp_avg', 'exp_avg_sq'):
+            assert torch.equal(torch.as_tensor(state[name]), torch.as_tensor(adam_b[index][name]))
+    assert [group['lr'] for group in a['optimizer']['param_groups']] == \
+        [group['lr'] for group in b['optimizer']['param_groups']]
+    assert a['param_schedulers'] == b['param_schedulers']
+
+
+def test_resumed_runs_equal_an_uninterrupted_one(etris_config, trained_etris, run_tool,
+                                                 schedule_options, tmp_path):
+    straight, explicit = tmp_path / 'straight', tmp_path / 'explicit'
+    result = run_tool('train.py', etris_config, '--work-dir', straight, *schedule_options(2))
     assert result.returncode == 0, result.stdout[-3000:]
 
-    # The same schedule, stopped after 3 iterations ...
-    result = run_tool('train.py', demo_config, '--work-dir', interrupted,
-                      *demo_options(max_iters=3, interval=3, schedule_end=6))
+    # --resume CHECKPOINT: epoch 1 of the same schedule, trained in another work dir.
+    result = run_tool('train.py', etris_config, '--work-dir', explicit, '--resume',
+                      trained_etris / 'epoch_1.pth', *schedule_options(2))
     assert result.returncode == 0, result.stdout[-3000:]
-    assert _state(interrupted / 'iter_3.pth')['iteration'] == 3
-    # ... then resumed from the latest checkpoint in its work dir.
-    result = run_tool('train.py', demo_config, '--work-dir', interrupted, '--resume',
-                      *demo_options(max_iters=6, interval=3))
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert 'resumed epoch: 0, iter: 3' in result.stdout
-    assert 'Iter(train) [4/6]' in result.stdout and 'Iter(train) [1/6]' not in result.stdout
+    assert 'resumed epoch: 1, iter: 2' in result.stdout
+    assert 'Epoch(train) [1]' not in result.stdout
 
-    resumed, reference = _state(interrupted / 'iter_6.pth'), _state(straight / 'iter_6.pth')
-    assert resumed['iteration'] == reference['iteration'] == 6
-    assert resumed['adam_steps'] == reference['adam_steps'] == {6.0}
-    assert resumed['scheduler_step'] == reference['scheduler_step']
-    assert resumed['lr'] == reference['lr'] < 3e-3
+    # --resume: the latest checkpoint of the work dir.
+    auto = tmp_path / 'auto'
+    shutil.copytree(trained_etris, auto)
+    result = run_tool('train.py', etris_config, '--work-dir', auto, '--resume',
+                      *schedule_options(2))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert 'Auto resumed from the latest checkpoint' in result.stdout
+
+    reference = _losses(straight)
+    assert sorted(reference) == [1, 2, 3, 4]
+    assert _losses(trained_etris) == {step: reference[step] for step in (1, 2)}
+    for work_dir in (explicit, auto):
+        # The iterations after the resume: the same losses, bit for bit ...
+        assert {step: loss for step, loss in _losses(work_dir).items() if step > 2} == \
+            {3: reference[3], 4: reference[4]}
+        # ... and the same weights, Adam moments and steps, and schedule.
+        _assert_same_training_state(straight / 'epoch_2.pth', work_dir / 'epoch_2.pth')
+    lr = safe_load(str(straight / 'epoch_2.pth'))['optimizer']['param_groups'][0]['lr']
+    assert lr == pytest.approx(1e-5)  # the drop after epoch 1 took place
 
 
-def test_resume_from_an_explicit_checkpoint(demo_config, run_tool, demo_options, tmp_path):
-    first, second = tmp_path / 'first', tmp_path / 'second'
-    result = run_tool('train.py', demo_config, '--work-dir', first,
-                      *demo_options(max_iters=2, interval=2, schedule_end=4))
-    assert result.returncode == 0, result.stdout[-3000:]
-    result = run_tool('train.py', demo_config, '--work-dir', second,
-                      '--resume', first / 'iter_2.pth', *demo_options(max_iters=4, interval=4))
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert _state(second / 'iter_4.pth')['adam_steps'] == {4.0}
+def test_damaged_checkpoints_end_in_one_line(etris_config, trained_etris, run_tool, tmp_path):
+    data = (trained_etris / 'epoch_1.pth').read_bytes()
+    damaged = tmp_path / 'damaged.pth'
+    damaged.write_bytes(data[:len(data) // 2])
+    for options in (['--resume', damaged], ['--cfg-options', f'load_from={damaged}']):
+        result = run_tool('train.py', etris_config, '--work-dir', tmp_path / 'work', *options)
+        assert result.returncode == 2, result.stdout[-3000:]
+        assert result.last_line.startswith(f"error: checkpoint '{damaged}' could not be read")
+        assert 'Traceback' not in result.stdout
+
+    work_dir = tmp_path / 'auto'
+    shutil.copytree(trained_etris, work_dir)
+    (work_dir / 'epoch_1.pth').write_bytes(data[:100])
+    (work_dir / 'last_checkpoint').write_text(str(work_dir / 'epoch_1.pth'))
+    result = run_tool('train.py', etris_config, '--work-dir', work_dir, '--resume')
+    assert result.returncode == 2
+    assert result.last_line.startswith(
+        f"error: checkpoint '{work_dir / 'epoch_1.pth'}' could not be read")
 
 
 def test_missing_config(run_tool, tmp_path):
@@ -59,32 +98,45 @@ def test_missing_config(run_tool, tmp_path):
                                        'does not exist')
 
 
-def test_bad_cfg_options_key(demo_config, run_tool, tmp_path):
-    result = run_tool('train.py', demo_config, '--work-dir', tmp_path,
-                      '--cfg-options', 'train_cfg.max_iterz=3')
+@pytest.mark.parametrize('option,message', [
+    ('train_cfg.max_epochz=3', "'train_cfg' has no 'max_epochz'; did you mean 'max_epochs'?"),
+    ('trian_cfg.max_iters=20', "the config has no 'trian_cfg'; did you mean 'train_cfg'"),
+])
+def test_misspelt_cfg_options_key(etris_config, run_tool, tmp_path, option, message):
+    result = run_tool('train.py', etris_config, '--work-dir', tmp_path / 'work',
+                      '--cfg-options', option)
     assert result.returncode == 2
-    assert "bad --cfg-options key 'train_cfg.max_iterz'" in result.last_line
-    assert "did you mean 'max_iters'" in result.last_line
-    assert not any(tmp_path.iterdir())  # nothing was started
+    assert result.last_line.startswith(f"error: bad --cfg-options key '{option.split('=')[0]}'")
+    assert message in result.last_line
+    assert f'+{option.split("=")[0]}=' in result.last_line  # how to add it on purpose
+    assert not (tmp_path / 'work').exists()  # nothing was started
 
 
-def test_missing_resume_checkpoint(demo_config, run_tool, tmp_path):
-    result = run_tool('train.py', demo_config, '--work-dir', tmp_path,
-                      '--resume', tmp_path / 'iter_9.pth')
+def test_unwritable_work_dir(etris_config, run_tool, tmp_path):
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('')
+    result = run_tool('train.py', etris_config, '--work-dir', blocker / 'work')
     assert result.returncode == 2
-    assert 'iter_9.pth' in result.last_line and 'does not exist' in result.last_line
+    assert result.last_line == f"error: --work-dir '{blocker / 'work'}' cannot be a folder: " \
+                               f"'{blocker}' is a file; pick a folder you can write to"
+
+
+def test_missing_resume_checkpoint(etris_config, run_tool, tmp_path):
+    result = run_tool('train.py', etris_config, '--work-dir', tmp_path,
+                      '--resume', tmp_path / 'epoch_9.pth')
+    assert result.returncode == 2
+    assert 'epoch_9.pth' in result.last_line and 'does not exist' in result.last_line
 
 
 @pytest.mark.skipif(get_device() != 'cpu', reason='checks AMP on a CPU')
-def test_amp_on_cpu_is_bf16_autocast_where_supported(demo_config, demo_options, run_tool,
-                                                      tmp_path):
+def test_amp_on_cpu_is_bf16_autocast_where_supported(etris_config, run_tool, tmp_path):
     from mmris.utils.precision import cpu_supports_bf16
-    result = run_tool('train.py', demo_config, '--amp', '--work-dir', tmp_path,
-                      *demo_options(max_iters=2, interval=2))
+    result = run_tool('train.py', etris_config, '--amp', '--work-dir', tmp_path,
+                      '--cfg-options', 'train_cfg.max_epochs=1')
     if cpu_supports_bf16():
         assert result.returncode == 0, result.stdout[-3000:]
         assert 'AMP runs as bf16 autocast without a loss scaler' in result.stdout
-        assert (tmp_path / 'iter_2.pth').is_file()
+        assert (tmp_path / 'epoch_1.pth').is_file()
     else:
         assert result.returncode == 2
         assert result.last_line.startswith('error: --amp needs a GPU (or NPU/MLU/MUSA) or a CPU '

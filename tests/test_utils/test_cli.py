@@ -1,33 +1,48 @@
-"""Config loading for the tools: --cfg-options keys are checked."""
+"""Config loading for the tools: --cfg-options keys are checked; user
+errors end in one line."""
 import pytest
 
-from mmris.utils import UsageError, load_config
+from mmris.utils import DatasetError, UsageError, load_config, run_cli
+from mmris.utils.cli import one_line
+
+CONFIG = 'configs/etris/vitb_refcoco.py'
 
 
-def test_existing_keys_list_indices_and_new_top_level_keys_merge(demo_config):
-    cfg = load_config(demo_config, {
-        'train_cfg.max_iters': 7,
+def test_existing_keys_list_indices_and_keys_added_on_purpose_merge():
+    cfg = load_config(CONFIG, {
+        'train_cfg.max_epochs': 7,
         'param_scheduler.0.end': 7,
         'sync_bn': 'torch',
+        '+randomness.seed': 3,
+        '+train_dataloader.dataset.indices': 4,
     })
-    assert cfg.train_cfg.max_iters == 7
+    assert cfg.train_cfg.max_epochs == 7
     assert cfg.param_scheduler[0]['end'] == 7
     assert cfg.sync_bn == 'torch'
+    assert cfg.randomness.seed == 3
+    assert cfg.train_dataloader.dataset.indices == 4
 
 
-def test_misspelt_nested_key_is_refused_with_the_closest_name(demo_config):
-    with pytest.raises(UsageError, match=r"'train_cfg' has no 'max_iter'; did you mean 'max_iters'"):
-        load_config(demo_config, {'train_cfg.max_iter': 7})
+def test_misspelt_nested_key_is_refused_with_the_closest_name():
+    with pytest.raises(UsageError, match=r"'train_cfg' has no 'max_epoch'; did you mean "
+                                         r"'max_epochs'"):
+        load_config(CONFIG, {'train_cfg.max_epoch': 7})
 
 
-def test_list_index_out_of_range_is_refused(demo_config):
+def test_misspelt_top_level_key_is_refused_with_the_closest_name():
+    with pytest.raises(UsageError, match=r"the config has no 'trian_cfg'; did you mean "
+                                         r"'train_cfg'.*write \+trian_cfg.max_iters=\.\.\. to add"):
+        load_config(CONFIG, {'trian_cfg.max_iters': 20})
+
+
+def test_list_index_out_of_range_is_refused():
     with pytest.raises(UsageError, match='index from 0 to 0'):
-        load_config(demo_config, {'param_scheduler.3.end': 7})
+        load_config(CONFIG, {'param_scheduler.3.end': 7})
 
 
-def test_field_of_a_plain_value_is_refused(demo_config):
-    with pytest.raises(UsageError, match="'train_cfg.max_iters' is the value 1500"):
-        load_config(demo_config, {'train_cfg.max_iters.x': 7})
+def test_field_of_a_plain_value_is_refused():
+    with pytest.raises(UsageError, match="'train_cfg.max_epochs' is the value 50"):
+        load_config(CONFIG, {'train_cfg.max_epochs.x': 7})
 
 
 def test_missing_config_names_the_path():
@@ -40,3 +55,50 @@ def test_broken_config_names_the_file(tmp_path):
     broken.write_text('model = dict(\n')
     with pytest.raises(UsageError, match='broken.py.*could not be read'):
         load_config(str(broken))
+
+
+def test_run_cli_prints_one_line_and_exits_2(capsys, monkeypatch):
+    def main():
+        raise DatasetError('data/x.json is not a JSON file\n(line 3)')
+
+    monkeypatch.delenv('MMRIS_DEBUG', raising=False)
+    with pytest.raises(SystemExit) as exit_:
+        run_cli(main)
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == 'error: data/x.json is not a JSON file (line 3)\n'
+    monkeypatch.setenv('MMRIS_DEBUG', '1')  # the developer's escape hatch
+    with pytest.raises(DatasetError):
+        run_cli(main)
+
+
+def test_bugs_keep_their_traceback():
+    def main():
+        raise KeyError('a bug')
+
+    with pytest.raises(KeyError):
+        run_cli(main)
+
+
+def test_error_from_a_data_loader_worker_keeps_its_own_message():
+    # What torch raises in the main process for an error in a worker.
+    error = DatasetError('Caught DatasetError in DataLoader worker process 0.\nOriginal '
+                         'Traceback (most recent call last):\n  File "x.py", line 1, in f\n'
+                         'mmris.utils.errors.DatasetError: ref 3: annotation id 9 is missing\n')
+    assert one_line(error) == 'ref 3: annotation id 9 is missing'
+
+
+def test_output_paths_are_checked_before_any_work(tmp_path):
+    from mmris.utils import require_writable_dir, require_writable_file
+    require_writable_dir(str(tmp_path / 'new' / 'work'), '--work-dir')
+    assert (tmp_path / 'new' / 'work').is_dir()
+    require_writable_file(str(tmp_path / 'out' / 'results.pkl'), '--out')
+    assert (tmp_path / 'out').is_dir()
+    (tmp_path / 'a_file').write_text('')
+    with pytest.raises(UsageError, match=r"--work-dir '.*a_file/work' cannot be a folder: "
+                                         r"'.*a_file' is a file"):
+        require_writable_dir(str(tmp_path / 'a_file' / 'work'), '--work-dir')
+    with pytest.raises(UsageError, match=r"--out '.*a_file/x/r.pkl' cannot be written: "
+                                         r"'.*a_file' is a file, not a folder"):
+        require_writable_file(str(tmp_path / 'a_file' / 'x' / 'r.pkl'), '--out')
+    with pytest.raises(UsageError, match=r"--out-file '.*out' is a folder; pass a file name"):
+        require_writable_file(str(tmp_path / 'out'), '--out-file')

@@ -12,7 +12,7 @@ from mmseg.structures import SegDataSample
 from mmris.engine.hooks import sample_name
 from mmris.registry import VISUALIZERS
 from mmris.visualization import RISLocalVisualizer
-from mmris.visualization.ris_local_visualizer import ascii_text, mask_iou
+from mmris.visualization.unicode_text import MISSING_GLYPH, UnicodeText, find_fonts
 
 H, W = 40, 60
 _names = itertools.count()
@@ -111,7 +111,54 @@ def test_multi_class_samples_are_drawn_as_mmseg_does(tmp_path):
     assert read(out).shape == (H, 2 * W, 3)  # no enlarging, no caption
 
 
-def test_helpers():
-    assert mask_iou(np.array([1, 1, 0], bool), np.array([0, 1, 1], bool)) == pytest.approx(1 / 3)
-    assert mask_iou(np.zeros(3, bool), np.zeros(3, bool)) == 0.0
-    assert ascii_text('the café au lait, 2×') == 'the cafe au lait, 2?'
+def caption(text: str, **kwargs) -> np.ndarray:
+    """The caption band of ``text`` in a referring picture."""
+    image, sample = make_sample(text=text)
+    return make_visualizer(min_size=0, **kwargs).draw_referring(image, sample)[H:]
+
+
+def cjk_font():
+    """A font of the chain with Chinese glyphs, or a skip saying what to install."""
+    from mmris.visualization.unicode_text import code_points
+    font = next((f for f in find_fonts() if ord('猫') in code_points(f)), None)
+    if font is None:
+        pytest.skip('no CJK font: install one (Debian: apt-get install fonts-droid-fallback); '
+                    '.ci/run does so in CI')
+    return font
+
+
+def test_chinese_captions_keep_their_characters():
+    cjk_font()
+    with_cat, with_dog = caption('左边的猫'), caption('左边的狗')
+    # Different characters give different pixels, and neither is the box of
+    # a missing glyph.
+    assert with_cat.shape == with_dog.shape and (with_cat != with_dog).any()
+    assert (with_cat != caption(MISSING_GLYPH * 4)).any()
+
+
+def test_accents_are_drawn_not_dropped():
+    accented, plain = caption('la tasse à café'), caption('la tasse a cafe')
+    assert accented.shape == plain.shape and (accented != plain).any()
+    assert (caption('café') != caption('cafe')).any()
+
+
+def test_characters_without_a_font_are_boxes_with_a_warning():
+    latin_only = find_fonts()[:1]  # DejaVu Sans: no Chinese
+    with pytest.warns(UserWarning, match=r"no caption font has a glyph for '猫' \(U\+732B\).*"
+                                         r'fonts-droid-fallback'):
+        missing = caption('猫', font_files=latin_only)
+    np.testing.assert_array_equal(missing, caption(MISSING_GLYPH, font_files=latin_only))
+
+
+def test_fallback_chain_and_wrapping():
+    text = UnicodeText()
+    runs = text.runs('a 猫') if len(text.font_files) > 1 else []
+    if runs:
+        assert [part for _, part in runs] == ['a ', '猫'] and runs[0][0] != runs[1][0]
+    size = 20
+    lines = text.wrap('the cat on the left of the table', size, text.width('the cat on', size))
+    assert lines[0] == 'the cat on' and all(text.width(line, size) <= text.width('the cat on', size)
+                                            for line in lines)
+    assert ' '.join(lines) == 'the cat on the left of the table'
+    # Without spaces (Chinese), lines break between characters.
+    assert ''.join(text.wrap('左边的猫在桌子上', size, 3 * size)) == '左边的猫在桌子上'

@@ -21,26 +21,18 @@ Loading the pickle safely: ``DumpResults`` writes with plain ``pickle``
 (``mmengine.dump(..., file_format='pkl')``), not ``torch.save``, so
 ``torch.load(weights_only=True)`` cannot read it (no torch header), and
 ``pickle.load`` would run whatever callable the file names. The file is
-read by :class:`SafeResultsUnpickler` instead, whose ``find_class`` allows
-only what such a dump needs: torch's tensor rebuild function
-(``torch._utils._rebuild_tensor_v2``), ``torch.Size``,
-``collections.OrderedDict`` (a tensor's empty hook dict), numpy's array and
-scalar reconstruction with ``numpy.ndarray`` / ``numpy.dtype``,
-``_codecs.encode`` (how pickle protocol 2 writes bytes), and ``set`` /
-``frozenset``. A tensor's storage is pickled as
-``torch.storage._load_from_bytes(b)``, which calls
-``torch.load(b, weights_only=False)``; it is replaced by a function that
-loads those bytes with ``weights_only=True``. Any other name is refused
-with an error, so nothing in the file is run.
+read by mmris' restricted unpickler instead
+(:func:`mmris.utils.restricted_unpickler.load_with_tensors`), which resolves
+only what such a dump needs (tensors, numpy arrays, containers) and loads a
+tensor's storage bytes with ``torch.load(weights_only=True)``. Any other
+name is refused with an error, so nothing in the file is run.
 """
 import argparse
-import io
 import math
 import os
 import os.path as osp
 import pickle
 import sys
-from collections import OrderedDict
 from typing import List
 
 import cv2
@@ -52,64 +44,18 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
-
-
-def _storage_from_bytes(data: bytes):
-    """``torch.storage._load_from_bytes`` that only loads tensors/storages."""
-    return torch.load(io.BytesIO(data), weights_only=True)
-
-
-def _allowed() -> dict:
-    allowed = {
-        ('torch._utils', '_rebuild_tensor_v2'): torch._utils._rebuild_tensor_v2,
-        ('torch.storage', '_load_from_bytes'): _storage_from_bytes,
-        ('torch', 'Size'): torch.Size,
-        ('collections', 'OrderedDict'): OrderedDict,
-        ('numpy', 'ndarray'): np.ndarray,
-        ('numpy', 'dtype'): np.dtype,
-        ('_codecs', 'encode'): __import__('_codecs').encode,
-        # protocol 2 names the builtins module by its Python 2 name
-        ('__builtin__', 'set'): set,
-        ('__builtin__', 'frozenset'): frozenset,
-        ('builtins', 'set'): set,
-        ('builtins', 'frozenset'): frozenset,
-    }
-    reconstruct = np.ndarray.__reduce__(np.zeros(0))[0]
-    scalar = np.float64(0).__reduce__()[0]
-    # numpy 2 pickles from numpy._core, numpy 1 from numpy.core.
-    for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
-        allowed[(module, '_reconstruct')] = reconstruct
-        allowed[(module, 'scalar')] = scalar
-    for cls in vars(np.dtypes).values():
-        if isinstance(cls, type):
-            allowed[('numpy.dtypes', cls.__name__)] = cls
-    return allowed
-
-
-class SafeResultsUnpickler(pickle.Unpickler):
-    """Unpickles a ``DumpResults`` file without running code (see the module
-    docstring for what it allows)."""
-
-    ALLOWED = _allowed()
-
-    def find_class(self, module, name):
-        try:
-            return self.ALLOWED[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(
-                f'{module}.{name} is not allowed in a results file (only tensors, numpy '
-                f'arrays, numbers, strings and containers are)') from None
+from mmris.utils.restricted_unpickler import load_with_tensors
 
 
 def load_results(path: str) -> List[dict]:
     """The list of sample dicts in a ``tools/test.py --out`` file, read with
-    :class:`SafeResultsUnpickler`."""
+    :func:`mmris.utils.restricted_unpickler.load_with_tensors`."""
     if not osp.isfile(path):
         raise UsageError(f'results file {path!r} does not exist; write one with '
                          f'tools/test.py CONFIG CHECKPOINT --out {path}')
     with open(path, 'rb') as f:
         try:
-            results = SafeResultsUnpickler(f).load()
+            results = load_with_tensors(f, f'results file {path!r}')
         except pickle.UnpicklingError as error:
             raise UsageError(f'refused to read {path!r}: {error}') from None
         except Exception as error:  # truncated or not a pickle at all
@@ -123,14 +69,13 @@ def load_results(path: str) -> List[dict]:
 
 def sample_iou(sample: dict) -> float:
     """IoU in [0, 1] of a dumped sample's prediction and ground truth."""
-    from mmris.evaluation.metrics.ris_metric import foreground
+    from mmris.evaluation.metrics.ris_metric import foreground, mask_iou
     pred = foreground(torch.as_tensor(sample['pred_sem_seg']['data']))
     gt = foreground(torch.as_tensor(sample['gt_sem_seg']['data']))
     if pred.shape != gt.shape:
         raise UsageError(f"sample {sample.get('img_path')!r}: prediction {tuple(pred.shape)} "
                          f'and ground truth {tuple(gt.shape)} differ in shape')
-    union = int((pred | gt).sum())
-    return int((pred & gt).sum()) / union if union else 0.0
+    return mask_iou(pred, gt)
 
 
 def parse_args():

@@ -70,6 +70,8 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import torch
 
+from mmengine.utils import ProgressBar
+
 from mmris.apis import init_model
 from mmris.engine.checkpoint_loader import UnsafeCheckpointError
 from mmris.utils import (UsageError, add_cfg_options_argument, load_config, require_checkpoint,
@@ -161,7 +163,7 @@ def make_inputs(model: torch.nn.Module, batch_size: int, height: int, width: int
     backbone = getattr(model, 'backbone', None)
     if hasattr(backbone, 'tokenize'):  # make sure every expression fits untruncated
         ids = backbone.tokenize(texts)
-        if (ids != 0).sum(dim=1).max() >= ids.shape[1]:
+        if (~backbone.text_encoder.padding_mask(ids)).sum(dim=1).max() >= ids.shape[1]:
             raise UsageError(f'the random expressions do not fit the {ids.shape[1]} text tokens '
                              f'of this model')
     shape = (height, width)
@@ -176,29 +178,6 @@ def make_inputs(model: torch.nn.Module, batch_size: int, height: int, width: int
             metainfo=dict(text=text, img_shape=shape, ori_shape=shape, pad_shape=shape),
             gt_sem_seg=PixelData(data=truth.to(device))))
     return images, samples
-
-
-class ProgressBar:
-    """A one-line progress bar over ``total`` iterations (stdout)."""
-
-    def __init__(self, total: int, title: str, width: int = 30, stream=sys.stdout):
-        self.total, self.title, self.width, self.stream = total, title, width, stream
-        self.done, self.start = 0, time.perf_counter()
-        self._draw()
-
-    def update(self) -> None:
-        self.done += 1
-        self._draw()
-        if self.done == self.total:
-            self.stream.write('\n')
-            self.stream.flush()
-
-    def _draw(self) -> None:
-        filled = self.width * self.done // max(self.total, 1)
-        elapsed = time.perf_counter() - self.start
-        self.stream.write(f'\r{self.title} [{"#" * filled}{"." * (self.width - filled)}] '
-                          f'{self.done}/{self.total}, {elapsed:.1f} s')
-        self.stream.flush()
 
 
 def _status_kb(field: str) -> Optional[int]:
@@ -293,6 +272,12 @@ def _synchronizer(device: str) -> Callable[[], None]:
     return torch.cuda.synchronize if device.startswith('cuda') else (lambda: None)
 
 
+def _progress(total: int, title: str) -> ProgressBar:
+    """mmengine's progress bar over ``total`` iterations, after a title line."""
+    print(title, flush=True)
+    return ProgressBar(total)
+
+
 def time_iterations(step: Callable[[], object], warmup: int, repeat: int, device: str,
                     title: str = 'timing', progress: bool = True,
                     probe: Optional[MemoryProbe] = None) -> List[float]:
@@ -305,15 +290,17 @@ def time_iterations(step: Callable[[], object], warmup: int, repeat: int, device
     sync = _synchronizer(device)
     if probe is not None:
         probe.baseline()
-    bar = ProgressBar(warmup, f'{title}: warm-up') if progress and warmup else None
+    bar = _progress(warmup, f'{title}: warm-up') if progress and warmup else None
     for _ in range(warmup):
         step()
         if bar:
             bar.update()
+    if bar:
+        print()
     sync()
     if probe is not None:
         probe.start()
-    bar = ProgressBar(repeat, f'{title}: timed  ') if progress else None
+    bar = _progress(repeat, f'{title}: timed') if progress else None
     times = []
     for _ in range(repeat):
         sync()
@@ -323,6 +310,8 @@ def time_iterations(step: Callable[[], object], warmup: int, repeat: int, device
         times.append(time.perf_counter() - start)
         if bar:
             bar.update()
+    if bar:
+        print()
     return times
 
 
@@ -338,12 +327,14 @@ def time_side_by_side(steps: Dict[str, Callable[[], object]], warmup: int, repea
     """
     sync = _synchronizer(device)
     names = list(steps)
-    bar = ProgressBar(warmup, 'warm-up, alternating') if progress and warmup else None
+    bar = _progress(warmup, 'warm-up, alternating') if progress and warmup else None
     for _ in range(warmup):
         for name in names:
             steps[name]()
         if bar:
             bar.update()
+    if bar:
+        print()
     results = {}
     for name in names:
         probe = MemoryProbe(device)
@@ -352,7 +343,7 @@ def time_side_by_side(steps: Dict[str, Callable[[], object]], warmup: int, repea
         for _ in range(memory_iterations):
             steps[name]()
         results[name] = dict(probe.stop(), times=[])
-    bar = ProgressBar(repeat, 'timed, interleaved ') if progress else None
+    bar = _progress(repeat, 'timed, interleaved') if progress else None
     for index in range(repeat):
         for name in names if index % 2 == 0 else names[::-1]:
             sync()
@@ -362,6 +353,8 @@ def time_side_by_side(steps: Dict[str, Callable[[], object]], warmup: int, repea
             results[name]['times'].append(time.perf_counter() - start)
         if bar:
             bar.update()
+    if bar:
+        print()
     return results
 
 

@@ -16,7 +16,6 @@ from tools/deployment/export_onnx.py) with ONNX Runtime. Example:
 """
 import argparse
 import math
-import os
 import os.path as osp
 import re
 from typing import List, Optional, Sequence
@@ -94,17 +93,10 @@ def resolve_config(config: str) -> str:
                          f'{error}; {USAGE_ORDER}') from error
 
 
-def _shorten_keys(line: str, keep: int = 8) -> str:
-    head, sep, keys = line.partition(': ')
-    names = keys.split(', ')
-    if not sep or len(names) <= keep:
-        return line
-    return f'{head}: {", ".join(names[:keep])}, ... ({len(names) - keep} more)'
-
-
 def build_inferencer(config: str, args: argparse.Namespace, device: str):
     """A RISInferencer of ``args``' weights, precision and backend;
-    UsageError when they do not fit the config or each other."""
+    UsageError when they do not fit each other, a CheckpointError naming
+    the weights when they cannot be read or do not fit the config."""
     from mmris.apis import RISInferencer
     from mmris.utils import UsageError, require_checkpoint
     weights = args.weights
@@ -121,16 +113,8 @@ def build_inferencer(config: str, args: argparse.Namespace, device: str):
     if args.precision == 'fp16' and not device.startswith('cuda'):
         raise UsageError('--precision fp16 (CUDA autocast) needs a CUDA --device; on a CPU use '
                          'bf16 or fp32')
-    try:
-        return RISInferencer(config, weights=weights, device=device, precision=args.precision,
-                             backend=args.backend)
-    except RuntimeError as error:
-        if 'state dict do not match' not in str(error):
-            raise
-        lines = [_shorten_keys(line.strip().rstrip('.')) for line in str(error).splitlines()[1:]
-                 if line.strip()]
-        raise UsageError(f'checkpoint {weights!r} does not fit config {config!r} (is it a '
-                         f'checkpoint of this config?): {"; ".join(lines)}') from error
+    return RISInferencer(config, weights=weights, device=device, precision=args.precision,
+                         backend=args.backend)
 
 
 def tile(pictures: List[np.ndarray], gap: int = 8, max_columns: int = 3) -> np.ndarray:
@@ -150,7 +134,7 @@ def tile(pictures: List[np.ndarray], gap: int = 8, max_columns: int = 3) -> np.n
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
-    from mmris.utils import UsageError
+    from mmris.utils import UsageError, require_writable_file
     if not args.expressions:
         if osp.isfile(args.rest[0]) or args.rest[0].endswith('.py'):
             raise UsageError(f'no expression given; {USAGE_ORDER}, e.g. '
@@ -173,21 +157,21 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if not args.out_file.lower().endswith(IMAGE_SUFFIXES):
         raise UsageError(f'--out-file {args.out_file!r} must end with one of '
                          f'{", ".join(IMAGE_SUFFIXES)}')
+    require_writable_file(args.out_file, '--out-file')
     device = check_device(args.device)
 
     import mmcv
-    if mmcv.imread(args.img) is None:
-        raise UsageError(f'image {args.img!r} (IMG) could not be read as an image')
+
+    from mmris.apis.inputs import read_image
+    image = read_image(args.img)
     inferencer = build_inferencer(config, args, device)
-    result = inferencer(args.img, args.expressions, batch_size=len(args.expressions),
+    result = inferencer(image, args.expressions, batch_size=len(args.expressions),
                         return_vis=True, threshold=args.threshold)
     for prediction in result['predictions']:
         height, width = prediction['mask'].shape
         area = int(prediction['mask'].sum())
         print(f'"{prediction["text"]}": mask area {area} px '
               f'({100 * area / (height * width):.1f}% of {width}x{height})')
-    if osp.dirname(args.out_file):
-        os.makedirs(osp.dirname(args.out_file), exist_ok=True)
     if not mmcv.imwrite(mmcv.rgb2bgr(tile(result['visualization'])), args.out_file):
         raise UsageError(f'--out-file {args.out_file!r} could not be written')
     print(f'wrote {args.out_file}')

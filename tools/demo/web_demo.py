@@ -3,6 +3,7 @@
     python tools/demo/web_demo.py CONFIG --weights CKPT [--port 7860]
         [--host 127.0.0.1] [--device cpu|cuda] [--threshold T]
         [--precision fp32|bf16|fp16] [--backend pytorch|onnxruntime]
+        [--workers 4] [--timeout 30] [--max-pixels 16777216]
 
 then open http://127.0.0.1:7860 in a browser. CONFIG is a config file or a
 config name such as vitb_refcoco; ``--precision`` and ``--backend`` are
@@ -16,16 +17,32 @@ listens.
 POST /predict takes JSON ``{"image": "<base64 or data: URL>", "expressions":
 "one per line" | ["...", ...]}`` and answers ``{"width", "height",
 "seconds", "results": [{"text", "area", "mask", "overlay"}]}`` (mask and
-overlay as PNG data URLs), or ``{"error": "..."}`` with status 400 or 413.
+overlay as PNG data URLs), or ``{"error": "<one line>"}`` with a 4xx or 5xx
+status.
+
+Safe to expose on a LAN (``--host 0.0.0.0``), within these limits:
+
+- the body must come with a valid ``Content-Length`` (411 when missing or
+  chunked, 400 when not a number, 413 above 20 MiB, read before anything);
+- every connection has a socket timeout (``--timeout`` seconds): a body
+  that stops short gets 408, an idle connection is closed;
+- at most ``--workers`` connections are served at once (the others get
+  503 at once), and the model runs one request at a time;
+- an image of more than ``--max-pixels`` pixels is refused with 413 from
+  its header, before it is decoded (it is not downscaled: the masks are
+  at the upload's size);
+- errors are the same one-line messages as the command-line tools'.
 """
 import argparse
 import base64
 import binascii
+import io
 import json
 import signal
 import sys
 import threading
 import time
+import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -165,20 +182,40 @@ def png_data_url(image) -> str:
 
 
 class Segmenter:
-    """Runs the inferencer for one request at a time."""
+    """Runs the inferencer for one request at a time, on images of at most
+    ``max_pixels`` pixels."""
 
-    def __init__(self, inferencer, threshold=None):
+    def __init__(self, inferencer, threshold=None, max_pixels: int = 4096 * 4096):
         self.inferencer = inferencer
         self.threshold = threshold
+        self.max_pixels = max_pixels
         self.lock = threading.Lock()
 
+    def decode(self, data: bytes):
+        """The uploaded image as a BGR array, its size checked from its
+        header before it is decoded."""
+        from PIL import Image, UnidentifiedImageError
+
+        from mmris.apis.inputs import decode_image
+        if data:
+            try:
+                width, height = Image.open(io.BytesIO(data)).size
+            except (UnidentifiedImageError, OSError, ValueError):
+                raise RequestError(f'the upload could not be decoded as an image ({len(data)} '
+                                   f'bytes); pass an image file (PNG, JPEG, ...)') from None
+            if width * height > self.max_pixels:
+                raise RequestError(f'the image is {width}x{height} ({width * height} pixels); '
+                                   f'this demo takes at most {self.max_pixels} pixels '
+                                   f'(--max-pixels): send a smaller one',
+                                   HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        return decode_image(data, 'the upload')
+
     def __call__(self, request: dict) -> dict:
-        import cv2
         import numpy as np
         if not isinstance(request, dict):
             raise RequestError('send a JSON object with "image" and "expressions"')
         image = request.get('image')
-        if not isinstance(image, str) or not image:
+        if not isinstance(image, str):
             raise RequestError('no image: send "image" as base64 or a data: URL')
         if image.startswith('data:'):
             image = image.partition(',')[2]
@@ -186,9 +223,7 @@ class Segmenter:
             data = base64.b64decode(image, validate=True)
         except (binascii.Error, ValueError):
             raise RequestError('"image" is not valid base64')
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-        if img is None:
-            raise RequestError('the upload could not be read as an image (use PNG, JPEG, ...)')
+        img = self.decode(data)
         expressions = request.get('expressions')
         if isinstance(expressions, str):
             expressions = expressions.splitlines()
@@ -214,10 +249,53 @@ class Segmenter:
                     results=results)
 
 
-def make_handler(segmenter: Segmenter, page: str):
+def busy_response() -> bytes:
+    """The whole HTTP response (503, JSON error) to a connection over the limit."""
+    body = json.dumps(dict(error='the demo is busy with other requests; try again in a '
+                                 'moment')).encode()
+    head = ['HTTP/1.0 503 Service Unavailable', 'Content-Type: application/json',
+            f'Content-Length: {len(body)}', 'Retry-After: 5', 'Connection: close']
+    return ('\r\n'.join(head) + '\r\n\r\n').encode('latin-1') + body
+
+
+class DemoServer(ThreadingHTTPServer):
+    """``ThreadingHTTPServer`` that serves at most ``workers`` connections
+    at once and answers any further one with 503 straight away."""
+
+    daemon_threads = True
+
+    def __init__(self, address, handler, workers: int):
+        super().__init__(address, handler)
+        self.slots = threading.BoundedSemaphore(workers)
+
+    def process_request(self, request, client_address):
+        if not self.slots.acquire(blocking=False):
+            try:
+                request.settimeout(1)
+                request.sendall(busy_response())
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except Exception:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+
+def make_handler(segmenter: Segmenter, page: str, request_timeout: float):
 
     class Handler(BaseHTTPRequestHandler):
         server_version = 'mmris-web-demo'
+        timeout = request_timeout  # set on each connection's socket
+
 
         def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
             self.send_response(status)
@@ -239,26 +317,54 @@ def make_handler(segmenter: Segmenter, page: str):
             else:
                 self._send_json(HTTPStatus.NOT_FOUND, dict(error=f'no page {path}'))
 
+        def _read_body(self) -> bytes:
+            """The body, as long as its Content-Length says; RequestError
+            for a missing, bad or too large length, a short body or a
+            timeout."""
+            if self.headers.get('Transfer-Encoding'):
+                raise RequestError('chunked bodies are not accepted; send Content-Length',
+                                   HTTPStatus.LENGTH_REQUIRED)
+            length = self.headers.get('Content-Length')
+            if length is None:
+                raise RequestError('send the body with a Content-Length header',
+                                   HTTPStatus.LENGTH_REQUIRED)
+            if not length.strip().isdigit():
+                raise RequestError(f'Content-Length {length!r} is not a number of bytes')
+            length = int(length)
+            if length > MAX_UPLOAD_BYTES:
+                raise RequestError(f'the upload is {length} bytes, over the '
+                                   f'{MAX_UPLOAD_BYTES >> 20} MiB limit',
+                                   HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            try:
+                body = self.rfile.read(length)
+            except TimeoutError:
+                raise RequestError(f'the body did not arrive within {self.timeout:g} s',
+                                   HTTPStatus.REQUEST_TIMEOUT) from None
+            if len(body) < length:
+                raise RequestError(f'the body ended after {len(body)} of {length} bytes')
+            return body
+
         def do_POST(self):  # noqa: N802
+            from mmris.utils import UserError
+            from mmris.utils.cli import one_line
             if self.path.split('?')[0] != '/predict':
                 self._send_json(HTTPStatus.NOT_FOUND, dict(error=f'no endpoint {self.path}'))
                 return
             try:
-                length = int(self.headers.get('Content-Length') or 0)
-                if length > MAX_UPLOAD_BYTES:
-                    raise RequestError(f'the upload is over {MAX_UPLOAD_BYTES >> 20} MiB',
-                                       HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                body = self._read_body()
                 try:
-                    request = json.loads(self.rfile.read(length) or b'null')
+                    request = json.loads(body or b'null')
                 except ValueError:
                     raise RequestError('the request body is not JSON')
                 self._send_json(HTTPStatus.OK, segmenter(request))
             except RequestError as error:
                 self._send_json(error.status, dict(error=str(error)))
-            except Exception as error:  # keep serving; tell the page
-                self.log_error('prediction failed: %r', error)
+            except (UserError, ValueError, TypeError) as error:  # input the model refused
+                self._send_json(HTTPStatus.BAD_REQUEST, dict(error=one_line(error)))
+            except Exception as error:  # keep serving; tell the page in one line
+                self.log_error('prediction failed: %s', traceback.format_exc())
                 self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR,
-                                dict(error=f'prediction failed: {error}'))
+                                dict(error=f'prediction failed: {one_line(error)}'))
 
         def log_message(self, format, *args):  # noqa: A002
             sys.stderr.write(f'[web_demo] {self.address_string()} {format % args}\n')
@@ -278,6 +384,12 @@ def parse_args():
     parser.add_argument('--host', default='127.0.0.1',
                         help='address to listen on (0.0.0.0: every interface)')
     add_model_arguments(parser)
+    parser.add_argument('--workers', type=int, default=4,
+                        help='connections served at once; more get 503 (default: 4)')
+    parser.add_argument('--timeout', type=float, default=30,
+                        help='seconds a connection may take to send a request (default: 30)')
+    parser.add_argument('--max-pixels', type=int, default=4096 * 4096,
+                        help='largest image accepted, in pixels (default: 4096 x 4096)')
     return parser.parse_args()
 
 
@@ -288,17 +400,21 @@ def main():
         raise UsageError(f'--port {args.port} must be from 0 to 65535')
     if args.threshold is not None and not 0 <= args.threshold < 1:
         raise UsageError(f'--threshold {args.threshold} must be in [0, 1)')
+    for flag, value in (('--workers', args.workers), ('--timeout', args.timeout),
+                        ('--max-pixels', args.max_pixels)):
+        if value <= 0:
+            raise UsageError(f'{flag} must be positive, got {value}')
     config = resolve_config(args.config)
     device = check_device(args.device)
     inferencer = build_inferencer(config, args, device)
     page = PAGE.replace('__CONFIG__', config.replace('&', '&amp;').replace('<', '&lt;'))
     try:
-        server = ThreadingHTTPServer((args.host, args.port),
-                                     make_handler(Segmenter(inferencer, args.threshold), page))
+        segmenter = Segmenter(inferencer, args.threshold, args.max_pixels)
+        server = DemoServer((args.host, args.port),
+                            make_handler(segmenter, page, args.timeout), args.workers)
     except OSError as error:
         raise UsageError(f'cannot listen on {args.host}:{args.port} ({error.strerror}); '
                          f'pick another --port, or --port 0 for any free one') from error
-    server.daemon_threads = True
     signal.signal(signal.SIGTERM, _stop)
     host, port = server.server_address[:2]
     print(f'Running on http://{host}:{port} (Ctrl+C to stop)', flush=True)

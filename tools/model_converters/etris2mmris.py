@@ -1,17 +1,19 @@
 """Convert a checkpoint of the reference ETRIS (kkakkkka/ETRIS) to mmris.
 
     python tools/model_converters/etris2mmris.py SRC DST [--config CONFIG]
+                                                 [--parameter-efficient]
                                                  [--cfg-options KEY=VALUE ...]
 
 SRC is a file written by the reference train.py (``last_model.pth`` or
-``best_model.pth``): ``state_dict`` with DDP keys (``module.backbone.*``,
+``best_model.pth``; or its state dict saved as ``.safetensors``): ``state_dict`` with DDP keys (``module.backbone.*``,
 ``module.bridger.*``, ``module.neck.*``, ``module.decoder.*``,
 ``module.proj.*``), plus ``optimizer``, ``scheduler``, ``epoch``,
 ``best_iou``, ``prec``. It is read with mmris' weights-only loader; the
 scheduler state's ``collections.Counter`` is the one extra type allowed.
 
 DST gets ``{'meta': ..., 'state_dict': ...}`` for ``load_checkpoint``,
-``load_from`` or ``tools/test.py``. Every reference weight is renamed to its
+``load_from`` or ``tools/test.py``; a DST ending in ``.safetensors`` gets the
+state dict in that format, the meta as JSON under the ``mmris_meta`` key. Every reference weight is renamed to its
 mmris key; a key the converter does not know stops it (exit status 2) with
 the keys listed. Deliberately dropped: CLIP's ``logit_scale`` (ETRIS never
 uses it) and the optimizer and scheduler state (mmris does not resume a
@@ -19,11 +21,15 @@ reference run); a summary at the end lists what was dropped.
 
 With ``--config``, the model of that config is built and the converted keys
 and shapes must match it exactly (missing, unexpected and mis-shaped keys
-are reported and nothing is written otherwise).
+are reported and nothing is written otherwise). DST holds the full state
+dict, unless ``--parameter-efficient`` (needs ``--config``): then it leaves
+out the frozen weights that the config restores bit for bit from its weights
+files (``model.backbone.clip_weights``), as tools/train.py saves by default
+(see mmris/engine/parameter_efficient_checkpoint.py).
 """
 import argparse
 import collections
-import os
+import json
 import os.path as osp
 import re
 from typing import Callable, Dict, List, Optional, Tuple, Union
@@ -31,7 +37,9 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 import torch
 
 from mmris.engine.checkpoint_loader import safe_load
-from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
+from mmris.engine.safetensors_file import is_safetensors, save_safetensors
+from mmris.utils import (UsageError, add_cfg_options_argument, load_config,
+                         require_writable_file, run_cli)
 
 Rule = Tuple[str, Union[str, Callable[[re.Match], str]]]
 
@@ -180,19 +188,6 @@ def convert_state_dict(src: Dict[str, torch.Tensor]
     return dst, dropped
 
 
-def compare_with_model(state_dict: Dict[str, torch.Tensor], model: torch.nn.Module
-                       ) -> Tuple[List[str], List[str], List[str]]:
-    """``(missing, unexpected, mismatched)`` keys of ``state_dict`` against
-    ``model.state_dict()``; mismatched entries read ``key: (src shape) vs (model shape)``."""
-    own = model.state_dict()
-    missing = [key for key in own if key not in state_dict]
-    unexpected = [key for key in state_dict if key not in own]
-    mismatched = [f'{key}: {tuple(value.shape)} vs {tuple(own[key].shape)}'
-                  for key, value in state_dict.items()
-                  if key in own and tuple(value.shape) != tuple(own[key].shape)]
-    return missing, unexpected, mismatched
-
-
 def read_reference_checkpoint(path: str) -> dict:
     """Load SRC weights-only; ``collections.Counter`` (MultiStepLR's
     milestones) is allowed in addition to mmris' allow-list, for this load only."""
@@ -233,6 +228,9 @@ def parse_args():
     parser.add_argument('dst', metavar='DST', help='mmris checkpoint to write')
     parser.add_argument('--config', help='also check the converted keys and shapes against '
                         'the model of this config (e.g. configs/etris/vitb_refcoco.py)')
+    parser.add_argument('--parameter-efficient', action='store_true',
+                        help='leave out the frozen weights the config restores from its weights '
+                        'files (needs --config)')
     add_cfg_options_argument(parser, 'model.backbone.bridger.d_model=32 (with --config)')
     return parser.parse_args()
 
@@ -241,6 +239,10 @@ def main():
     args = parse_args()
     if args.cfg_options and not args.config:
         raise UsageError('--cfg-options needs --config')
+    if args.parameter_efficient and not args.config:
+        raise UsageError('--parameter-efficient needs --config (the frozen weights it leaves out '
+                         'come from the weights files of that config)')
+    require_writable_file(args.dst, 'DST')
     checkpoint = read_reference_checkpoint(args.src)
     try:
         state_dict, dropped = convert_state_dict(checkpoint['state_dict'])
@@ -250,30 +252,36 @@ def main():
     except ValueError as error:
         raise UsageError(f'{args.src!r}: {error}') from None
 
+    output = {'state_dict': state_dict}
     if args.config:
         from mmris.apis import init_model
-        model = init_model(load_config(args.config, args.cfg_options), device='cpu')
-        missing, unexpected, mismatched = compare_with_model(state_dict, model)
-        if missing or unexpected or mismatched:
-            raise UsageError(
-                f'the converted weights do not fit the model of {args.config!r}, nothing '
-                f'written: missing {len(missing)} [{_short_list(missing)}], unexpected '
-                f'{len(unexpected)} [{_short_list(unexpected)}], shape mismatch '
-                f'{len(mismatched)} [{_short_list(mismatched)}]')
+        from mmris.apis.inference import check_state_dict_fits
+        cfg = load_config(args.config, args.cfg_options)
+        model = init_model(cfg, device='cpu')
+        check_state_dict_fits(state_dict, model, f'{args.src!r} (converted; nothing written)')
         print(f'checked against {args.config}: all {len(state_dict)} keys and shapes match')
+        if args.parameter_efficient:
+            from mmris.engine import make_parameter_efficient
+            from mmris.engine.parameter_efficient_checkpoint import restorable_keys
+            omitted = restorable_keys(state_dict, model, cfg.model)
+            make_parameter_efficient(output, omitted, cfg.model)
+            print(f'parameter-efficient: left out {len(omitted)} frozen weights that '
+                  f'{args.config} restores, kept {len(state_dict)}')
 
     dropped_entries = {key: DROPPED_ENTRIES.get(key, 'not used by mmris')
                        for key in checkpoint if key != 'state_dict' and key not in META_ENTRIES}
     meta = {
+        **output.get('meta', {}),
         'converter': 'tools/model_converters/etris2mmris.py',
         'source': osp.abspath(args.src),
         'source_format': 'ETRIS reference train.py checkpoint (github.com/kkakkkka/ETRIS)',
         **{f'source_{key}': _plain(checkpoint[key]) for key in META_ENTRIES if key in checkpoint},
         'dropped': dropped + sorted(dropped_entries),
     }
-    if osp.dirname(args.dst):
-        os.makedirs(osp.dirname(args.dst), exist_ok=True)
-    torch.save({'meta': meta, 'state_dict': state_dict}, args.dst)
+    if is_safetensors(args.dst):
+        save_safetensors(state_dict, args.dst, metadata={'mmris_meta': json.dumps(meta)})
+    else:
+        torch.save({'meta': meta, 'state_dict': state_dict}, args.dst)
 
     components = collections.Counter(key.split('.')[0] for key in state_dict)
     counts = ', '.join(f'{name} {count}' for name, count in components.items())

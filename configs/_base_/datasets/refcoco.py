@@ -23,7 +23,9 @@ train_dataloader = dict(
     batch_size=16,  # per GPU: 2 GPUs x 16 = 32, the reference's total batch
     num_workers=4,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # One expression of each object per epoch, drawn by the sampler (so a
+    # resumed run reads what an uninterrupted one would).
+    sampler=dict(type='ExpressionSampler', sampler=dict(type='DefaultSampler', shuffle=True)),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

@@ -17,7 +17,7 @@ import json
 import os
 import os.path as osp
 import re
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -42,6 +42,23 @@ def foreground(mask: torch.Tensor) -> torch.Tensor:
     if mask.is_floating_point():
         return mask > 0.5
     return mask > 0
+
+
+def intersection_and_union(pred, gt) -> Tuple[int, int]:
+    """Pixel counts of the intersection and the union of two boolean masks
+    (tensors or arrays) of one shape."""
+    return int((pred & gt).sum()), int((pred | gt).sum())
+
+
+def iou_from_counts(intersection: int, union: int) -> float:
+    """``intersection / union``, 0 when the union is empty (``IoU_k`` of the
+    module docstring)."""
+    return intersection / union if union else 0.0
+
+
+def mask_iou(pred, gt) -> float:
+    """IoU in [0, 1] of two boolean masks of one shape; 0 when both are empty."""
+    return iou_from_counts(*intersection_and_union(pred, gt))
 
 
 def sanitise_text(text: Optional[str], max_len: int = 60) -> str:
@@ -120,10 +137,9 @@ class RISMetric(BaseMetric):
                                  f'{tuple(gt.shape)} differ in shape for '
                                  f"{sample.get('img_path', 'a sample')}; both must be at the "
                                  'original image size')
-            intersection = int((pred & gt).sum())
-            union = int((pred | gt).sum())
+            intersection, union = intersection_and_union(pred, gt)
             result = dict(intersection=intersection, union=union,
-                          iou=intersection / union if union > 0 else 0.0)
+                          iou=iou_from_counts(intersection, union))
             if self.output_dir is not None:
                 result.update(img_path=sample.get('img_path'), text=sample.get('text'),
                               mask=self._write_mask(pred, sample.get('text')))

@@ -60,9 +60,10 @@ class BridgedDualEncoder(BaseModule):
             tokenizer (CLIP text).
         bridger (dict, optional): :class:`Bridger` config; ``vision_channels``
             and ``text_channels`` are filled in from the encoders.
-        clip_weights (str, optional): OpenAI CLIP weights (TorchScript
-            archive or state dict) loaded into both towers by
-            :meth:`init_weights`.
+        clip_weights (str, optional): CLIP weights (OpenAI's TorchScript
+            archive, a state dict file or a Hugging Face CLIP directory)
+            loaded by :meth:`init_weights` into the towers in OpenAI's
+            layout (both, or the one paired with a transformers tower).
         freeze_positional_embedding (bool): Also freeze positional embeddings.
         out_indices (Sequence[int]): Levels to output (see above).
         out_pooled (bool): Also output the pooled image embedding.
@@ -155,9 +156,17 @@ class BridgedDualEncoder(BaseModule):
         super().init_weights()
         if self.clip_weights:
             visual, text = split_clip_state_dict(load_clip_state_dict(self.clip_weights))
-            self.vision_encoder.load_openai_state_dict(visual, self.clip_weights)
-            self.text_encoder.load_openai_state_dict(text, self.clip_weights)
-            print_log(f'loaded CLIP weights from {self.clip_weights}', logger='current')
+            towers = [(encoder, weights) for encoder, weights in
+                      ((self.vision_encoder, visual), (self.text_encoder, text))
+                      if encoder.takes_openai_weights]
+            if not towers:
+                raise ValueError(f'clip_weights={self.clip_weights!r}, but neither encoder takes '
+                                 'OpenAI-layout CLIP weights: set clip_weights=None and give '
+                                 'the encoders their own `pretrained` directories')
+            for encoder, weights in towers:
+                encoder.load_openai_state_dict(weights, self.clip_weights)
+            print_log(f'loaded CLIP weights from {self.clip_weights} into the '
+                      f'{" and ".join(type(e).__name__ for e, _ in towers)}', logger='current')
 
     def tokenize(self, texts: Union[str, Sequence[str]]) -> torch.Tensor:
         """Expressions -> token ids (B, L), by the text encoder's tokenizer."""

@@ -4,9 +4,13 @@ from .clip_text_encoder import CLIPTextEncoder
 from .clip_tokenizer import CLIPTokenizer
 from .clip_vision_transformer import CLIPVisionTransformer
 from .clip_weights import load_clip_state_dict, split_clip_state_dict
-from .staged_encoder import StagedEncoder
+from .hf_text_encoder import HFTextEncoder
+from .hf_tokenizer import HFTokenizer
+from .hf_vision_encoder import HFVisionEncoder
+from .staged_encoder import StagedEncoder, split_into_stages
 
 __all__ = [
     'CLIPModifiedResNet', 'CLIPTextEncoder', 'CLIPTokenizer', 'CLIPVisionTransformer',
-    'StagedEncoder', 'load_clip_state_dict', 'split_clip_state_dict'
+    'HFTextEncoder', 'HFTokenizer', 'HFVisionEncoder', 'StagedEncoder', 'load_clip_state_dict',
+    'split_clip_state_dict', 'split_into_stages'
 ]

@@ -6,8 +6,8 @@ from torch import nn
 
 from mmris.registry import MODELS
 from .clip_tokenizer import CLIPTokenizer
-from .clip_transformer import Transformer, split_into_stages
-from .staged_encoder import StagedEncoder
+from .clip_transformer import Transformer
+from .staged_encoder import StagedEncoder, split_into_stages
 
 
 @MODELS.register_module()
@@ -29,14 +29,17 @@ class CLIPTextEncoder(StagedEncoder):
         heads (int): Attention heads (8).
         embed_dim (int): Sentence feature channels after ``text_projection``.
         num_stages (int): Stages the blocks are split into (3).
+        fusion_layers (Sequence[int], optional): Last block (0-based) of
+            each stage, e.g. ``(3, 7, 11)``; equal stages when None.
         vocab_file (str, optional): BPE vocabulary (``*.txt.gz``); ``None``
-            means the file shipped by the ``open_clip_torch`` package.
+            means the copy shipped with mmsegmentation.
         init_cfg (dict, optional): mmengine init config.
     """
 
     def __init__(self, text_length: int = 17, context_length: int = 77,
                  vocab_size: int = 49408, width: int = 512, layers: int = 12, heads: int = 8,
-                 embed_dim: int = 512, num_stages: int = 3, vocab_file: Optional[str] = None,
+                 embed_dim: int = 512, num_stages: int = 3,
+                 fusion_layers: Optional[Sequence[int]] = None, vocab_file: Optional[str] = None,
                  init_cfg=None):
         super().__init__(init_cfg)
         if text_length > context_length:
@@ -51,7 +54,7 @@ class CLIPTextEncoder(StagedEncoder):
         nn.init.normal_(self.token_embedding.weight, std=0.02)
         nn.init.normal_(self.positional_embedding, std=0.01)
         nn.init.normal_(self.text_projection, std=width ** -0.5)
-        self.stages = split_into_stages(layers, num_stages)
+        self.stages = split_into_stages(layers, num_stages, fusion_layers)
         self.num_stages = num_stages
         self.stage_channels = (width, ) * num_stages
         self.embed_dim = embed_dim

@@ -1,12 +1,13 @@
 """CLIP's byte-level BPE tokenizer, giving the same ids as OpenAI's."""
 import gzip
 import html
-import importlib.util
 import os
+import warnings
 from functools import lru_cache
 from typing import List, Optional, Sequence, Union
 
 import ftfy
+import mmseg.utils
 import regex
 import torch
 from tokenizers import pre_tokenizers
@@ -24,14 +25,14 @@ WORD_PATTERN = regex.compile(
 
 
 def default_vocab_file() -> str:
-    """Path of the vocabulary shipped by ``open_clip_torch`` (not imported)."""
-    spec = importlib.util.find_spec('open_clip')
-    path = os.path.join(os.path.dirname(spec.origin), VOCAB_NAME) if spec and spec.origin else None
-    if path is None or not os.path.isfile(path):
+    """Path of the vocabulary shipped with mmsegmentation (``mmseg/utils/``),
+    the same file as OpenAI's."""
+    path = os.path.join(os.path.dirname(mmseg.utils.__file__), VOCAB_NAME)
+    if not os.path.isfile(path):
         raise FileNotFoundError(
-            f"CLIP's BPE vocabulary {VOCAB_NAME} was not found: run tools/setup_env.sh or "
-            "`pip install --no-deps open_clip_torch`, or set the config key `vocab_file` "
-            'to a copy of it.')
+            f"CLIP's BPE vocabulary {path} is missing from the installed mmsegmentation: "
+            'reinstall it (`pip install --force-reinstall mmsegmentation==1.2.2`) or set the '
+            'config key `vocab_file` to a copy of bpe_simple_vocab_16e6.txt.gz.')
     return path
 
 
@@ -69,13 +70,16 @@ class CLIPTokenizer:
 
     Each row is ``[SOT] + BPE ids + [EOT]`` padded with 0 to
     ``context_length``; a longer one keeps its first ``context_length`` ids
-    and ends with EOT instead of the last kept id.
+    and ends with EOT instead of the last kept id. The first expression a
+    tokenizer truncates gets a warning saying how many of its tokens were
+    kept (the model only reads that many); later ones are truncated
+    silently.
 
     Args:
         context_length (int): Ids per expression, L (at least 2).
         vocab_file (str, optional): CLIP's BPE vocabulary
             (``bpe_simple_vocab_16e6.txt.gz``); ``None`` takes the one
-            installed with ``open_clip_torch``. Loaded on first use and
+            shipped with mmsegmentation. Loaded on first use and
             shared by all tokenizers of the same file.
     """
 
@@ -91,6 +95,7 @@ class CLIPTokenizer:
             raise FileNotFoundError(f'CLIP BPE vocabulary file not found: {vocab_file}')
         self.context_length = context_length
         self.vocab_file = os.path.abspath(vocab_file)
+        self.warned_truncation = False
 
     def encode(self, texts: Sequence[str]) -> List[List[int]]:
         """BPE ids of each expression, without SOT/EOT or truncation."""
@@ -117,7 +122,15 @@ class CLIPTokenizer:
         if isinstance(texts, str):
             texts = [texts]
         ids = torch.zeros(len(texts), self.context_length, dtype=torch.long)
-        for row, bpe_ids in zip(ids, self.encode(texts)):
-            tokens = [self.sot_id] + bpe_ids[:self.context_length - 2] + [self.eot_id]
+        budget = self.context_length - 2
+        for row, text, bpe_ids in zip(ids, texts, self.encode(texts)):
+            if len(bpe_ids) > budget and not self.warned_truncation:
+                self.warned_truncation = True
+                warnings.warn(
+                    f'the expression {text!r} has {len(bpe_ids)} tokens, but the model reads '
+                    f'{budget} (text_length {self.context_length}, with the start and end '
+                    f'tokens): only its first {budget} tokens were kept. Longer expressions '
+                    f'are truncated the same way without further warnings.', stacklevel=3)
+            tokens = [self.sot_id] + bpe_ids[:budget] + [self.eot_id]
             row[:len(tokens)] = torch.tensor(tokens)
         return ids

@@ -67,14 +67,3 @@ class Transformer(nn.Module):
             x = block(x, causal)
         return x
 
-
-def split_into_stages(layers: int, num_stages: int) -> list:
-    """``[(start, end), ...]``: ``layers`` blocks cut into equal stages.
-
-    Raises ValueError when ``layers`` is not a multiple of ``num_stages``.
-    """
-    if num_stages <= 0 or layers % num_stages:
-        raise ValueError(f'cannot split {layers} transformer layers into {num_stages} '
-                         f'equal stages: set num_stages to a divisor of {layers}')
-    size = layers // num_stages
-    return [(i * size, (i + 1) * size) for i in range(num_stages)]

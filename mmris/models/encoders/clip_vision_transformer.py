@@ -1,14 +1,14 @@
 """CLIP's vision transformer as a staged encoder (OpenAI key layout)."""
 import math
-from typing import Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from mmris.registry import MODELS
-from .clip_transformer import Transformer, split_into_stages
-from .staged_encoder import StagedEncoder
+from .clip_transformer import Transformer
+from .staged_encoder import StagedEncoder, split_into_stages
 
 
 def resize_patch_positions(pos_embed: torch.Tensor, grid: Tuple[int, int]) -> torch.Tensor:
@@ -30,7 +30,7 @@ def resize_patch_positions(pos_embed: torch.Tensor, grid: Tuple[int, int]) -> to
 
 @MODELS.register_module()
 class CLIPVisionTransformer(StagedEncoder):
-    """OpenAI CLIP ViT, run in ``num_stages`` equal groups of blocks.
+    """OpenAI CLIP ViT, run in ``num_stages`` groups of blocks.
 
     The positional embedding is sized for ``input_size`` (26 x 26 patches for
     ViT-B/16 at 416); released weights for another grid are resized once
@@ -45,6 +45,8 @@ class CLIPVisionTransformer(StagedEncoder):
         heads (int): Attention heads (12).
         output_dim (int): Channels after ``proj`` (512).
         num_stages (int): Stages the blocks are split into (3).
+        fusion_layers (Sequence[int], optional): Last block (0-based) of
+            each stage, e.g. ``(3, 7, 11)``; equal stages when None.
         init_cfg (dict, optional): mmengine init config.
 
     State: ``(tokens (1 + H*W, B, width), (H, W))``. ``stage_features`` is the
@@ -55,7 +57,8 @@ class CLIPVisionTransformer(StagedEncoder):
 
     def __init__(self, input_size: int = 224, patch_size: int = 16, width: int = 768,
                  layers: int = 12, heads: int = 12, output_dim: int = 512,
-                 num_stages: int = 3, init_cfg=None):
+                 num_stages: int = 3, fusion_layers: Optional[Sequence[int]] = None,
+                 init_cfg=None):
         super().__init__(init_cfg)
         grid = input_size // patch_size
         scale = width ** -0.5
@@ -66,7 +69,7 @@ class CLIPVisionTransformer(StagedEncoder):
         self.transformer = Transformer(width, layers, heads)
         self.ln_post = nn.LayerNorm(width)
         self.proj = nn.Parameter(scale * torch.randn(width, output_dim))
-        self.stages = split_into_stages(layers, num_stages)
+        self.stages = split_into_stages(layers, num_stages, fusion_layers)
         self.num_stages = num_stages
         self.stage_channels = (width, ) * num_stages
         self.output_dim = output_dim

@@ -5,10 +5,39 @@ then ``finalize``. Between stages the Bridger reads ``stage_features`` and
 adds its correction back with ``add_to_features``; it never touches an
 encoder's own attributes. The running ``state`` is opaque to the caller.
 """
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.model import BaseModule
+
+
+def split_into_stages(layers: int, num_stages: int,
+                      fusion_layers: Optional[Sequence[int]] = None) -> List[Tuple[int, int]]:
+    """``[(start, end), ...]``: which of ``layers`` blocks each stage runs.
+
+    Without ``fusion_layers`` the blocks are cut into ``num_stages`` equal
+    stages. ``fusion_layers`` (0-based, increasing) names the last block of
+    each stage, after which the Bridger fuses: ``(3, 7, 11)`` gives blocks
+    0-3, 4-7 and 8-11 of 12. The last stage ends with the last block, so
+    every block runs before ``finalize``.
+
+    Raises ValueError naming the fix when the split is impossible.
+    """
+    if fusion_layers is None:
+        if num_stages <= 0 or layers % num_stages:
+            raise ValueError(f'cannot split {layers} transformer layers into {num_stages} '
+                             f'equal stages: set num_stages to a divisor of {layers} or give '
+                             f'fusion_layers')
+        size = layers // num_stages
+        return [(i * size, (i + 1) * size) for i in range(num_stages)]
+    ends = [int(layer) + 1 for layer in fusion_layers]
+    if len(ends) != num_stages:
+        raise ValueError(f'fusion_layers {tuple(fusion_layers)} gives {len(ends)} stages but '
+                         f'num_stages={num_stages}: set num_stages={len(ends)}')
+    if any(end <= start for start, end in zip([0] + ends, ends)) or ends[-1] != layers:
+        raise ValueError(f'fusion_layers {tuple(fusion_layers)} must increase from 0 and end with '
+                         f'the last of the {layers} layers ({layers - 1})')
+    return list(zip([0] + ends[:-1], ends))
 
 
 class StagedEncoder(BaseModule):
@@ -23,12 +52,15 @@ class StagedEncoder(BaseModule):
     -> ids (B, L), ``padding_mask(ids)`` -> (B, L) bool (True at padding)
     and ``finalize(state, ids)`` -> word features (B, L, C) and the sentence
     feature (B, D).
-    Their parameter names follow OpenAI's CLIP release so that its weights
-    load with :meth:`load_openai_state_dict`.
+    Encoders in OpenAI's CLIP key layout load its weights with
+    :meth:`load_openai_state_dict`; the others (``takes_openai_weights``
+    False, e.g. the transformers towers) load their own in ``init_weights``.
     """
 
     num_stages: int
     stage_channels: Tuple[int, ...]
+    #: Whether the backbone's ``clip_weights`` (OpenAI layout) load into it.
+    takes_openai_weights: bool = True
     #: Key prefixes that OpenAI's weights do not hold (initialised randomly).
     keys_not_in_openai_weights: Tuple[str, ...] = ()
     #: Parameters whose name contains one of these are positional embeddings,

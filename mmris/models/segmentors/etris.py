@@ -40,20 +40,18 @@ class ETRIS(BaseSegmentor):
         backbone (dict): Backbone config.
         neck (dict): Neck config; its channel counts default to the backbone's.
         decode_head (dict): Head config.
-        train_cfg (dict, optional): Unused, kept for the mmseg interface.
         test_cfg (dict, optional): ``mask_threshold`` (0.35).
         data_preprocessor (dict, optional): e.g. ``SegDataPreProcessor``.
         init_cfg (dict, optional): mmengine init config.
     """
 
     def __init__(self, backbone: dict, neck: dict, decode_head: dict,
-                 train_cfg: Optional[dict] = None, test_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck)
         self.decode_head = MODELS.build(decode_head)
-        self.train_cfg = train_cfg or {}
         self.test_cfg = {'mask_threshold': DEFAULT_MASK_THRESHOLD, **(test_cfg or {})}
 
     @staticmethod

@@ -29,6 +29,16 @@ def test_image_border_is_clip_mean_and_mask_soft():
     assert results['inverse_affine_matrix'].shape == (2, 3)
 
 
+def test_border_colour_and_channel_order_options():
+    img = np.zeros((20, 40, 3), np.uint8)
+    rgb = RISLetterbox(size=64, channel_order='rgb')(dict(img=img.copy(), ori_shape=(20, 40)))
+    np.testing.assert_array_equal(rgb['img'][0, 0], np.round(CLIP_MEAN_RGB).astype(np.uint8))
+    grey = RISLetterbox(size=64, fill_rgb=(10, 20, 30))(dict(img=img.copy(), ori_shape=(20, 40)))
+    np.testing.assert_array_equal(grey['img'][0, 0], [30, 20, 10])  # BGR image
+    with pytest.raises(ValueError, match="channel_order must be 'bgr' or 'rgb'"):
+        RISLetterbox(channel_order='hsv')
+
+
 def test_pack_keeps_text_matrices_and_float_mask():
     results = RISLetterbox(size=32)(dict(img=np.zeros((10, 20, 3), np.uint8), ori_shape=(10, 20),
                                          gt_seg_map=np.ones((10, 20), np.uint8), text='a dog'))

@@ -101,6 +101,13 @@ def test_hand_computed_values():
         assert metrics[name] == pytest.approx(value, abs=1e-9), name
 
 
+def test_mask_iou_by_hand():
+    from mmris.evaluation.metrics.ris_metric import mask_iou
+    assert mask_iou(np.array([1, 1, 0], bool), np.array([0, 1, 1], bool)) == pytest.approx(1 / 3)
+    assert mask_iou(torch.tensor([1, 1, 0]).bool(), torch.tensor([1, 1, 0]).bool()) == 1.0
+    assert mask_iou(np.zeros(3, bool), np.zeros(3, bool)) == 0.0
+
+
 def test_per_sample_results_and_single_cases():
     metric = RISMetric()
     metric.process({}, [s.to_dict() for s in hand_cases()])

@@ -1,5 +1,5 @@
 """CLIPTokenizer against ids from OpenAI's CLIP tokenizer."""
-import importlib.util
+import os
 import shutil
 
 import pytest
@@ -38,13 +38,26 @@ def test_matches_openai_ids(text):
 
 @pytest.mark.parametrize('length', [17, 22])
 def test_truncation_keeps_head_and_ends_with_eot(length):
-    ids = CLIPTokenizer(context_length=length)(LONG)
+    with pytest.warns(UserWarning):
+        ids = CLIPTokenizer(context_length=length)(LONG)
     assert ids.tolist() == [[SOT] + LONG_IDS[:length - 2] + [EOT]]
 
 
-def test_exact_fit_is_not_truncated():
+def test_truncation_warns_once_with_the_tokens_kept(recwarn):
+    tokenizer = CLIPTokenizer(context_length=17)
+    tokenizer([LONG, 'a dog', LONG])
+    tokenizer(LONG)
+    messages = [str(w.message) for w in recwarn if 'tokens' in str(w.message)]
+    assert messages == [f'the expression {LONG!r} has {len(LONG_IDS)} tokens, but the model '
+                        f'reads 15 (text_length 17, with the start and end tokens): only its '
+                        f'first 15 tokens were kept. Longer expressions are truncated the same '
+                        f'way without further warnings.']
+
+
+def test_exact_fit_is_not_truncated(recwarn):
     ids = CLIPTokenizer(context_length=len(LONG_IDS) + 2)(LONG)
     assert ids.tolist() == [[SOT] + LONG_IDS + [EOT]]
+    assert not [w for w in recwarn if 'tokens' in str(w.message)]
 
 
 def test_batch_shape_and_padding():
@@ -82,12 +95,17 @@ def test_missing_vocab_file_named(tmp_path):
         CLIPTokenizer(context_length=77, vocab_file=missing)
 
 
-def test_missing_open_clip_explains_fix(monkeypatch):
-    find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, 'find_spec',
-                        lambda name, *args: None if name == 'open_clip' else find_spec(name, *args))
+def test_default_vocabulary_is_mmsegs_copy():
+    """The vocabulary comes from mmsegmentation, a dependency; open_clip is not needed."""
+    import mmseg.utils
+    assert default_vocab_file() == os.path.join(os.path.dirname(mmseg.utils.__file__),
+                                                'bpe_simple_vocab_16e6.txt.gz')
+
+
+def test_missing_default_vocabulary_explains_fix(monkeypatch, tmp_path):
+    import mmseg.utils
+    monkeypatch.setattr(mmseg.utils, '__file__', str(tmp_path / '__init__.py'))
     with pytest.raises(FileNotFoundError) as info:
         CLIPTokenizer(context_length=77)
     message = str(info.value)
-    assert 'tools/setup_env.sh' in message and 'pip install --no-deps open_clip_torch' in message
-    assert 'vocab_file' in message
+    assert 'mmsegmentation' in message and 'vocab_file' in message

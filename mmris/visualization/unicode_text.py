@@ -1,0 +1,145 @@
+"""Text in any script on pictures: a chain of fonts, a glyph at a time.
+
+OpenCV's Hershey fonts draw ASCII only (an expression such as "左边的猫"
+or "la tasse à café" would lose its characters). :class:`UnicodeText`
+draws with PIL, taking each character from the first font of a chain that
+has a glyph for it:
+
+1. DejaVu Sans (Latin with accents, Greek, Cyrillic, many symbols), which
+   matplotlib ships, so it is always there (also Debian ``fonts-dejavu-core``);
+2. a CJK font: Droid Sans Fallback (Debian ``fonts-droid-fallback``), WenQuanYi
+   Micro Hei (``fonts-wqy-microhei``) or Noto Sans CJK (``fonts-noto-cjk``);
+3. Symbola (Debian ``fonts-symbola``) for emoji and other symbols.
+
+Fonts are looked for under the usual font folders and matplotlib's. A
+character no font has is drawn as a hollow box (□), and a warning (once per
+:class:`UnicodeText`) names it and the packages to install.
+"""
+import os
+import os.path as osp
+import warnings
+from functools import lru_cache
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import matplotlib
+import numpy as np
+from fontTools.ttLib import TTFont
+from PIL import Image, ImageDraw, ImageFont
+
+#: The fallback chain: for each link, the font file names that can fill it,
+#: the first found wins.
+FONT_CHAIN = (
+    ('DejaVuSans.ttf', ),
+    ('DroidSansFallbackFull.ttf', 'DroidSansFallback.ttf', 'wqy-microhei.ttc',
+     'NotoSansCJK-Regular.ttc'),
+    ('Symbola_hint.ttf', 'Symbola.ttf'),
+)
+FONT_FOLDERS = ('/usr/share/fonts', '/usr/local/share/fonts', '~/.local/share/fonts', '~/.fonts',
+                osp.join(osp.dirname(matplotlib.__file__), 'mpl-data', 'fonts', 'ttf'))
+#: Drawn for a character no font has.
+MISSING_GLYPH = '\u25a1'
+_HOW_TO_GET_FONTS = ('install fonts that have them, e.g. on Debian/Ubuntu: apt-get install '
+                     'fonts-droid-fallback fonts-symbola')
+
+
+@lru_cache(maxsize=None)
+def find_fonts() -> Tuple[str, ...]:
+    """Paths of the fonts of :data:`FONT_CHAIN` found on this machine, in
+    chain order (a link without any of its files is left out)."""
+    wanted = {name for link in FONT_CHAIN for name in link}
+    found: Dict[str, str] = {}
+    for folder in FONT_FOLDERS:
+        for root, _, files in os.walk(osp.expanduser(folder)):
+            for name in wanted.intersection(files):
+                found.setdefault(name, osp.join(root, name))
+    return tuple(next(found[name] for name in link if name in found)
+                 for link in FONT_CHAIN if any(name in found for name in link))
+
+
+@lru_cache(maxsize=None)
+def code_points(font_file: str) -> frozenset:
+    """The code points ``font_file`` has glyphs for (its first font, for a
+    collection)."""
+    with TTFont(font_file, fontNumber=0, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+@lru_cache(maxsize=64)
+def _font(font_file: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(font_file, size)
+
+
+class UnicodeText:
+    """Measures, wraps and draws text with a fallback chain of fonts.
+
+    Args:
+        font_files (Sequence[str], optional): The chain, first choice
+            first; by default :func:`find_fonts`.
+    """
+
+    def __init__(self, font_files: Optional[Sequence[str]] = None):
+        self.font_files = tuple(find_fonts() if font_files is None else font_files)
+        if not self.font_files:
+            raise FileNotFoundError('no font found for captions; ' + _HOW_TO_GET_FONTS)
+        self.warned = False
+
+    def runs(self, text: str) -> List[Tuple[str, str]]:
+        """``text`` cut into ``(font file, characters)`` runs; characters no
+        font has become :data:`MISSING_GLYPH` in the first font (with a
+        warning the first time)."""
+        runs: List[Tuple[str, str]] = []
+        missing = []
+        for char in text:
+            font_file = next((f for f in self.font_files if ord(char) in code_points(f)), None)
+            if font_file is None:
+                if not char.isspace():
+                    missing.append(char)
+                font_file, char = self.font_files[0], MISSING_GLYPH if not char.isspace() else ' '
+            if runs and runs[-1][0] == font_file:
+                runs[-1] = (font_file, runs[-1][1] + char)
+            else:
+                runs.append((font_file, char))
+        if missing and not self.warned:
+            self.warned = True
+            names = ', '.join(f'{c!r} (U+{ord(c):04X})' for c in dict.fromkeys(missing))
+            warnings.warn(f'no caption font has a glyph for {names}: drawn as {MISSING_GLYPH}; '
+                          f'{_HOW_TO_GET_FONTS} (fonts in use: '
+                          f'{", ".join(map(osp.basename, self.font_files))})')
+        return runs
+
+    def width(self, text: str, size: int) -> int:
+        """Width in pixels of ``text`` at font size ``size``."""
+        return int(np.ceil(sum(_font(f, size).getlength(part) for f, part in self.runs(text))))
+
+    def wrap(self, text: str, size: int, width: int) -> List[str]:
+        """``text`` in lines no wider than ``width`` pixels: broken between
+        words where it can, between characters otherwise (e.g. in Chinese)."""
+        lines, line = [], ''
+        for word in text.split(' '):
+            candidate = f'{line} {word}' if line else word
+            if self.width(candidate, size) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            line = ''
+            for char in word:
+                if line and self.width(line + char, size) > width:
+                    lines.append(line)
+                    line = ''
+                line += char
+        return lines + [line] if line or not lines else lines
+
+    def draw(self, image: np.ndarray, text: str, xy: Tuple[int, int], size: int,
+             color: Sequence[int] = (0, 0, 0)) -> np.ndarray:
+        """``image`` (H, W, 3 uint8 RGB) with ``text`` drawn from ``xy``, the
+        left end of its baseline; returns a new array."""
+        canvas = Image.fromarray(image)
+        pen = ImageDraw.Draw(canvas)
+        x, baseline = xy
+        for font_file, part in self.runs(text):
+            font = _font(font_file, size)
+            pen.text((x, baseline), part, font=font, fill=tuple(int(c) for c in color),
+                     anchor='ls')
+            x += font.getlength(part)
+        return np.asarray(canvas).copy()
