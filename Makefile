@@ -14,7 +14,8 @@ SEG_DEMO_WORK_DIR := work_dirs/demo-seg
 .PHONY: setup demo demo-seg test
 setup: $(READY)
 
-$(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/tests.txt
+$(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/tests.txt \
+		requirements/deploy.txt
 	PYTHON=$(PYTHON) bash tools/setup_env.sh
 	touch $@
 
