@@ -17,7 +17,8 @@ DET_DEMO_WORK_DIR := work_dirs/demo-det
 .PHONY: setup demo demo-seg demo-det test
 setup: $(READY)
 
-$(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/tests.txt
+$(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/tests.txt \
+		requirements/deploy.txt
 	PYTHON=$(PYTHON) bash tools/setup_env.sh
 	touch $@
 

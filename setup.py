@@ -57,5 +57,6 @@ setup(
     package_data={'mmris': mim_files()},
     python_requires='>=3.8',
     install_requires=read_requirements('runtime'),
-    extras_require=dict(tests=read_requirements('tests'), optional=read_requirements('optional')),
+    extras_require=dict(tests=read_requirements('tests'), optional=read_requirements('optional'),
+                        deploy=read_requirements('deploy')),
     zip_safe=False)

@@ -15,7 +15,7 @@
 #      key of mmcv, torch, Python and CUDA versions, so later runs and other
 #      clones reuse it instead of rebuilding.
 #   3. mmsegmentation (which ships CLIP's BPE vocabulary), mmdet,
-#      transformers, pycocotools (requirements/*.txt) and mmris itself in
+#      transformers, pycocotools, ONNX Runtime (requirements/*.txt) and mmris itself in
 #      editable mode.
 #
 # Environment overrides: PYTHON, MMRIS_VENV, MMRIS_CACHE, TORCH_SPEC,
@@ -101,6 +101,7 @@ if [ "$(cat "$installed_key" 2>/dev/null)" != "$build_key" ] || ! "$PY" -c 'impo
 fi
 
 # 3. The OpenMMLab stack and mmris ----------------------------------------
-"${PIP[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
+"${PIP[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt" \
+    -r "$ROOT/requirements/deploy.txt"
 "${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
 "$PY" -c 'import mmris, mmcv.ops; print("[setup_env] ready: mmris", mmris.__version__, "mmcv", mmcv.__version__)'

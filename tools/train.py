@@ -8,6 +8,10 @@ Checkpoints are parameter-efficient unless --save-full-state: they leave out
 the frozen weights that the config restores from its weights files (see
 mmris/engine/parameter_efficient_checkpoint.py).
 
+``--amp`` trains with automatic mixed precision: fp16 with a loss scaler on
+GPUs, bf16 autocast on CPUs with native bf16 (AVX512-BF16/AMX), as
+mmris.Runner runs a config's AmpOptimWrapper there.
+
 Multi-process: tools/dist_train.sh CONFIG N (torchrun), tools/slurm_train.sh.
 """
 import argparse
@@ -18,6 +22,7 @@ from mmengine.logging import print_log
 from mmris.registry import RUNNERS
 from mmris.utils import (UsageError, add_runner_arguments, prepare_runner_config,
                          require_checkpoint, run_cli)
+from mmris.utils.precision import cpu_supports_bf16
 
 
 def parse_args():
@@ -27,7 +32,9 @@ def parse_args():
         '--resume', nargs='?', const='auto', metavar='CHECKPOINT',
         help='resume training (iteration, optimizer, schedulers) from CHECKPOINT, or, '
         'with no value, from the latest checkpoint in the work dir')
-    parser.add_argument('--amp', action='store_true', help='automatic mixed precision training')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision training (fp16 on GPUs, bf16 on CPUs '
+                        'with native bf16)')
     parser.add_argument('--save-full-state', action='store_true',
                         help='save the whole state dict in checkpoints, frozen weights '
                         'included (default: leave out what the config restores)')
@@ -36,9 +43,9 @@ def parse_args():
 
 
 def enable_amp(cfg) -> None:
-    if get_device() == 'cpu':
-        raise UsageError('--amp needs a GPU (or NPU/MLU/MUSA) and none is available; '
-                         'train without --amp on this machine')
+    if get_device() == 'cpu' and not cpu_supports_bf16():
+        raise UsageError('--amp needs a GPU (or NPU/MLU/MUSA) or a CPU with native bf16 '
+                         '(AVX512-BF16/AMX), and this machine has neither; train without --amp')
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if wrapper == 'AmpOptimWrapper':
         print_log('AMP training is already enabled in the config.', logger='current')

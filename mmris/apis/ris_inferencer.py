@@ -6,6 +6,10 @@ in the style of MMSegmentation's ``MMSegInferencer``.
     result = inferencer('demo.jpg', ['the man on the left', 'the red car'],
                         out_dir='outputs', save_vis=True, save_json=True)
     result['predictions'][0]['mask']   # (H, W) uint8, 1 where the expression refers
+
+``precision='bf16'`` runs the network under bf16 autocast (on CPUs with
+native bf16 and on CUDA); ``backend='onnxruntime'`` with ``weights`` an ONNX
+file from ``tools/deployment/export_onnx.py`` runs it with ONNX Runtime.
 """
 import copy
 import difflib
@@ -22,16 +26,21 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 from mmengine.dataset import pseudo_collate
+from mmengine.device import get_device
 from mmengine.infer.infer import BaseInferencer
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmris.config_package import CONFIG_ROOT
+from mmris.models.segmentors.etris import DEFAULT_MASK_THRESHOLD
 from mmris.registry import INFERENCERS, VISUALIZERS
+from mmris.utils.precision import autocast, resolve_precision
 from mmris.visualization import RISLocalVisualizer
 from .inference import array_test_pipeline, init_model
 from .inputs import ExpressionsType, ImageType, check_expressions, check_image, read_image
+
+BACKENDS = ('pytorch', 'onnxruntime')
 
 
 def find_config(model: Union[str, Path]) -> str:
@@ -93,6 +102,10 @@ class RISInferencer(BaseInferencer):
         device (str, optional): 'cpu', 'cuda', 'cuda:1', ...; the default is
             CUDA where available, else the CPU.
         scope (str): Registry scope. Defaults to 'mmris'.
+        precision (str): ``'fp32'``, ``'bf16'`` (autocast; a CPU without
+            native bf16 runs fp32 and says so) or ``'fp16'`` (CUDA autocast).
+        backend (str): ``'pytorch'`` or ``'onnxruntime'`` (then ``weights``
+            is the exported ``.onnx`` file; it runs on the CPU in fp32).
 
     Call it with an image (path, or (H, W, 3) uint8 array in BGR order as
     read by ``mmcv.imread``) and ``expressions`` (a str or a list), with a
@@ -106,7 +119,10 @@ class RISInferencer(BaseInferencer):
     postprocess_kwargs: set = {'pred_out_dir', 'items'}
 
     def __init__(self, model: Union[str, Path, Config, dict], weights: Optional[str] = None,
-                 device: Optional[str] = None, scope: str = 'mmris') -> None:
+                 device: Optional[str] = None, scope: str = 'mmris',
+                 precision: str = 'fp32', backend: str = 'pytorch') -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f'backend {backend!r}: choose one of {", ".join(BACKENDS)}')
         if model is None:
             raise ValueError('RISInferencer needs model: a config path, a config name such as '
                              'vitb_refcoco, or a Config')
@@ -119,6 +135,17 @@ class RISInferencer(BaseInferencer):
         if weights is not None and '://' not in str(weights) and not osp.isfile(weights):
             raise FileNotFoundError(f'weights {weights!r} do not exist; pass the path of a '
                                     f'checkpoint (.pth) written by tools/train.py')
+        if backend == 'onnxruntime':
+            if weights is None or not str(weights).endswith('.onnx'):
+                raise ValueError(f"backend='onnxruntime' runs an exported network: pass weights="
+                                 f"'<file>.onnx' (tools/deployment/export_onnx.py), got {weights!r}")
+            if precision != 'fp32':
+                raise ValueError(f"backend='onnxruntime' runs the exported fp32 network; "
+                                 f"precision={precision!r} applies to the pytorch backend")
+            device = 'cpu'
+        self.backend = backend
+        self.device = device = device or get_device()
+        self.precision = resolve_precision(precision, device)
         self._num_images = 0  # names the outputs of array inputs across calls
         init_default_scope(scope)
         super().__init__(model=model, weights=str(weights) if weights is not None else None,
@@ -127,7 +154,16 @@ class RISInferencer(BaseInferencer):
     # Building ----------------------------------------------------------------
     def _init_model(self, cfg: Union[Config, ConfigDict], weights: Optional[str],
                     device: str = 'cpu') -> nn.Module:
-        """:func:`mmris.apis.init_model`: strict loading of ``weights``."""
+        """:func:`mmris.apis.init_model`: strict loading of ``weights``; with
+        the onnxruntime backend an :class:`ORTSegmentor` of the file."""
+        if self.backend == 'onnxruntime':
+            from mmris.deployment import ORTSegmentor
+            model_cfg = cfg['model']
+            return ORTSegmentor(
+                weights, model_cfg['data_preprocessor'],
+                vocab_file=model_cfg['backbone']['text_encoder'].get('vocab_file'),
+                mask_threshold=(model_cfg.get('test_cfg') or {}).get(
+                    'mask_threshold', DEFAULT_MASK_THRESHOLD))
         if weights is None:
             warnings.warn('RISInferencer got no weights: the predictions come from a randomly '
                           'initialised model')
@@ -168,6 +204,12 @@ class RISInferencer(BaseInferencer):
         return super()._init_collate(cfg)
 
     # Running -----------------------------------------------------------------
+    @torch.no_grad()
+    def forward(self, inputs: Union[dict, tuple], **kwargs) -> Any:
+        """``model.test_step`` under the autocast of ``precision``."""
+        with autocast(self.precision, self.device):
+            return self.model.test_step(inputs)
+
     def __call__(self,
                  inputs: Union[ImageType, Sequence[Any]],
                  expressions: Optional[ExpressionsType] = None,

@@ -7,9 +7,11 @@ mmengine's behaviour wherever CUDA is available and otherwise initialises
 ``gloo``, wraps the model in DDP without device ids and runs SyncBN layers as
 plain BN, so ``tools/dist_train.sh CONFIG 2`` works on either kind of machine
 with no config edit. For the same reason a config that trains with
-``AmpOptimWrapper`` (fp16 AMP, as the ETRIS configs do) trains in fp32 with
-``OptimWrapper`` where no accelerator is available, with a warning. It is registered as ``mmris.Runner``; the mmris tools
-build it for every config.
+``AmpOptimWrapper`` (fp16 AMP, as the ETRIS configs do) trains with bf16
+autocast and no loss scaler (:class:`AutocastOptimWrapper`) where no
+accelerator is available, as AMP runs on CPUs; a CPU without native bf16
+trains in fp32 instead, with a one-line notice. It is registered as
+``mmris.Runner``; the mmris tools build it for every config.
 
 It also loads every checkpoint weights-only (it is built, trains, validates
 and tests within :func:`~mmris.engine.checkpoint_loader.safe_checkpoint_loading`)
@@ -35,6 +37,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from mmris.registry import RUNNERS
+from mmris.utils.precision import cpu_supports_bf16
 from .checkpoint_loader import safe_checkpoint_loading
 
 #: Default hooks mmris.Runner adds to mmengine's, named with their scope so
@@ -155,9 +158,16 @@ class Runner(MMEngineRunner):
     def build_optim_wrapper(self, optim_wrapper):
         if (isinstance(optim_wrapper, dict) and optim_wrapper.get('type') == 'AmpOptimWrapper'
                 and get_device() == 'cpu'):
-            self.logger.warning('the config trains with AmpOptimWrapper (fp16 AMP), which needs '
-                                'a GPU; on this machine training runs in fp32 with OptimWrapper')
             optim_wrapper = {key: value for key, value in optim_wrapper.items()
                              if key not in ('loss_scale', 'dtype', 'use_fsdp')}
-            optim_wrapper['type'] = 'OptimWrapper'
+            if cpu_supports_bf16():
+                self.logger.info('the config trains with AmpOptimWrapper; on this CPU AMP runs '
+                                 'as bf16 autocast without a loss scaler (AutocastOptimWrapper)')
+                optim_wrapper.update(type='AutocastOptimWrapper', dtype='bfloat16',
+                                     device_type='cpu')
+            else:
+                self.logger.warning('the config trains with AmpOptimWrapper, but this CPU has no '
+                                    'native bf16 (AVX512-BF16/AMX) and no GPU is available: '
+                                    'training runs in fp32 with OptimWrapper')
+                optim_wrapper['type'] = 'OptimWrapper'
         return super().build_optim_wrapper(optim_wrapper)

@@ -43,13 +43,18 @@ def test_mpi_launcher_on_cpu_says_what_to_use():
         init_dist('mpi')
 
 
-def test_etris_schedule_trains_on_cpu_with_fp32_fallback_and_bridger_group(tmp_path, tiny_config):
+@pytest.mark.skipif(torch.cuda.is_available(), reason='checks AMP on a CPU-only machine')
+@pytest.mark.parametrize('native_bf16', [True, False])
+def test_etris_schedule_trains_on_cpu_with_bf16_amp_and_bridger_group(tmp_path, tiny_config,
+                                                                     monkeypatch, native_bf16):
     """The ETRIS configs ask for fp16 AMP (AmpOptimWrapper); without a GPU
-    mmris.Runner trains in fp32 instead, and the Bridger has its own group."""
+    mmris.Runner trains with bf16 autocast and no loss scaler where the CPU
+    has native bf16, else in fp32; the Bridger has its own group."""
     import numpy as np
     from mmengine.dataset import Compose
 
-    from mmris.engine import Runner
+    from mmris.engine import AutocastOptimWrapper, Runner
+    monkeypatch.setattr('mmris.engine.runner.cpu_supports_bf16', lambda: native_bf16)
 
     cfg = tiny_config('vitb')
     cfg.optim_wrapper.paramwise_cfg.custom_keys.bridger.lr_mult = 10.
@@ -65,7 +70,12 @@ def test_etris_schedule_trains_on_cpu_with_fp32_fallback_and_bridger_group(tmp_p
         train_cfg=dict(by_epoch=False, max_iters=2), default_scope='mmris',
         default_hooks=dict(logger=dict(type='LoggerHook', interval=1)))
     runner.train()
-    assert type(runner.optim_wrapper).__name__ == 'OptimWrapper'
+    if native_bf16:
+        assert isinstance(runner.optim_wrapper, AutocastOptimWrapper)
+        assert runner.optim_wrapper.cast_dtype == torch.bfloat16
+        assert not hasattr(runner.optim_wrapper, 'loss_scaler')
+    else:
+        assert type(runner.optim_wrapper).__name__ == 'OptimWrapper'
     groups = runner.optim_wrapper.optimizer.param_groups
     bridger = [g for g in groups if g['params'][0] is next(runner.model.backbone.bridger.parameters())]
     assert bridger and bridger[0]['lr'] == pytest.approx(1e-3)

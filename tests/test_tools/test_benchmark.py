@@ -28,7 +28,7 @@ TINY = [
 CONFIG = 'configs/etris/vitb_refcoco.py'
 FIELDS = ('median_ms', 'mean_ms', 'p90_ms', 'min_ms', 'max_ms', 'images_per_s',
           'peak_memory_mb', 'memory_increase_mb', 'memory_measure', 'times_ms', 'device',
-          'threads', 'batch_size', 'shape', 'fp16', 'warmup', 'repeat')
+          'threads', 'batch_size', 'shape', 'precision', 'warmup', 'repeat')
 
 
 def _tool():
@@ -48,7 +48,7 @@ def test_tiny_model_on_cpu(run_tool, tmp_path):
     results = json.loads(out.read_text())
     assert all(field in results for field in FIELDS), sorted(set(FIELDS) - set(results))
     assert (results['device'], results['batch_size'], results['shape']) == ('cpu', 2, [64, 64])
-    assert (results['warmup'], results['repeat'], results['fp16']) == (1, 3, False)
+    assert (results['warmup'], results['repeat'], results['precision']) == (1, 3, 'fp32')
     assert len(results['times_ms']) == 3 and min(results['times_ms']) > 0
     assert results['min_ms'] <= results['median_ms'] <= results['max_ms']
     assert results['images_per_s'] == pytest.approx(2 / (results['median_ms'] / 1e3))
@@ -62,10 +62,18 @@ def test_tiny_model_on_cpu(run_tool, tmp_path):
 
 
 def test_fp16_on_cpu_is_refused(run_tool):
-    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--fp16')
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--precision',
+                      'fp16')
     assert result.returncode == 2
-    assert result.last_line.startswith('error: --fp16')
+    assert result.last_line.startswith('error: --precision fp16')
     assert 'cuda' in result.last_line
+
+
+def test_reference_must_be_a_checkout(run_tool, tmp_path):
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--reference',
+                      tmp_path)
+    assert result.returncode == 2
+    assert 'has no model/segmenter.py' in result.last_line
 
 
 def test_bad_values_are_refused(run_tool):
@@ -109,7 +117,7 @@ def test_training_step_updates_the_trainable_parameters_only(tiny_config):
     model = MODELS.build(tiny_config('vitb').model)
     images, samples = _tool().make_inputs(model, 2, 64, 64, 'cpu')
     before = {name: p.detach().clone() for name, p in model.named_parameters()}
-    _tool().training_step(model, images, samples, fp16=False)()
+    _tool().training_step(model, images, samples, precision='fp32')()
     for name, param in model.named_parameters():
         assert torch.equal(before[name], param) != param.requires_grad, name
 
@@ -138,6 +146,65 @@ def test_detectors_get_boxes_and_train(config, tiny_det_config):
             areas = (rounded[:, 2] - rounded[:, 0]) * (rounded[:, 3] - rounded[:, 1])
             assert torch.equal(masks.sum(dim=(1, 2)).int(), areas)
     before = {name: p.detach().clone() for name, p in model.named_parameters()}
-    _tool().training_step(model, images, samples, fp16=False)()
+    _tool().training_step(model, images, samples, precision='fp32')()
     changed = [name for name, p in model.named_parameters() if not torch.equal(before[name], p)]
     assert changed and all(dict(model.named_parameters())[name].requires_grad for name in changed)
+
+
+def test_bf16_training_step_on_cpu(run_tool, tmp_path):
+    """bf16 where the CPU has it natively, else fp32 with a notice."""
+    from mmris.utils.precision import cpu_supports_bf16
+    out = tmp_path / 'bf16.json'
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--mode', 'train', '--device', 'cpu',
+                      '--precision', 'bf16', '--shape', 64, '--repeat', 1, '--warmup', 1,
+                      '--json', out, '--cfg-options', *TINY)
+    assert result.returncode == 0, result.stdout[-3000:]
+    precision = json.loads(out.read_text())['precision']
+    assert precision == ('bf16' if cpu_supports_bf16() else 'fp32')
+    assert (', bf16, ' in result.stdout) == cpu_supports_bf16()
+
+
+def test_side_by_side_timing_alternates_and_measures_each():
+    calls = []
+    steps = {'a': lambda: calls.append('a'), 'b': lambda: calls.append('b')}
+    results = _tool().time_side_by_side(steps, warmup=2, repeat=3, device='cpu',
+                                        memory_iterations=2, progress=False)
+    # warm-up alternates, then each alone for memory, then rounds in alternating order
+    assert calls == ['a', 'b'] * 2 + ['a', 'a', 'b', 'b'] + ['a', 'b', 'b', 'a', 'a', 'b']
+    for name in steps:
+        assert len(results[name]['times']) == 3 and min(results[name]['times']) >= 0
+        assert results[name]['peak_memory_mb'] > 0
+        assert 'before its own 2 iterations' in results[name]['memory_measure']
+
+
+def test_reference_archive_holds_the_towers_in_openai_layout(tmp_path, tiny_config):
+    """The archive written for the reference loads back, through mmris' own
+    OpenAI-weights loader, into the same tower weights."""
+    import torch
+
+    from mmris.models.encoders import load_clip_state_dict, split_clip_state_dict
+    from mmris.registry import MODELS
+    tool = _tool()
+    for backbone in ('vitb', 'rn50'):
+        torch.manual_seed(0)
+        source = MODELS.build(tiny_config(backbone).model).backbone
+        torch.manual_seed(1)
+        target = MODELS.build(tiny_config(backbone).model).backbone
+        archive = tmp_path / f'{backbone}.pt'
+        tool.write_torchscript_archive(tool.openai_state_dict(source), archive)
+        visual, text = split_clip_state_dict(load_clip_state_dict(str(archive)))
+        target.vision_encoder.load_openai_state_dict(visual, str(archive))
+        target.text_encoder.load_openai_state_dict(text, str(archive))
+        for name, value in source.state_dict().items():
+            if name.startswith(('vision_encoder', 'text_encoder')) and '.connect.' not in name:
+                assert torch.equal(value, target.state_dict()[name]), name
+
+
+def test_reference_needs_one_of_its_backbones(tiny_config):
+    from mmris.registry import MODELS
+    from mmris.utils import UsageError
+    tool = _tool()
+    assert tool.reference_config_file(MODELS.build(tiny_config('vitb').model)) == \
+        'bridge_v16.yaml'
+    with pytest.raises(UsageError, match=r'blocks \(1, 1, 1, 1\)'):
+        tool.reference_config_file(MODELS.build(tiny_config('rn50').model))

@@ -2,10 +2,14 @@
 
     python tools/demo/image_demo.py IMG EXPRESSION [EXPRESSION ...] CONFIG
         --weights CKPT --out-file OUT [--device cpu|cuda] [--threshold T]
+        [--precision fp32|bf16|fp16] [--backend pytorch|onnxruntime]
 
 CONFIG is a config file or a config name such as vitb_refcoco
 (configs/etris/vitb_refcoco.py). OUT gets one picture with a panel per
-expression; the mask area of each expression is printed. Example:
+expression; the mask area of each expression is printed. ``--precision bf16``
+runs the network under bf16 autocast (CPUs with native bf16, CUDA);
+``--backend onnxruntime`` runs an exported network (``--weights FILE.onnx``
+from tools/deployment/export_onnx.py) with ONNX Runtime. Example:
 
     python tools/demo/image_demo.py demo.jpg "the man on the left" "the red car" \\
         vitb_refcoco --weights etris_vitb_refcoco.pth --out-file demo_out.png
@@ -26,22 +30,34 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Segment what each expression refers to in an image.',
         usage='%(prog)s IMG EXPRESSION [EXPRESSION ...] CONFIG --weights CKPT '
-        '--out-file OUT [--device cpu|cuda] [--threshold T]')
+        '--out-file OUT [--device cpu|cuda] [--threshold T] [--precision fp32|bf16|fp16] '
+        '[--backend pytorch|onnxruntime]')
     parser.add_argument('img', metavar='IMG', help='image file')
     parser.add_argument('rest', nargs='+', metavar='EXPRESSION ... CONFIG',
                         help='one or more referring expressions (quote each), then the config '
                         'file or config name (e.g. vitb_refcoco)')
-    parser.add_argument('--weights', required=True, metavar='CKPT', help='checkpoint file')
     parser.add_argument('--out-file', required=True, metavar='OUT',
                         help='picture to write (.png, .jpg, ...)')
+    add_model_arguments(parser)
+    args = parser.parse_args(argv)
+    args.expressions, args.config = args.rest[:-1], args.rest[-1]
+    return args
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options both demos take to build their inferencer."""
+    parser.add_argument('--weights', required=True, metavar='CKPT',
+                        help='checkpoint file (an .onnx file with --backend onnxruntime)')
     parser.add_argument('--device', default=None,
                         help='cpu, cuda or cuda:N (default: cuda where available, else cpu)')
     parser.add_argument('--threshold', type=float, default=None,
                         help="foreground where the probability is above this, in [0, 1) "
                         "(default: the config's model.test_cfg.mask_threshold)")
-    args = parser.parse_args(argv)
-    args.expressions, args.config = args.rest[:-1], args.rest[-1]
-    return args
+    parser.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], default='fp32',
+                        help='autocast: bf16 (CPUs with native bf16, CUDA) or fp16 (CUDA); '
+                        'default fp32')
+    parser.add_argument('--backend', choices=['pytorch', 'onnxruntime'], default='pytorch',
+                        help='run the network with PyTorch (default) or ONNX Runtime')
 
 
 def check_device(device: Optional[str]) -> str:
@@ -77,13 +93,28 @@ def resolve_config(config: str) -> str:
                          f'{error}; {USAGE_ORDER}') from error
 
 
-def build_inferencer(config: str, weights: str, device: str):
-    """A RISInferencer; a CheckpointError names the weights when they
-    cannot be read or do not fit the config."""
+def build_inferencer(config: str, args: argparse.Namespace, device: str):
+    """A RISInferencer of ``args``' weights, precision and backend;
+    UsageError when they do not fit each other, a CheckpointError naming
+    the weights when they cannot be read or do not fit the config."""
     from mmris.apis import RISInferencer
-    from mmris.utils import require_checkpoint
-    require_checkpoint(weights, '--weights')
-    return RISInferencer(config, weights=weights, device=device)
+    from mmris.utils import UsageError, require_checkpoint
+    weights = args.weights
+    if args.backend == 'onnxruntime':
+        if not weights.endswith('.onnx') or not osp.isfile(weights):
+            raise UsageError(f'--weights {weights!r}: --backend onnxruntime needs an existing '
+                             f'.onnx file written by tools/deployment/export_onnx.py')
+        if args.precision != 'fp32':
+            raise UsageError(f'--precision {args.precision} applies to --backend pytorch; the '
+                             f'ONNX file runs in fp32')
+        device = 'cpu'
+    else:
+        require_checkpoint(weights, '--weights')
+    if args.precision == 'fp16' and not device.startswith('cuda'):
+        raise UsageError('--precision fp16 (CUDA autocast) needs a CUDA --device; on a CPU use '
+                         'bf16 or fp32')
+    return RISInferencer(config, weights=weights, device=device, precision=args.precision,
+                         backend=args.backend)
 
 
 def tile(pictures: List[np.ndarray], gap: int = 8, max_columns: int = 3) -> np.ndarray:
@@ -133,7 +164,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
     from mmris.apis.inputs import read_image
     image = read_image(args.img)
-    inferencer = build_inferencer(config, args.weights, device)
+    inferencer = build_inferencer(config, args, device)
     result = inferencer(image, args.expressions, batch_size=len(args.expressions),
                         return_vis=True, threshold=args.threshold)
     for prediction in result['predictions']:

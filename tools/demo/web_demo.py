@@ -2,10 +2,12 @@
 
     python tools/demo/web_demo.py CONFIG --weights CKPT [--port 7860]
         [--host 127.0.0.1] [--device cpu|cuda] [--threshold T]
+        [--precision fp32|bf16|fp16] [--backend pytorch|onnxruntime]
         [--workers 4] [--timeout 30] [--max-pixels 16777216]
 
 then open http://127.0.0.1:7860 in a browser. CONFIG is a config file or a
-config name such as vitb_refcoco. The page sends the image and the
+config name such as vitb_refcoco; ``--precision`` and ``--backend`` are
+those of tools/demo/image_demo.py. The page sends the image and the
 expressions (one per line) to POST /predict and shows, per expression, the
 picture drawn by RISLocalVisualizer and the binary mask at the image's size.
 Only the Python standard library serves it (http.server); ``--port 0`` takes
@@ -44,7 +46,7 @@ import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from image_demo import build_inferencer, check_device, resolve_config
+from image_demo import add_model_arguments, build_inferencer, check_device, resolve_config
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_EXPRESSIONS = 16
@@ -378,15 +380,10 @@ def _stop(signum, frame):
 def parse_args():
     parser = argparse.ArgumentParser(description='Web demo of referring image segmentation.')
     parser.add_argument('config', help='config file or config name (e.g. vitb_refcoco)')
-    parser.add_argument('--weights', required=True, metavar='CKPT', help='checkpoint file')
     parser.add_argument('--port', type=int, default=7860, help='port (0: any free port)')
     parser.add_argument('--host', default='127.0.0.1',
                         help='address to listen on (0.0.0.0: every interface)')
-    parser.add_argument('--device', default=None,
-                        help='cpu, cuda or cuda:N (default: cuda where available, else cpu)')
-    parser.add_argument('--threshold', type=float, default=None,
-                        help="foreground where the probability is above this, in [0, 1) "
-                        "(default: the config's model.test_cfg.mask_threshold)")
+    add_model_arguments(parser)
     parser.add_argument('--workers', type=int, default=4,
                         help='connections served at once; more get 503 (default: 4)')
     parser.add_argument('--timeout', type=float, default=30,
@@ -409,7 +406,7 @@ def main():
             raise UsageError(f'{flag} must be positive, got {value}')
     config = resolve_config(args.config)
     device = check_device(args.device)
-    inferencer = build_inferencer(config, args.weights, device)
+    inferencer = build_inferencer(config, args, device)
     page = PAGE.replace('__CONFIG__', config.replace('&', '&amp;').replace('<', '&lt;'))
     try:
         segmenter = Segmenter(inferencer, args.threshold, args.max_pixels)

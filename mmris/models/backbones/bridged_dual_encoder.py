@@ -8,7 +8,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmris.registry import MODELS
 from ..encoders import load_clip_state_dict, split_clip_state_dict
-from ..utils import BridgedFeatures, TextFeatures, announce_features
+from ..utils import BridgedFeatures, TextFeatures, announce_features, checkpointed
 from .class_vocabulary import class_prompts, resolve_class_names, resolve_templates
 
 VOCABULARY_FUSIONS = ('two_way', 'shared_text')
@@ -79,6 +79,11 @@ class BridgedDualEncoder(BaseModule):
         templates (str | Sequence[str]): Prompt templates with ``{}`` for the
             class name, or an mmseg template set name (``'vild'``).
         vocabulary_fusion (str): ``'two_way'`` or ``'shared_text'``.
+        with_cp (bool): Activation checkpointing of the towers' stages in
+            training: a stage keeps only its input for backward and runs
+            again when the gradient reaches it (less memory, about one more
+            forward pass of the towers per step). BatchNorm running
+            statistics are updated once per step all the same.
         init_cfg (dict, optional): mmengine init config.
 
     :meth:`forward` returns :class:`BridgedFeatures`: the selected maps, and
@@ -95,7 +100,7 @@ class BridgedDualEncoder(BaseModule):
                  out_pooled: bool = False,
                  classes: Optional[Union[str, Sequence[str]]] = None,
                  templates: Union[str, Sequence[str]] = ('a photo of a {}.', ),
-                 vocabulary_fusion: str = 'two_way', init_cfg=None):
+                 vocabulary_fusion: str = 'two_way', with_cp: bool = False, init_cfg=None):
         super().__init__(init_cfg)
         self.vision_encoder = MODELS.build(vision_encoder)
         self.text_encoder = MODELS.build(text_encoder)
@@ -119,6 +124,7 @@ class BridgedDualEncoder(BaseModule):
             raise ValueError(f'vocabulary_fusion={vocabulary_fusion!r}: choose one of '
                              f'{VOCABULARY_FUSIONS}')
         self.vocabulary_fusion = vocabulary_fusion
+        self.with_cp = with_cp
         self.class_names = self.templates = None
         if classes is not None:
             self.class_names = resolve_class_names(classes)
@@ -234,8 +240,8 @@ class BridgedDualEncoder(BaseModule):
         levels = {0: vision.stage_features(v_state)} if 0 in self.out_indices else {}
         previous = residual = None
         for stage in range(vision.num_stages):
-            t_state = text.forward_stage(stage, t_state)
-            v_state = vision.forward_stage(stage, v_state)
+            t_state = self._forward_stage(text, stage, t_state)
+            v_state = self._forward_stage(vision, stage, v_state)
             if self.bridger is not None and self.bridger.fuses(stage):
                 words = text.stage_features(t_state)
                 if share_text:
@@ -258,3 +264,10 @@ class BridgedDualEncoder(BaseModule):
             t_state = text.add_to_features(text.repeat_state(t_state, b), residual)
         words, sentence = text.finalize(t_state, token_ids)
         return [levels[index] for index in self.out_indices], pooled, words, sentence
+
+    def _forward_stage(self, encoder, stage: int, state):
+        """``encoder.forward_stage(stage, state)``, checkpointed if ``with_cp``
+        while gradients are recorded."""
+        if self.with_cp and self.training and torch.is_grad_enabled():
+            return checkpointed(encoder.forward_stage, encoder, stage, state)
+        return encoder.forward_stage(stage, state)

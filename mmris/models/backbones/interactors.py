@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from mmris.registry import MODELS
+from ..utils import MultiheadAttention
 
 
 @MODELS.register_module()
@@ -24,7 +25,7 @@ class LightInteractor(nn.Module):
 
     def __init__(self, d_model: int, num_heads: int = 8, dropout: float = 0.):
         super().__init__()
-        self.cross_attn = nn.MultiheadAttention(d_model, num_heads, dropout=dropout)
+        self.cross_attn = MultiheadAttention(d_model, num_heads, dropout=dropout)
 
     def forward(self, query: torch.Tensor, memory: torch.Tensor,
                 memory_padding_mask: Optional[torch.Tensor] = None,
@@ -33,8 +34,7 @@ class LightInteractor(nn.Module):
 
         Each query token is gated on its own, so ``query_padding_mask`` (B, Nq)
         changes nothing and is accepted for a common interface."""
-        attended = self.cross_attn(query, memory, memory,
-                                   key_padding_mask=memory_padding_mask, need_weights=False)[0]
+        attended = self.cross_attn(query, memory, memory, key_padding_mask=memory_padding_mask)
         return query * attended
 
 
@@ -53,8 +53,8 @@ class FullInteractor(nn.Module):
     def __init__(self, d_model: int, num_heads: int = 8, ffn_channels: int = 128,
                  dropout: float = 0.1):
         super().__init__()
-        self.self_attn = nn.MultiheadAttention(d_model, num_heads, dropout=dropout)
-        self.cross_attn = nn.MultiheadAttention(d_model, num_heads, dropout=dropout)
+        self.self_attn = MultiheadAttention(d_model, num_heads, dropout=dropout)
+        self.cross_attn = MultiheadAttention(d_model, num_heads, dropout=dropout)
         self.linear1 = nn.Linear(d_model, ffn_channels)
         self.dropout = nn.Dropout(dropout)
         self.linear2 = nn.Linear(ffn_channels, d_model)
@@ -71,11 +71,9 @@ class FullInteractor(nn.Module):
         """(Nq, B, C), (Nm, B, C), optional (B, Nm) and (B, Nq) bool ->
         (Nq, B, C); padded queries are not attended to in self-attention."""
         x = query
-        attended = self.self_attn(x, x, x, key_padding_mask=query_padding_mask,
-                                  need_weights=False)[0]
+        attended = self.self_attn(x, x, x, key_padding_mask=query_padding_mask)
         x = self.norm1(x + self.dropout1(attended))
-        attended = self.cross_attn(x, memory, memory,
-                                   key_padding_mask=memory_padding_mask, need_weights=False)[0]
+        attended = self.cross_attn(x, memory, memory, key_padding_mask=memory_padding_mask)
         x = self.norm2(x + self.dropout2(attended))
         ffn = self.linear2(self.dropout(torch.relu(self.linear1(x))))
         return self.norm3(x + self.dropout3(ffn))

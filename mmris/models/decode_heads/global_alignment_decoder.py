@@ -6,6 +6,7 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from mmris.registry import MODELS
+from ..utils import MultiheadAttention
 
 
 def sine_positions_1d(channels: int, length: int) -> torch.Tensor:
@@ -60,9 +61,9 @@ class GlobalAlignmentLayer(nn.Module):
         self.norm1 = nn.LayerNorm(d_model)
         self.norm2 = nn.LayerNorm(d_model)
         self.norm3 = nn.LayerNorm(d_model)
-        self.self_attn = nn.MultiheadAttention(d_model, num_heads, dropout=dropout)
+        self.self_attn = MultiheadAttention(d_model, num_heads, dropout=dropout)
         self.self_attn_norm = nn.LayerNorm(d_model)
-        self.cross_attn = nn.MultiheadAttention(d_model, num_heads, dropout=dropout)
+        self.cross_attn = MultiheadAttention(d_model, num_heads, dropout=dropout)
         self.cross_attn_norm = nn.LayerNorm(d_model)
         self.ffn = nn.Sequential(
             nn.Linear(d_model, ffn_channels), nn.ReLU(inplace=True), nn.Dropout(dropout),
@@ -77,11 +78,10 @@ class GlobalAlignmentLayer(nn.Module):
         or 0, padding_mask (B, L) or None -> (N, B, C)."""
         x = self.norm1(vis)
         q = x + vis_pos
-        x = self.self_attn(q, q, x, need_weights=False)[0]
+        x = self.self_attn(q, q, x)
         vis = vis + self.dropout1(self.self_attn_norm(x))
         x = self.norm2(vis)
-        x = self.cross_attn(x + vis_pos, words + word_pos, words,
-                            key_padding_mask=padding_mask, need_weights=False)[0]
+        x = self.cross_attn(x + vis_pos, words + word_pos, words, key_padding_mask=padding_mask)
         vis = vis + self.dropout2(self.cross_attn_norm(x))
         return vis + self.dropout3(self.ffn(self.norm3(vis)))
 

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmris.registry import MODELS
+from ..utils import scaled_dot_product
 from .clip_vision_transformer import resize_patch_positions
 from .staged_encoder import StagedEncoder
 
@@ -99,16 +100,9 @@ class SpatialAttentionPool(nn.Module):
     def _attend(self, query: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """Multi-head attention of ``query`` (Q, B, C) over ``tokens``
         (N, B, C) with OpenAI's q/k/v/c projections -> (Q, B, output_dim)."""
-        out, _ = F.multi_head_attention_forward(
-            query=query, key=tokens, value=tokens, embed_dim_to_check=query.shape[-1],
-            num_heads=self.num_heads,
-            q_proj_weight=self.q_proj.weight, k_proj_weight=self.k_proj.weight,
-            v_proj_weight=self.v_proj.weight, in_proj_weight=None,
-            in_proj_bias=torch.cat([self.q_proj.bias, self.k_proj.bias, self.v_proj.bias]),
-            bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.,
-            out_proj_weight=self.c_proj.weight, out_proj_bias=self.c_proj.bias,
-            use_separate_proj_weight=True, training=self.training, need_weights=False)
-        return out
+        out = scaled_dot_product(self.q_proj(query), self.k_proj(tokens), self.v_proj(tokens),
+                                 self.num_heads)
+        return self.c_proj(out)
 
 
 @MODELS.register_module()
@@ -127,6 +121,9 @@ class CLIPModifiedResNet(StagedEncoder):
         pretrain_size (int): Image side the released positional embedding was
             made for (224: a 7 x 7 grid); it is resized on every call.
         width (int): Stem width (64).
+        channels_last (bool): Run the convolutions in channels-last memory
+            format (weights and activations; outputs are the same tensors in
+            another layout).
         init_cfg (dict, optional): mmengine init config.
 
     Shapes at 416: stage features (B, 512, 52, 52), (B, 1024, 26, 26),
@@ -136,7 +133,8 @@ class CLIPModifiedResNet(StagedEncoder):
     keys_not_in_openai_weights = ('attnpool.connect.', )
 
     def __init__(self, layers: Sequence[int] = (3, 4, 6, 3), output_dim: int = 1024,
-                 heads: int = 32, pretrain_size: int = 224, width: int = 64, init_cfg=None):
+                 heads: int = 32, pretrain_size: int = 224, width: int = 64,
+                 channels_last: bool = False, init_cfg=None):
         super().__init__(init_cfg)
         self.conv1 = nn.Conv2d(3, width // 2, 3, stride=2, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(width // 2)
@@ -158,6 +156,9 @@ class CLIPModifiedResNet(StagedEncoder):
         self.num_stages = 3
         self.stage_channels = (width * 8, width * 16, width * 32)
         self.output_dim = output_dim
+        self.channels_last = channels_last
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
 
     @property
     def embed_channels(self) -> int:
@@ -166,7 +167,7 @@ class CLIPModifiedResNet(StagedEncoder):
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) -> ``layer1`` output (B, width * 4, H / 4, W / 4)."""
-        x = images
+        x = images.contiguous(memory_format=torch.channels_last) if self.channels_last else images
         for conv, bn in ((self.conv1, self.bn1), (self.conv2, self.bn2), (self.conv3, self.bn3)):
             x = self.relu(bn(conv(x)))
         return self.layer1(self.avgpool(x))

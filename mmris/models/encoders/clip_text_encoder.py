@@ -54,16 +54,10 @@ class CLIPTextEncoder(StagedEncoder):
         nn.init.normal_(self.token_embedding.weight, std=0.02)
         nn.init.normal_(self.positional_embedding, std=0.01)
         nn.init.normal_(self.text_projection, std=width ** -0.5)
-        self.register_buffer('attn_mask', self.causal_mask(text_length), persistent=False)
         self.stages = split_into_stages(layers, num_stages, fusion_layers)
         self.num_stages = num_stages
         self.stage_channels = (width, ) * num_stages
         self.embed_dim = embed_dim
-
-    @staticmethod
-    def causal_mask(length: int) -> torch.Tensor:
-        """Additive (length, length) mask: -inf above the diagonal."""
-        return torch.full((length, length), float('-inf')).triu_(1)
 
     def tokenize(self, texts: Union[str, Sequence[str]]) -> torch.Tensor:
         """Expressions -> token ids (B, L) on this encoder's device."""
@@ -80,10 +74,8 @@ class CLIPTextEncoder(StagedEncoder):
         return x.transpose(0, 1)
 
     def forward_stage(self, index: int, state: torch.Tensor) -> torch.Tensor:
-        length = state.shape[0]
-        mask = self.attn_mask if length == self.text_length else self.causal_mask(length).to(state.device)
         start, end = self.stages[index]
-        return self.transformer.forward_blocks(state, start, end, mask)
+        return self.transformer.forward_blocks(state, start, end, causal=True)
 
     def stage_features(self, state: torch.Tensor) -> torch.Tensor:
         return state

@@ -4,10 +4,11 @@ Parameter names follow OpenAI's release (``resblocks.N.attn``, ``ln_1``,
 ``mlp.c_fc``, ``mlp.c_proj``, ``ln_2``), so OpenAI state dicts load as they are.
 """
 from collections import OrderedDict
-from typing import Optional
 
 import torch
 from torch import nn
+
+from ..utils import MultiheadAttention
 
 
 class QuickGELU(nn.Module):
@@ -27,18 +28,18 @@ class ResidualAttentionBlock(nn.Module):
 
     def __init__(self, width: int, heads: int):
         super().__init__()
-        self.attn = nn.MultiheadAttention(width, heads)
+        self.attn = MultiheadAttention(width, heads)
         self.ln_1 = nn.LayerNorm(width)
         self.mlp = nn.Sequential(OrderedDict(
             c_fc=nn.Linear(width, width * 4), gelu=QuickGELU(),
             c_proj=nn.Linear(width * 4, width)))
         self.ln_2 = nn.LayerNorm(width)
 
-    def forward(self, x: torch.Tensor, attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """``x``: (N, B, C); ``attn_mask``: additive (N, N) or None. Returns (N, B, C)."""
+    def forward(self, x: torch.Tensor, causal: bool = False) -> torch.Tensor:
+        """``x``: (N, B, C); ``causal``: token ``i`` attends to tokens
+        ``0..i`` only (CLIP's text mask). Returns (N, B, C)."""
         y = self.ln_1(x)
-        mask = None if attn_mask is None else attn_mask.to(dtype=y.dtype)
-        x = x + self.attn(y, y, y, need_weights=False, attn_mask=mask)[0]
+        x = x + self.attn(y, y, y, is_causal=causal)
         return x + self.mlp(self.ln_2(x))
 
 
@@ -59,9 +60,10 @@ class Transformer(nn.Module):
             *[ResidualAttentionBlock(width, heads) for _ in range(layers)])
 
     def forward_blocks(self, x: torch.Tensor, start: int, end: int,
-                       attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Run blocks ``start .. end - 1`` on ``x`` (N, B, C)."""
+                       causal: bool = False) -> torch.Tensor:
+        """Run blocks ``start .. end - 1`` on ``x`` (N, B, C), with causal
+        attention if ``causal``."""
         for block in self.resblocks[start:end]:
-            x = block(x, attn_mask)
+            x = block(x, causal)
         return x
 

@@ -12,6 +12,9 @@ from mmseg.structures import SegDataSample
 from mmris.registry import MODELS
 from ..utils import BridgedFeatures, sample_expressions
 
+#: Foreground where the probability is above this (the reference's 0.35).
+DEFAULT_MASK_THRESHOLD = 0.35
+
 
 @MODELS.register_module()
 class ETRIS(BaseSegmentor):
@@ -49,7 +52,7 @@ class ETRIS(BaseSegmentor):
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck)
         self.decode_head = MODELS.build(decode_head)
-        self.test_cfg = {'mask_threshold': 0.35, **(test_cfg or {})}
+        self.test_cfg = {'mask_threshold': DEFAULT_MASK_THRESHOLD, **(test_cfg or {})}
 
     @staticmethod
     def expressions(data_samples: List[SegDataSample]) -> List[str]:
@@ -63,9 +66,15 @@ class ETRIS(BaseSegmentor):
         token_ids = self.backbone.tokenize(self.expressions(data_samples))
         return self.neck(self.backbone(inputs, token_ids))
 
+    def logits(self, inputs: torch.Tensor, token_ids: torch.Tensor) -> torch.Tensor:
+        """The network on tensors alone (what is exported to ONNX): images
+        (B, 3, H, W) and token ids (B, L) -> stride-4 mask logits
+        (B, 1, H / 4, W / 4)."""
+        return self.decode_head(self.neck(self.backbone(inputs, token_ids)))
+
     def encode_decode(self, inputs: torch.Tensor, batch_data_samples: List[SegDataSample]) -> torch.Tensor:
         """(B, 3, H, W) -> stride-4 mask logits (B, 1, H / 4, W / 4)."""
-        return self.decode_head(self.extract_feat(inputs, batch_data_samples))
+        return self.logits(inputs, self.backbone.tokenize(self.expressions(batch_data_samples)))
 
     def _forward(self, inputs: torch.Tensor, data_samples: List[SegDataSample] = None) -> torch.Tensor:
         return self.encode_decode(inputs, data_samples)
@@ -82,19 +91,29 @@ class ETRIS(BaseSegmentor):
 
     def masks_from_logits(self, logits: torch.Tensor, data_samples: List[SegDataSample],
                           input_shape: tuple) -> List[SegDataSample]:
-        """Stride-4 logits (B, 1, h, w) -> masks at each original size."""
-        probs = F.interpolate(logits.sigmoid().float(), size=input_shape, mode='bicubic',
-                              align_corners=True)
-        for prob, sample in zip(probs, data_samples):
-            inverse = sample.metainfo.get('inverse_affine_matrix')
-            if inverse is None:
-                raise ValueError("ETRIS.predict needs metainfo['inverse_affine_matrix'] (the "
-                                 'RISLetterbox transform records it)')
-            height, width = sample.metainfo['ori_shape'][:2]
-            prob = cv2.warpAffine(prob[0].cpu().numpy(), np.asarray(inverse, np.float64),
-                                  (int(width), int(height)), flags=cv2.INTER_CUBIC,
-                                  borderMode=cv2.BORDER_CONSTANT, borderValue=0.)
-            prob = torch.from_numpy(prob)[None].to(logits.device)
-            mask = (prob > self.test_cfg['mask_threshold']).long()
-            sample.set_data(dict(pred_sem_seg=PixelData(data=mask), pred_prob=PixelData(data=prob)))
-        return data_samples
+        """Stride-4 logits (B, 1, h, w) -> masks at each original size
+        (:func:`masks_from_logits` at ``test_cfg['mask_threshold']``)."""
+        return masks_from_logits(logits, data_samples, input_shape, self.test_cfg['mask_threshold'])
+
+
+def masks_from_logits(logits: torch.Tensor, data_samples: List[SegDataSample],
+                      input_shape: tuple, threshold: float = DEFAULT_MASK_THRESHOLD
+                      ) -> List[SegDataSample]:
+    """ETRIS' post-processing (see :class:`ETRIS`): stride-4 logits
+    (B, 1, h, w) of inputs of ``input_shape`` -> ``pred_sem_seg`` and
+    ``pred_prob`` of each sample at its original size."""
+    probs = F.interpolate(logits.sigmoid().float(), size=input_shape, mode='bicubic',
+                          align_corners=True)
+    for prob, sample in zip(probs, data_samples):
+        inverse = sample.metainfo.get('inverse_affine_matrix')
+        if inverse is None:
+            raise ValueError("ETRIS.predict needs metainfo['inverse_affine_matrix'] (the "
+                             'RISLetterbox transform records it)')
+        height, width = sample.metainfo['ori_shape'][:2]
+        prob = cv2.warpAffine(prob[0].cpu().numpy(), np.asarray(inverse, np.float64),
+                              (int(width), int(height)), flags=cv2.INTER_CUBIC,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=0.)
+        prob = torch.from_numpy(prob)[None].to(logits.device)
+        mask = (prob > threshold).long()
+        sample.set_data(dict(pred_sem_seg=PixelData(data=mask), pred_prob=PixelData(data=prob)))
+    return data_samples

@@ -71,3 +71,97 @@ def test_norm_eval_keeps_the_frozen_batch_norms_in_eval_mode(tiny_config):
         model(torch.randn(2, 3, 64, 64), model.tokenize(['a', 'b']))
         assert torch.equal(norms[0].running_mean, before) == norm_eval
     assert model.bridger.training  # only the encoders' norms
+
+
+def _training_step(model, seed: int = 3):
+    """Loss, gradients and buffers of one loss + backward of ``model`` on a
+    fixed batch of two."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randn(2, 3, 64, 64, generator=generator)
+    samples = [SegDataSample(metainfo=dict(text=text), gt_sem_seg=PixelData(
+        data=(torch.rand(1, 64, 64, generator=generator) > 0.5).float()))
+        for text in ('the red dog', 'the one on the left')]
+    model.train()
+    torch.manual_seed(seed)
+    loss = model.loss(images, samples)['loss_mask']
+    loss.backward()
+    grads = {name: p.grad for name, p in model.named_parameters() if p.grad is not None}
+    return loss.detach(), grads, {name: b.clone() for name, b in model.named_buffers()}
+
+
+def _twins(cfg, **changes):
+    """Two models of ``cfg``, the second with ``changes`` merged, same weights."""
+    torch.manual_seed(0)
+    plain = MODELS.build(cfg.model)
+    cfg.merge_from_dict(changes)
+    switched = MODELS.build(cfg.model)
+    switched.load_state_dict(plain.state_dict())
+    return plain, switched
+
+
+def test_activation_checkpointing_gives_the_same_step(tiny_etris_cfg):
+    """with_cp: same loss, gradients (positional embeddings included) and
+    BatchNorm statistics, the towers' running statistics counted once."""
+    plain, checkpointed = _twins(tiny_etris_cfg, **{'model.backbone.with_cp': True})
+    loss, grads, buffers = _training_step(plain)
+    cp_loss, cp_grads, cp_buffers = _training_step(checkpointed)
+    torch.testing.assert_close(cp_loss, loss, rtol=0, atol=1e-6)
+    assert set(cp_grads) == set(grads)
+    assert any('positional_embedding' in name for name in grads)
+    for name, grad in grads.items():
+        torch.testing.assert_close(cp_grads[name], grad, rtol=1e-5, atol=1e-6, msg=name)
+    for name, buffer in buffers.items():
+        torch.testing.assert_close(cp_buffers[name], buffer, rtol=1e-5, atol=1e-6, msg=name)
+
+
+@pytest.mark.parametrize('backbone', ['rn50', 'rn101'])
+def test_channels_last_resnet_gives_the_same_step(tiny_config, backbone):
+    plain, switched = _twins(tiny_config(backbone),
+                             **{'model.backbone.vision_encoder.channels_last': True})
+    assert switched.backbone.vision_encoder.conv1.weight.is_contiguous(
+        memory_format=torch.channels_last)
+    loss, grads, buffers = _training_step(plain)
+    cl_loss, cl_grads, cl_buffers = _training_step(switched)
+    torch.testing.assert_close(cl_loss, loss, rtol=1e-5, atol=1e-5)
+    for name, grad in grads.items():  # fp32 rounding only: 1e-4 of the largest entry
+        torch.testing.assert_close(cl_grads[name], grad, rtol=0,
+                                   atol=1e-6 + 1e-4 * float(grad.abs().max()), msg=name)
+    for name, buffer in buffers.items():
+        torch.testing.assert_close(cl_buffers[name], buffer, rtol=1e-4, atol=1e-5, msg=name)
+    plain.eval(), switched.eval()
+    images = torch.randn(2, 3, 64, 64)
+    token_ids = plain.backbone.tokenize(['a cat', 'the dog'])
+    with torch.no_grad():
+        torch.testing.assert_close(switched.logits(images, token_ids),
+                                   plain.logits(images, token_ids), rtol=1e-4, atol=1e-4)
+
+
+def test_no_graph_before_the_first_fused_stage_without_trainable_positions(tiny_config):
+    """Nothing before the first fusion trains once the positional embeddings
+    are frozen, so the stages up to it record no graph; with them trainable
+    (the reference) the towers record one, for their gradient."""
+    cfg = tiny_config('vitb')
+    cfg.model.backbone.bridger.fusion_stages = (1, 2)
+    for frozen in (True, False):
+        cfg.model.backbone.freeze_positional_embedding = frozen
+        backbone = MODELS.build(cfg.model).backbone.train()
+        recorded = []
+        for encoder in (backbone.vision_encoder, backbone.text_encoder):
+            forward_stage = encoder.forward_stage
+
+            def record(index, state, forward_stage=forward_stage):
+                out = forward_stage(index, state)
+                tokens = out[0] if isinstance(out, tuple) else out
+                recorded.append((index, tokens.requires_grad))
+                return out
+
+            encoder.forward_stage = record
+        features = backbone(torch.randn(2, 3, 64, 64), backbone.tokenize(['a', 'b']))
+        # Stages 0 and 1 run before the first fusion (after stage 1), stage 2 after.
+        assert [grad for index, grad in recorded if index < 2] == [not frozen] * 4
+        assert [grad for index, grad in recorded if index == 2] == [True] * 2
+        features.text.embeddings.sum().backward()
+        position = backbone.vision_encoder.positional_embedding
+        assert (position.grad is None) is frozen

@@ -26,6 +26,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmris.apis import init_model
+from mmris.models.utils import MultiheadAttention
 
 GOLDEN = Path(__file__).resolve().parents[2] / 'data' / 'etris_reference_outputs.npz'
 TEXTS = ['the man on the left in a red shirt', 'smallest blue umbrella']
@@ -84,7 +85,7 @@ def without_dropout(model: torch.nn.Module) -> torch.nn.Module:
     for module in model.modules():
         if isinstance(module, torch.nn.Dropout):
             module.p = 0.0
-        elif isinstance(module, torch.nn.MultiheadAttention):
+        elif isinstance(module, (torch.nn.MultiheadAttention, MultiheadAttention)):
             module.dropout = 0.0
     return model
 

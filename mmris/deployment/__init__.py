@@ -1,0 +1,6 @@
+"""Deployment: exporting a referring model to ONNX and running it with
+ONNX Runtime (the path OpenMMLab's mmdeploy takes)."""
+from .onnx_export import export_onnx
+from .ort_segmentor import ORTSegmentor
+
+__all__ = ['ORTSegmentor', 'export_onnx']

@@ -1,0 +1,82 @@
+"""An exported referring network run by ONNX Runtime, as a segmentor."""
+from pathlib import Path
+from typing import List, Optional, Union
+
+import numpy as np
+import torch
+from mmengine.model import BaseModel
+from mmseg.structures import SegDataSample
+
+from ..models.encoders import CLIPTokenizer
+from ..models.segmentors.etris import DEFAULT_MASK_THRESHOLD, ETRIS, masks_from_logits
+from .onnx_export import INPUT_NAMES, OUTPUT_NAME
+
+
+class ORTSegmentor(BaseModel):
+    """Runs a network written by :func:`export_onnx` with ONNX Runtime
+    behind the segmentor interface (``test_step``), so that the inferencer
+    and the test loop use it as they use :class:`ETRIS`: the config's data
+    preprocessor, the CLIP tokenizer (``L`` read from the file) and ETRIS'
+    post-processing (:func:`masks_from_logits`) run around the session.
+
+    A batch larger than the file's fixed batch size runs in chunks of that
+    size (the last one padded by repeating its final sample).
+
+    Args:
+        onnx_file (str | Path): The exported network.
+        data_preprocessor (dict): The config's ``model.data_preprocessor``.
+        vocab_file (str, optional): The text encoder's BPE vocabulary
+            (``None``: open_clip's, as :class:`CLIPTokenizer`).
+        mask_threshold (float): The config's ``test_cfg.mask_threshold``.
+        num_threads (int, optional): ONNX Runtime's intra-op threads
+            (default: torch's thread count).
+
+    Raises:
+        ImportError: onnxruntime is not installed.
+        ValueError: the file's inputs are not ``image`` and ``token_ids``.
+    """
+
+    def __init__(self, onnx_file: Union[str, Path], data_preprocessor: dict,
+                 vocab_file: Optional[str] = None,
+                 mask_threshold: float = DEFAULT_MASK_THRESHOLD,
+                 num_threads: Optional[int] = None):
+        try:
+            import onnxruntime
+        except ImportError as error:
+            raise ImportError('the onnxruntime backend needs onnxruntime: pip install -r '
+                              'requirements/deploy.txt') from error
+        super().__init__(data_preprocessor=data_preprocessor)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = num_threads or torch.get_num_threads()
+        self.session = onnxruntime.InferenceSession(
+            str(onnx_file), options, providers=onnxruntime.get_available_providers())
+        inputs = {node.name: node.shape for node in self.session.get_inputs()}
+        if tuple(inputs) != INPUT_NAMES:
+            raise ValueError(f'{onnx_file}: inputs {tuple(inputs)}, expected {INPUT_NAMES}; '
+                             f'export it with tools/deployment/export_onnx.py')
+        self.batch_size = inputs['image'][0]
+        self.tokenizer = CLIPTokenizer(context_length=inputs['token_ids'][1],
+                                       vocab_file=vocab_file)
+        self.mask_threshold = mask_threshold
+
+    def forward(self, inputs: torch.Tensor, data_samples: List[SegDataSample] = None,
+                mode: str = 'predict') -> List[SegDataSample]:
+        """``inputs`` (B, 3, H, W) normalised -> the samples with
+        ``pred_sem_seg`` and ``pred_prob`` (``mode='predict'`` only)."""
+        if mode != 'predict':
+            raise ValueError(f'ORTSegmentor only predicts (mode={mode!r})')
+        token_ids = self.tokenizer(ETRIS.expressions(data_samples)).numpy()
+        images = inputs.float().cpu().numpy()
+        logits = []
+        for start in range(0, len(images), self.batch_size):
+            chunk = slice(start, start + self.batch_size)
+            image, ids = images[chunk], token_ids[chunk]
+            missing = self.batch_size - len(image)
+            if missing:
+                image = np.concatenate([image, np.repeat(image[-1:], missing, axis=0)])
+                ids = np.concatenate([ids, np.repeat(ids[-1:], missing, axis=0)])
+            output = self.session.run([OUTPUT_NAME], dict(zip(INPUT_NAMES, (image, ids))))[0]
+            logits.append(output[:self.batch_size - missing])
+        logits = torch.from_numpy(np.concatenate(logits))
+        return masks_from_logits(logits, data_samples, tuple(inputs.shape[-2:]),
+                                 self.mask_threshold)

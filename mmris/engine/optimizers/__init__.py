@@ -1,0 +1,4 @@
+"""Optimizer wrappers."""
+from .autocast_optim_wrapper import AutocastOptimWrapper
+
+__all__ = ['AutocastOptimWrapper']

@@ -1,0 +1,61 @@
+"""ONNX export (tools/deployment/export_onnx.py) and the ONNX Runtime backend
+against PyTorch on tiny configs."""
+import re
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip('onnxscript', reason='exporting needs onnxscript (requirements/deploy.txt)')
+pytest.importorskip('onnxruntime', reason='the backend needs onnxruntime (requirements/deploy.txt)')
+
+
+def test_exported_resnet_model_matches_pytorch(tiny_config, tmp_path):
+    import onnxruntime
+
+    from mmris.apis import init_model
+    from mmris.deployment import export_onnx
+    model = init_model(tiny_config('rn50'))  # its attention pool resizes positions per call
+    path = export_onnx(model, tmp_path / 'rn50.onnx', batch_size=2)
+    session = onnxruntime.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+    assert [(node.name, node.shape) for node in session.get_inputs()] == [
+        ('image', [2, 3, 64, 64]), ('token_ids', [2, 17])]
+    images = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    token_ids = model.backbone.tokenize(['the red circle on the left', 'a dog'])
+    with torch.no_grad():
+        expected = model.logits(images, token_ids)
+    got, = session.run(['logits'], {'image': images.numpy(), 'token_ids': token_ids.numpy()})
+    assert got.shape == (2, 1, 16, 16)
+    np.testing.assert_allclose(got, expected.numpy(), rtol=0, atol=1e-4)
+
+
+def test_export_tool_and_onnxruntime_inferencer(tiny_model_files, run_tool, tmp_path):
+    from mmris.apis import RISInferencer
+    config, checkpoint, _ = tiny_model_files
+    onnx_file = tmp_path / 'tiny.onnx'
+    result = run_tool('deployment/export_onnx.py', config, checkpoint, '--out', onnx_file,
+                      '--verify')
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert f'wrote {onnx_file}' in result.stdout
+    diff, agreement = re.search(r'logits max abs diff (\S+), stride-4 mask agreement (\S+)%',
+                                result.stdout).groups()
+    assert float(diff) < 1e-4 and float(agreement) == 100
+
+    image = (np.random.default_rng(0).random((48, 80, 3)) * 255).astype(np.uint8)
+    expressions = ['the red circle', 'the square on the left', 'a blue triangle']
+    kwargs = dict(batch_size=2, threshold=0.5)
+    expected = RISInferencer(config, weights=checkpoint, device='cpu')(image, expressions, **kwargs)
+    ort = RISInferencer(config, weights=str(onnx_file), backend='onnxruntime')
+    assert type(ort.model).__name__ == 'ORTSegmentor' and ort.model.batch_size == 1
+    got = ort(image, expressions, **kwargs)  # batches of 2 run as 1 + 1
+    for want, have in zip(expected['predictions'], got['predictions']):
+        assert have['text'] == want['text'] and have['mask'].shape == (48, 80)
+        np.testing.assert_allclose(have['prob'], want['prob'], rtol=0, atol=1e-4)
+        assert (have['mask'] == want['mask']).mean() > 0.999
+
+
+def test_onnxruntime_backend_refuses_a_checkpoint(tiny_model_files):
+    from mmris.apis import RISInferencer
+    config, checkpoint, _ = tiny_model_files
+    with pytest.raises(ValueError, match=r"weights='<file>.onnx'"):
+        RISInferencer(config, weights=checkpoint, backend='onnxruntime')

@@ -1,0 +1,94 @@
+"""Export a referring segmentation model (ETRIS) to ONNX.
+
+    python tools/deployment/export_onnx.py CONFIG CHECKPOINT [--out FILE.onnx]
+        [--batch-size 1] [--verify] [--cfg-options KEY=VALUE ...]
+
+The file takes ``image`` (B, 3, H, W), normalised as the config's data
+preprocessor does, at the config's input size, and ``token_ids`` (B, L)
+int64 from the model's CLIP tokenizer, and gives ``logits`` (B, 1, H / 4,
+W / 4), the stride-4 mask logits; shapes are fixed at export. Run it with
+``RISInferencer(CONFIG, weights=FILE.onnx, backend='onnxruntime')``, which
+adds the letterbox, tokenisation and post-processing of the config, or with
+``tools/demo/image_demo.py ... --backend onnxruntime``.
+
+``--verify`` runs the file with ONNX Runtime and the model with PyTorch on
+the same random batch and prints the largest logit difference and how many
+pixels of the two masks agree (probability above the config's threshold).
+Needs ``onnx``, ``onnxscript`` and ``onnxruntime`` (requirements/deploy.txt).
+"""
+import argparse
+import os.path as osp
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mmris.apis import init_model
+from mmris.utils import (UsageError, add_cfg_options_argument, load_config, require_checkpoint,
+                         run_cli)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Export a referring model to ONNX.')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--out', help='ONNX file to write (default: the checkpoint path with '
+                        'the suffix .onnx)')
+    parser.add_argument('--batch-size', type=int, default=1,
+                        help='images per run of the exported network (1)')
+    parser.add_argument('--verify', action='store_true',
+                        help='compare ONNX Runtime with PyTorch on a random batch')
+    add_cfg_options_argument(parser, 'model.test_cfg.mask_threshold=0.4')
+    return parser.parse_args()
+
+
+def verify(model: torch.nn.Module, onnx_file: Path, batch_size: int) -> None:
+    """Print the largest logit difference and the mask agreement of ONNX
+    Runtime and PyTorch on a random batch."""
+    from mmris.deployment import ORTSegmentor
+    from mmris.deployment.onnx_export import INPUT_NAMES, OUTPUT_NAME
+    session = ORTSegmentor(onnx_file, model.cfg.model.data_preprocessor).session
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randn(batch_size, 3, *model.data_preprocessor.size, generator=generator)
+    token_ids = model.backbone.tokenize(['the man on the left in a red shirt'] * batch_size)
+    with torch.no_grad():
+        expected = model.logits(images, token_ids).numpy()
+    got = session.run([OUTPUT_NAME], dict(zip(INPUT_NAMES, (images.numpy(),
+                                                            token_ids.numpy()))))[0]
+    threshold = model.test_cfg['mask_threshold']
+    boundary = np.log(threshold / (1 - threshold))  # sigmoid(x) > t  <=>  x > logit(t)
+    agreement = np.mean((expected > boundary) == (got > boundary))
+    print(f'ONNX Runtime vs PyTorch on a random batch of {batch_size}: logits max abs diff '
+          f'{np.abs(expected - got).max():.2e}, stride-4 mask agreement {100 * agreement:.4f}%')
+
+
+def main():
+    args = parse_args()
+    if args.batch_size < 1:
+        raise UsageError(f'--batch-size must be at least 1, got {args.batch_size}')
+    require_checkpoint(args.checkpoint, 'CHECKPOINT')
+    out = Path(args.out or osp.splitext(args.checkpoint)[0] + '.onnx')
+    if out.suffix != '.onnx':
+        raise UsageError(f'--out {str(out)!r} must end with .onnx')
+    if not out.parent.is_dir():
+        raise UsageError(f'--out {str(out)!r}: folder {str(out.parent)!r} does not exist')
+    cfg = load_config(args.config, args.cfg_options)
+    model = init_model(cfg, args.checkpoint, device='cpu')
+    if not hasattr(model, 'logits'):
+        raise UsageError(f'{args.config!r} builds a {type(model).__name__}; only referring '
+                         f'segmentation models (ETRIS) export to ONNX')
+    try:
+        from mmris.deployment import export_onnx
+        export_onnx(model, out, batch_size=args.batch_size)
+    except ImportError as error:
+        raise UsageError(f'exporting needs onnx and onnxscript ({error}): pip install -r '
+                         f'requirements/deploy.txt') from error
+    print(f'wrote {out} ({out.stat().st_size / 2**20:.1f} MiB): image '
+          f'{args.batch_size}x3x{"x".join(map(str, model.data_preprocessor.size))}, token_ids '
+          f'{args.batch_size}x{model.backbone.text_encoder.text_length} -> stride-4 logits')
+    if args.verify:
+        verify(model, out, args.batch_size)
+
+
+if __name__ == '__main__':
+    run_cli(main)
