@@ -19,6 +19,16 @@ def mmris_default_scope():
     init_default_scope('mmris')
 
 
+@pytest.fixture(autouse=True)
+def restore_default_scope():
+    """A test that builds an mmdet- or mmseg-scoped config (mmengine makes its
+    scope the current one) leaves the next test in mmris' scope."""
+    from mmengine.registry import DefaultScope
+    scopes = dict(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict = scopes
+
+
 @pytest.fixture
 def free_port():
     """A function returning a TCP port free on 127.0.0.1 right now, as a str."""

@@ -163,7 +163,7 @@ class Runner(MMEngineRunner):
             if cpu_supports_bf16():
                 self.logger.info('the config trains with AmpOptimWrapper; on this CPU AMP runs '
                                  'as bf16 autocast without a loss scaler (AutocastOptimWrapper)')
-                optim_wrapper.update(type='AutocastOptimWrapper', dtype='bfloat16',
+                optim_wrapper.update(type='mmris.AutocastOptimWrapper', dtype='bfloat16',
                                      device_type='cpu')
             else:
                 self.logger.warning('the config trains with AmpOptimWrapper, but this CPU has no '

@@ -10,7 +10,7 @@ def test_forward_autocasts_and_the_update_stays_fp32():
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
     wrapper = OPTIM_WRAPPERS.build(dict(
-        type='AutocastOptimWrapper', optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
+        type='mmris.AutocastOptimWrapper', optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
     assert isinstance(wrapper, AutocastOptimWrapper) and wrapper.cast_dtype == torch.bfloat16
     x = torch.randn(4, 8)
     before = [p.detach().clone() for p in model.parameters()]
