@@ -21,6 +21,7 @@ them (``None`` leaves one out): ``parameter_efficient_checkpoint``
 weights the config restores) and ``random_state``
 (:class:`RandomStateHook`: a resumed run equals an uninterrupted one).
 """
+import atexit
 import datetime
 import os
 import socket
@@ -59,6 +60,12 @@ def _export_slurm_env(port=None) -> None:
         nodes = os.environ['SLURM_NODELIST']
         os.environ['MASTER_ADDR'] = subprocess.getoutput(
             f'scontrol show hostname {nodes} | head -n1')
+
+
+def close_process_group() -> None:
+    """Destroy the default process group, if one is still open."""
+    if torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
 
 
 def init_dist(launcher: str, backend: str = 'nccl', **kwargs) -> None:
@@ -127,6 +134,9 @@ class Runner(MMEngineRunner):
     def setup_env(self, env_cfg: dict) -> None:
         if self.distributed and not is_distributed():
             init_dist(self.launcher, **env_cfg.get('dist_cfg', {}))
+            # Without it, a process that exits while its gloo threads still run
+            # can abort ("terminate called without an active exception").
+            atexit.register(close_process_group)
         super().setup_env(env_cfg)
 
     def wrap_model(self, model_wrapper_cfg, model):
