@@ -1,21 +1,3 @@
 # ETRIS with CLIP RN50 (reference: config/refcoco/bridge_r50.yaml).
-_base_ = ['./etris_vitb16.py']
-model = dict(
-    backbone=dict(
-        clip_weights='pretrain/RN50.pt',
-        vision_encoder=dict(
-            _delete_=True,
-            type='CLIPModifiedResNet',
-            layers=(3, 4, 6, 3),
-            width=64,
-            output_dim=1024,
-            heads=32,
-            pretrain_size=224),
-        text_encoder=dict(embed_dim=1024),
-        bridger=dict(
-            zoom_strides=(2, 1, 2),
-            zoom_norm_cfg=None,
-            interactor=dict(
-                _delete_=True, type='FullInteractor', num_heads=4, ffn_channels=128,
-                dropout=0.1))),
-    neck=dict(strides=(2, 1, 2)))
+_base_ = ['./etris_vitb16.py', './clip-rn50_towers.py']
+model = dict(backbone=_base_.clip_rn50_towers, neck=dict(strides=(2, 1, 2)))
