@@ -166,6 +166,13 @@ def require_config_keys(cfg: Config, path: str, keys: Sequence[str]) -> None:
                              f'{", ".join(keys)}')
 
 
+def require_at_least(flag: str, value: int, least: int, why: str = '') -> None:
+    """Raise UsageError if option ``flag`` got ``value`` below ``least``;
+    ``why``, e.g. ``' (one image per split)'``, follows the bound."""
+    if value < least:
+        raise UsageError(f'{flag} must be at least {least}{why}, got {value}')
+
+
 def require_checkpoint(path: str, flag: str) -> None:
     """Raise UsageError if the local checkpoint ``path`` given by ``flag`` is missing."""
     if '://' not in path and not osp.isfile(path):

@@ -23,7 +23,7 @@ import cv2
 
 from mmris.datasets import RefCOCODataset, generate_synthetic_refcoco
 from mmris.datasets.transforms import decode_mask
-from mmris.utils import UsageError, run_cli
+from mmris.utils import require_at_least, run_cli
 
 #: Split of the synthetic set -> annotation file written.
 SPLITS = {'train': 'train.json', 'val': 'val.json'}
@@ -60,9 +60,7 @@ def write_split(refer_root: str, split: str, out: str) -> dict:
 
 def main():
     args = parse_args()
-    if args.num_images < 4:
-        raise UsageError(f'--num-images must be at least 4 (one image per split), '
-                         f'got {args.num_images}')
+    require_at_least('--num-images', args.num_images, 4, ' (one image per split)')
     os.makedirs(osp.join(args.out, 'images'), exist_ok=True)
     os.makedirs(osp.join(args.out, 'masks'), exist_ok=True)
     with tempfile.TemporaryDirectory() as refer_root:

@@ -2,7 +2,8 @@
 errors end in one line."""
 import pytest
 
-from mmris.utils import DatasetError, UsageError, load_config, require_config_keys, run_cli
+from mmris.utils import (DatasetError, UsageError, load_config, require_at_least,
+                         require_config_keys, run_cli)
 from mmris.utils.cli import one_line
 
 CONFIG = 'configs/etris/vitb_refcoco.py'
@@ -111,3 +112,12 @@ def test_a_config_without_a_key_a_tool_needs_is_named():
     with pytest.raises(UsageError, match="config 'a.py' has no test_dataloader; this tool needs "
                                          "train_dataloader, test_dataloader"):
         require_config_keys(cfg, 'a.py', ('train_dataloader', 'test_dataloader'))
+
+
+def test_an_option_below_its_bound_is_named_with_the_bound_and_the_value():
+    require_at_least('--num-images', 4, 4)
+    with pytest.raises(UsageError, match=r'^--size must be at least 32, got 31$'):
+        require_at_least('--size', 31, 32)
+    with pytest.raises(UsageError, match=r'^--num-images must be at least 4 \(one image per '
+                                         r'split\), got 3$'):
+        require_at_least('--num-images', 3, 4, ' (one image per split)')

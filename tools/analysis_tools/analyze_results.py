@@ -43,7 +43,8 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
+from mmris.utils import (UsageError, add_cfg_options_argument, load_config, require_at_least,
+                         run_cli)
 from mmris.utils.restricted_unpickler import load_with_tensors
 
 
@@ -139,8 +140,7 @@ def make_grid(cells: List[np.ndarray], gap: int = 8) -> np.ndarray:
 
 def main():
     args = parse_args()
-    if args.topk < 1:
-        raise UsageError(f'--topk must be at least 1, got {args.topk}')
+    require_at_least('--topk', args.topk, 1)
     cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmris'))
     results = load_results(args.results)

@@ -25,7 +25,7 @@ from mmseg.structures import SegDataSample
 
 from mmris.evaluation import format_scores, score_baselines
 from mmris.registry import DATASETS
-from mmris.utils import (UsageError, add_cfg_options_argument, load_config,
+from mmris.utils import (add_cfg_options_argument, load_config, require_at_least,
                          require_config_keys, run_cli)
 
 
@@ -64,8 +64,7 @@ def main():
     cfg = load_config(args.config, args.cfg_options)
     require_config_keys(cfg, args.config,
                         ('train_dataloader', 'test_dataloader', 'test_evaluator'))
-    if args.grid < 1:
-        raise UsageError(f'--grid must be at least 1, got {args.grid}')
+    require_at_least('--grid', args.grid, 1)
     init_default_scope(cfg.get('default_scope', 'mmris'))
     test_set = DATASETS.build(cfg.test_dataloader.dataset)
     train_cfg = copy.deepcopy(cfg.train_dataloader.dataset)

@@ -9,7 +9,7 @@ and RLE masks), which mmdet's CocoDataset and CocoMetric read as they are.
 import argparse
 
 from mmris.datasets import generate_synthetic_coco
-from mmris.utils import UsageError, run_cli
+from mmris.utils import require_at_least, run_cli
 
 
 def parse_args():
@@ -27,11 +27,9 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if args.size < 32:
-        raise UsageError(f'--size must be at least 32, got {args.size}')
-    for flag, value in (('--num-train', args.num_train), ('--num-val', args.num_val)):
-        if value < 1:
-            raise UsageError(f'{flag} must be at least 1, got {value}')
+    require_at_least('--size', args.size, 32)
+    require_at_least('--num-train', args.num_train, 1)
+    require_at_least('--num-val', args.num_val, 1)
     summary = generate_synthetic_coco(args.out, num_train=args.num_train, num_val=args.num_val,
                                       size=args.size, seed=args.seed)
     print()

@@ -9,7 +9,7 @@ data_root set to --out.
 import argparse
 
 from mmris.datasets import generate_synthetic_refcoco
-from mmris.utils import UsageError, run_cli
+from mmris.utils import require_at_least, run_cli
 
 
 def parse_args():
@@ -29,11 +29,8 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if args.size < 32:
-        raise UsageError(f'--size must be at least 32, got {args.size}')
-    if args.num_images < 4:
-        raise UsageError(f'--num-images must be at least 4 (one image per split), '
-                         f'got {args.num_images}')
+    require_at_least('--size', args.size, 32)
+    require_at_least('--num-images', args.num_images, 4, ' (one image per split)')
     summary = generate_synthetic_refcoco(args.out, num_images=args.num_images, size=args.size,
                                          seed=args.seed)
     print()

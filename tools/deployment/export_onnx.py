@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 from mmris.apis import init_model
-from mmris.utils import (UsageError, add_cfg_options_argument, load_config, require_checkpoint,
-                         run_cli)
+from mmris.utils import (UsageError, add_cfg_options_argument, load_config, require_at_least,
+                         require_checkpoint, run_cli)
 
 
 def parse_args():
@@ -64,8 +64,7 @@ def verify(model: torch.nn.Module, onnx_file: Path, batch_size: int) -> None:
 
 def main():
     args = parse_args()
-    if args.batch_size < 1:
-        raise UsageError(f'--batch-size must be at least 1, got {args.batch_size}')
+    require_at_least('--batch-size', args.batch_size, 1)
     require_checkpoint(args.checkpoint, 'CHECKPOINT')
     out = Path(args.out or osp.splitext(args.checkpoint)[0] + '.onnx')
     if out.suffix != '.onnx':
