@@ -68,5 +68,6 @@ def main():
                              len(test_set), predict)
     print(format_scores(scores, digits=3))
 
+
 if __name__ == '__main__':
     run_cli(main)

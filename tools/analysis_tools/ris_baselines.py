@@ -42,5 +42,6 @@ def main():
                              len(dataset), predict)
     print(format_scores(scores))
 
+
 if __name__ == '__main__':
     run_cli(main)
