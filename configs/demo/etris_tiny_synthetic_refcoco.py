@@ -2,14 +2,15 @@
 # Bridger, positional embeddings, neck and head train, as in ETRIS) learns
 # the generated referring set (tools/dataset_converters/make_synthetic_refcoco.py)
 # on CPU in about 8 minutes on 2 cores, read by the same RefCOCODataset as the
-# real data.
+# real data. Towers of 3 blocks (one per Bridger stage) train faster and
+# better than deeper random ones (docs/performance.md, `make demo`).
 _base_ = [
     '../_base_/models/etris_vitb16.py', '../_base_/datasets/refcoco.py',
     '../_base_/default_runtime.py'
 ]
 data_root = 'data/synthetic_refcoco/'
 input_size = 128
-max_iters = 1500
+max_iters = 2000
 width = 64
 
 model = dict(
@@ -17,9 +18,9 @@ model = dict(
     backbone=dict(
         clip_weights=None,
         vision_encoder=dict(
-            input_size=input_size, patch_size=8, width=width, layers=6, heads=2,
+            input_size=input_size, patch_size=8, width=width, layers=3, heads=2,
             output_dim=width),
-        text_encoder=dict(width=width, layers=6, heads=2, embed_dim=width),
+        text_encoder=dict(width=width, layers=3, heads=2, embed_dim=width),
         bridger=dict(d_model=32, interactor=dict(num_heads=4))),
     neck=dict(channels=width, num_heads=4),
     decode_head=dict(

@@ -82,6 +82,38 @@ def test_bad_values_are_refused(run_tool):
     assert result.last_line == 'error: --repeat must be at least 1, got 0'
 
 
+def test_compile_needs_a_warm_up(run_tool):
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--compile',
+                      '--warmup', 0)
+    assert result.returncode == 2
+    assert result.last_line.startswith('error: --compile needs --warmup of at least 1')
+
+
+@pytest.mark.parametrize('mode, target', [('infer', '_forward'), ('train', 'loss')])
+def test_compile_times_the_compiled_function(monkeypatch, tmp_path, mode, target):
+    """--compile hands the timed method to torch.compile (compiling for real
+    takes minutes on a CPU; here a stand-in records what it was given) and
+    the timing then runs through what torch.compile returned."""
+    import torch
+    given, calls = [], []
+
+    def fake_compile(function):
+        given.append(function.__name__)
+
+        def compiled(*args, **kwargs):
+            calls.append(function.__name__)
+            return function(*args, **kwargs)
+        return compiled
+
+    monkeypatch.setattr(torch, 'compile', fake_compile)
+    out = tmp_path / 'bench.json'
+    _tool().main([CONFIG, '--mode', mode, '--compile', '--device', 'cpu', '--shape', '64',
+                  '--repeat', '2', '--warmup', '1', '--json', str(out), '--cfg-options', *TINY])
+    assert given == [target]
+    assert calls == [target] * 3  # one warm-up and two timed iterations
+    assert json.loads(out.read_text())['compile'] is True
+
+
 def test_statistics():
     stats = _tool().summarize([0.004, 0.001, 0.003, 0.002], batch_size=2)
     assert stats['median_ms'] == pytest.approx(2.5)

@@ -3,7 +3,8 @@ side by side with the reference ETRIS.
 
     python tools/analysis_tools/benchmark.py CONFIG [--mode infer|train] [--checkpoint CKPT]
         [--batch-size 1] [--shape 416 | --shape H W] [--repeat 50] [--warmup 10]
-        [--device cpu|cuda] [--precision fp32|bf16|fp16] [--threads N] [--json OUT.json]
+        [--device cpu|cuda] [--precision fp32|bf16|fp16] [--compile] [--threads N]
+        [--json OUT.json]
         [--reference ETRIS_CHECKOUT [--reference-precision fp32|bf16|fp16]]
         [--cfg-options KEY=VALUE ...]
 
@@ -22,7 +23,10 @@ the model under ``torch.autocast`` (bf16 on a CPU without native bf16 falls
 back to fp32, saying so; fp16 needs CUDA). After ``--warmup`` untimed
 iterations, each of ``--repeat`` iterations is timed on its own with
 ``time.perf_counter`` (on CUDA with ``torch.cuda.synchronize`` before and
-after). Reported: median, mean, p90, min and max latency in ms, images/s
+after). ``--compile`` runs the timed function through ``torch.compile``
+(``model._forward``, or ``model.loss`` in training, as mmengine's Runner
+compiles ``train_step`` for ``compile=True``); compilation happens in the
+first warm-up iteration, which is not timed. Reported: median, mean, p90, min and max latency in ms, images/s
 (batch size / median latency) and peak memory:
 
 - CUDA: ``torch.cuda.max_memory_allocated`` (peak statistics reset first),
@@ -102,6 +106,9 @@ def parse_args(argv: Optional[List[str]] = None):
     parser.add_argument('--precision', choices=PRECISIONS, default='fp32',
                         help='autocast: bf16 (CPUs with native bf16, CUDA) or fp16 (CUDA); '
                         'default fp32')
+    parser.add_argument('--compile', action='store_true',
+                        help='time the model through torch.compile (compiled in the first '
+                        'warm-up iteration, so --warmup must be at least 1)')
     parser.add_argument('--threads', type=int,
                         help='torch CPU threads (default: torch\'s own choice)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random inputs (0)')
@@ -121,6 +128,8 @@ def check_args(args) -> None:
                                ('--warmup', args.warmup, 0)):
         if value < least:
             raise UsageError(f'{flag} must be at least {least}, got {value}')
+    if args.compile and args.warmup < 1:
+        raise UsageError('--compile needs --warmup of at least 1: the first iteration compiles')
     if args.threads is not None and args.threads < 1:
         raise UsageError(f'--threads must be at least 1, got {args.threads}')
     if len(args.shape) not in (1, 2) or min(args.shape) < 1:
@@ -421,7 +430,8 @@ def _header(results: Dict) -> List[str]:
         f'Benchmark of {results["config"]}: {results["mode"]} ({results["model"]}, '
         f'{"checkpoint " + results["checkpoint"] if results["checkpoint"] else "random weights"})',
         f'device {results["device_name"]}, {results["threads"]} CPU threads, batch '
-        f'{results["batch_size"]}, input {height}x{width}, {results["precision"]}, warm-up '
+        f'{results["batch_size"]}, input {height}x{width}, {results["precision"]}'
+        f'{" compiled" if results["compile"] else ""}, warm-up '
         f'{results["warmup"]}, timed {results["repeat"]}, torch {results["torch"]}',
     ]
 
@@ -705,13 +715,17 @@ def main(argv: Optional[List[str]] = None):
         what = 'build the model' + (' or load the checkpoint' if args.checkpoint else '')
         raise UsageError(f'could not {what} of {args.config!r}: '
                          f'{type(error).__name__}: {error}') from error
+    if args.compile:
+        target = 'loss' if args.mode == 'train' else '_forward'
+        setattr(model, target, torch.compile(getattr(model, target)))
     height, width = args.shape * 2 if len(args.shape) == 1 else args.shape
     device_name = (f'cuda ({torch.cuda.get_device_name()})' if args.device == 'cuda' else 'cpu')
     results = dict(config=args.config, mode=args.mode, model=type(model).__name__,
                    checkpoint=args.checkpoint,
                    device=args.device, device_name=device_name, threads=torch.get_num_threads(),
                    torch=torch.__version__, batch_size=args.batch_size, shape=[height, width],
-                   precision=args.precision, warmup=args.warmup, repeat=args.repeat)
+                   precision=args.precision, compile=args.compile, warmup=args.warmup,
+                   repeat=args.repeat)
     if args.reference:
         if height != width:
             raise UsageError(f'--reference needs a square input (the reference ViT assumes '

@@ -2,8 +2,9 @@
 # config/refcoco/bridge_r50.yaml), written as the changes to a CLIP ViT-B/16
 # Bridger backbone (etris_vitb16.py, bridged-clip_vitb16.py): the ResNet in
 # place of the ViT, the 1024-wide sentence embedding, and the RN50 Bridger's
-# zoom strides and full interactor. A model config merges it into its
-# backbone: `backbone=_base_.clip_rn50_towers`.
+# zoom strides and full interactor, and channels-last convolutions (3-6 %
+# faster on a CPU, same results: docs/performance.md). A model config merges
+# it into its backbone: `backbone=_base_.clip_rn50_towers`.
 clip_rn50_towers = dict(
     clip_weights='pretrain/RN50.pt',
     vision_encoder=dict(
@@ -13,7 +14,8 @@ clip_rn50_towers = dict(
         width=64,
         output_dim=1024,
         heads=32,
-        pretrain_size=224),
+        pretrain_size=224,
+        channels_last=True),
     text_encoder=dict(embed_dim=1024),
     bridger=dict(
         zoom_strides=(2, 1, 2),

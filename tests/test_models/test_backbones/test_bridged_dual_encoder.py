@@ -118,8 +118,12 @@ def test_activation_checkpointing_gives_the_same_step(tiny_etris_cfg):
 
 @pytest.mark.parametrize('backbone', ['rn50', 'rn101'])
 def test_channels_last_resnet_gives_the_same_step(tiny_config, backbone):
-    plain, switched = _twins(tiny_config(backbone),
-                             **{'model.backbone.vision_encoder.channels_last': True})
+    """The ResNet configs run channels-last; contiguous tensors give the same step."""
+    cfg = tiny_config(backbone)
+    assert cfg.model.backbone.vision_encoder.channels_last
+    cfg.model.backbone.vision_encoder.channels_last = False
+    plain, switched = _twins(cfg, **{'model.backbone.vision_encoder.channels_last': True})
+    assert plain.backbone.vision_encoder.conv1.weight.is_contiguous()
     assert switched.backbone.vision_encoder.conv1.weight.is_contiguous(
         memory_format=torch.channels_last)
     loss, grads, buffers = _training_step(plain)
