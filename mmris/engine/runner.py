@@ -10,7 +10,11 @@ with no config edit. For the same reason a config that trains with
 ``AmpOptimWrapper`` (fp16 AMP, as the ETRIS configs do) trains with bf16
 autocast and no loss scaler (:class:`AutocastOptimWrapper`) where no
 accelerator is available, as AMP runs on CPUs; a CPU without native bf16
-trains in fp32 instead, with a one-line notice. It is registered as
+trains in fp32 instead, with a one-line notice. ``compile=True`` (or a
+dict of ``torch.compile`` options) compiles the model's ``loss`` rather
+than mmengine's whole ``train_step``, whose data preprocessor deep-copies
+data samples in ways torch.compile cannot trace; preprocessing and the
+optimizer step stay eager. It is registered as
 ``mmris.Runner``; the mmris tools build it for every config.
 
 It also loads every checkpoint weights-only (it is built, trains, validates
@@ -123,6 +127,18 @@ class Runner(MMEngineRunner):
     def test(self):
         with safe_checkpoint_loading():
             return super().test()
+
+    def _maybe_compile(self, target: str) -> None:
+        """For ``target='train_step'`` (the only one mmengine compiles),
+        compile the (unwrapped) model's ``loss`` with the config's
+        ``compile`` options; nothing when ``compile`` is unset or False."""
+        options = self.cfg.get('compile')
+        if not options or target != 'train_step':
+            return super()._maybe_compile(target)
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        model.loss = torch.compile(model.loss, **({} if options is True else options))
+        self.logger.info('compile: the model\'s loss is compiled (torch.compile); the first '
+                         'iterations are slow while it compiles')
 
     def register_default_hooks(self, hooks=None) -> None:
         hooks = dict(hooks or {})

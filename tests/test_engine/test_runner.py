@@ -50,25 +50,13 @@ def test_etris_schedule_trains_on_cpu_with_bf16_amp_and_bridger_group(tmp_path, 
     """The ETRIS configs ask for fp16 AMP (AmpOptimWrapper); without a GPU
     mmris.Runner trains with bf16 autocast and no loss scaler where the CPU
     has native bf16, else in fp32; the Bridger has its own group."""
-    import numpy as np
-    from mmengine.dataset import Compose
-
-    from mmris.engine import AutocastOptimWrapper, Runner
+    from mmris.engine import AutocastOptimWrapper
     monkeypatch.setattr('mmris.engine.runner.cpu_supports_bf16', lambda: native_bf16)
 
     cfg = tiny_config('vitb')
     cfg.optim_wrapper.paramwise_cfg.custom_keys.bridger.lr_mult = 10.
-    pipeline = Compose(cfg.train_pipeline[1:])  # images given as arrays
-    rng = np.random.default_rng(0)
-    samples = [pipeline(dict(img=rng.integers(0, 255, (48, 80, 3), dtype=np.uint8),
-                             mask=[[5, 10, 40, 10, 40, 40, 5, 40]], ori_shape=(48, 80), text=text))
-               for text in ['the left one', 'the right one']]
-    runner = Runner(
-        model=cfg.model, work_dir=str(tmp_path), optim_wrapper=cfg.optim_wrapper,
-        train_dataloader=dict(dataset=samples, batch_size=2, num_workers=0,
-                              sampler=dict(type='DefaultSampler', shuffle=False)),
-        train_cfg=dict(by_epoch=False, max_iters=2), default_scope='mmris',
-        default_hooks=dict(logger=dict(type='LoggerHook', interval=1)))
+    runner = _two_step_runner(tmp_path, cfg, optim_wrapper=cfg.optim_wrapper,
+                              default_hooks=dict(logger=dict(type='LoggerHook', interval=1)))
     runner.train()
     if native_bf16:
         assert isinstance(runner.optim_wrapper, AutocastOptimWrapper)
@@ -81,3 +69,44 @@ def test_etris_schedule_trains_on_cpu_with_bf16_amp_and_bridger_group(tmp_path, 
     assert bridger and bridger[0]['lr'] == pytest.approx(1e-3)
     assert all(g['lr'] == pytest.approx(1e-4) for g in groups
                if any(p is runner.model.neck.sentence_proj.weight for p in g['params']))
+
+
+def _two_step_runner(tmp_path, etris_cfg, **runner_args):
+    """A Runner training ``etris_cfg.model`` for 2 iterations of 2 samples
+    (arrays through ``etris_cfg``'s training pipeline)."""
+    import numpy as np
+    from mmengine.dataset import Compose
+
+    from mmris.engine import Runner
+    pipeline = Compose(etris_cfg.train_pipeline[1:])  # images given as arrays
+    rng = np.random.default_rng(0)
+    samples = [pipeline(dict(img=rng.integers(0, 255, (48, 80, 3), dtype=np.uint8),
+                             mask=[[5, 10, 40, 10, 40, 40, 5, 40]], ori_shape=(48, 80), text=text))
+               for text in ['the left one', 'the right one']]
+    return Runner(
+        model=etris_cfg.model, work_dir=str(tmp_path),
+        train_dataloader=dict(dataset=samples, batch_size=2, num_workers=0,
+                              sampler=dict(type='DefaultSampler', shuffle=False)),
+        train_cfg=dict(by_epoch=False, max_iters=2), default_scope='mmris', **runner_args)
+
+
+def test_compile_compiles_the_model_loss_and_trains_the_same(tmp_path, tiny_config):
+    """compile (here with torch.compile's eager backend, which traces the
+    graph but runs it as PyTorch would) compiles the model's loss, not
+    mmengine's train_step, and two training steps end at the parameters an
+    uncompiled run reaches."""
+    from mmengine.config import Config
+    cfg = tiny_config('vitb')
+    cfg.model.decode_head.decoder.dropout = 0.  # no random draws: the same steps
+    adam = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
+    plain = _two_step_runner(tmp_path / 'plain', cfg, optim_wrapper=adam, randomness=dict(seed=0))
+    plain.train()  # before the next runner seeds: train() draws initial weights too
+    compiled = _two_step_runner(tmp_path / 'compiled', cfg, optim_wrapper=adam,
+                                randomness=dict(seed=0),
+                                cfg=Config(dict(compile=dict(backend='eager'))))
+    compiled.train()
+    assert hasattr(compiled.model.loss, '_torchdynamo_orig_callable')
+    assert not hasattr(plain.model.loss, '_torchdynamo_orig_callable')
+    for (name, trained), (_, reference) in zip(compiled.model.named_parameters(),
+                                               plain.model.named_parameters()):
+        torch.testing.assert_close(trained, reference, rtol=1e-5, atol=1e-6, msg=name)
