@@ -33,6 +33,30 @@ def add_cfg_options_argument(parser: argparse.ArgumentParser,
                         f'keys must exist in the config, +KEY=VALUE adds a new one')
 
 
+def synthetic_set_parser(
+        doc: str, out: str, size: int,
+        size_help: str = 'longest image side in pixels; sides vary from 5/8 of it up to it'
+) -> argparse.ArgumentParser:
+    """The options every synthetic-set writer of ``tools/dataset_converters``
+    shares: ``--out`` (default ``out``), ``--size`` (default ``size``) and
+    ``--seed``; the description is the first line of the tool's ``doc``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0],
+                                     epilog='The same --seed always gives the same files.')
+    parser.add_argument('--out', default=out, help='output folder (the data root)')
+    parser.add_argument('--size', type=int, default=size, help=size_help)
+    parser.add_argument('--seed', type=int, default=0, help='random seed')
+    return parser
+
+
+def print_split_counts(summary: dict, columns: Sequence[str]) -> None:
+    """A table of ``summary`` ({split: {column: count}}), one row per split."""
+    print()
+    print(f'{"split":8}' + ''.join(f'{column:>{max(8, len(column) + 2)}}' for column in columns))
+    for split, counts in summary.items():
+        print(f'{split:8}' + ''.join(f'{counts[column]:{max(8, len(column) + 2)}d}'
+                                     for column in columns))
+
+
 def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
     """The options train.py and test.py share, as in mmseg's tools."""
     parser.add_argument('--work-dir', help='folder for logs, checkpoints and metrics '

@@ -121,3 +121,16 @@ def test_an_option_below_its_bound_is_named_with_the_bound_and_the_value():
     with pytest.raises(UsageError, match=r'^--num-images must be at least 4 \(one image per '
                                          r'split\), got 3$'):
         require_at_least('--num-images', 3, 4, ' (one image per split)')
+
+
+def test_print_split_counts_right_aligns_each_column_under_its_name(capsys):
+    from mmris.utils import print_split_counts
+    print_split_counts({'train': {'images': 5, 'sentences': 30}, 'val': {'images': 1,
+                                                                      'sentences': 7}},
+                       ('images', 'sentences'))
+    assert capsys.readouterr().out.splitlines() == [
+        '',
+        'split     images  sentences',
+        'train          5         30',
+        'val            1          7',
+    ]

@@ -2,26 +2,23 @@
 
     python tools/dataset_converters/make_synthetic_shapes.py --out data/synthetic_shapes
 """
-import argparse
-
 from mmris.datasets import generate_synthetic_shapes
-from mmris.utils import UsageError, run_cli
+from mmris.utils import require_at_least, run_cli, synthetic_set_parser
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', default='data/synthetic_shapes', help='output folder')
+    parser = synthetic_set_parser(__doc__, out='data/synthetic_shapes', size=64,
+                                  size_help='image side in pixels')
     parser.add_argument('--num-train', type=int, default=200, help='training images')
     parser.add_argument('--num-val', type=int, default=40, help='validation images')
-    parser.add_argument('--size', type=int, default=64, help='image side in pixels')
-    parser.add_argument('--seed', type=int, default=0, help='random seed')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    if args.size < 16 or args.num_train < 1 or args.num_val < 1:
-        raise UsageError('--size must be at least 16 and --num-train, --num-val at least 1')
+    require_at_least('--size', args.size, 16)
+    require_at_least('--num-train', args.num_train, 1)
+    require_at_least('--num-val', args.num_val, 1)
     generate_synthetic_shapes(args.out, args.num_train, args.num_val, args.size, args.seed)
     print(f'\nwrote {args.num_train} train and {args.num_val} val images to {args.out}')
 
