@@ -3,6 +3,7 @@
 #   make demo-seg  the semantic-segmentation variant on generated shapes
 #   make demo-det  the detection variant: a small ETRIS FCOS on a generated COCO-format set
 #   make test      run the test suite (tests/ and the projects' tests, setup.cfg testpaths)
+#   make lint      ruff (lint, import order) and codespell, configured in pyproject.toml
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -14,7 +15,7 @@ SEG_DEMO_WORK_DIR := work_dirs/demo-seg
 DET_DEMO_CONFIG := configs/demo/fcos_etris-tiny_simplefpn_synthetic-coco.py
 DET_DEMO_WORK_DIR := work_dirs/demo-det
 
-.PHONY: setup demo demo-seg demo-det test
+.PHONY: setup demo demo-seg demo-det test lint
 setup: $(READY)
 
 $(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/tests.txt \
@@ -45,3 +46,7 @@ demo-det: $(READY)
 
 test: $(READY)
 	$(PY) -m pytest
+
+lint: $(READY)
+	$(PY) -m ruff check .
+	$(PY) -m codespell

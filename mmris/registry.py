@@ -22,6 +22,8 @@ so an mmdet config (``default_scope = 'mmdet'``) could build
 whole config's model is built through mmengine's root ``MODELS`` (as the
 Runner and :func:`mmris.apis.init_model` do), which follows the default scope.
 """
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
+from mmengine.registry import DefaultScope, Registry
 from mmseg.registry import DATA_SAMPLERS as MMSEG_DATA_SAMPLERS
 from mmseg.registry import DATASETS as MMSEG_DATASETS
 from mmseg.registry import EVALUATOR as MMSEG_EVALUATOR
@@ -43,8 +45,6 @@ from mmseg.registry import TRANSFORMS as MMSEG_TRANSFORMS
 from mmseg.registry import VISBACKENDS as MMSEG_VISBACKENDS
 from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
 from mmseg.registry import WEIGHT_INITIALIZERS as MMSEG_WEIGHT_INITIALIZERS
-from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
-from mmengine.registry import DefaultScope, Registry
 
 from mmris.utils.mmengine_private import add_root_child, registry_locations
 

@@ -374,7 +374,10 @@ def write_seg_files(dataset_cfg, root, num_images: int = 2, seed: int = 0) -> No
         dataset_class = DATASETS.get(cfg['type'])
         defaults = {name: parameter.default for name, parameter in
                     inspect.signature(dataset_class.__init__).parameters.items()}
-        option = lambda key: cfg.get(key, defaults.get(key))  # noqa: E731
+
+        def option(key, cfg=cfg, defaults=defaults):
+            return cfg.get(key, defaults.get(key))
+
         classes = cfg.get('metainfo', {}).get('classes') or dataset_class.METAINFO['classes']
         low = 1 if option('reduce_zero_label') else 0  # label 0 is 'ignore' there
         names = [f'sample{i}' for i in range(num_images)]

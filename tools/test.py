@@ -19,9 +19,15 @@ import torch
 from mmengine.device import get_device
 
 from mmris.registry import RUNNERS
-from mmris.utils import (UsageError, add_runner_arguments, prepare_runner_config,
-                         require_checkpoint, require_writable_dir, require_writable_file,
-                         run_cli)
+from mmris.utils import (
+    UsageError,
+    add_runner_arguments,
+    prepare_runner_config,
+    require_checkpoint,
+    require_writable_dir,
+    require_writable_file,
+    run_cli,
+)
 from mmris.utils.precision import DTYPES, PRECISIONS, device_type, resolve_precision
 
 

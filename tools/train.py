@@ -20,8 +20,7 @@ from mmengine.device import get_device
 from mmengine.logging import print_log
 
 from mmris.registry import RUNNERS
-from mmris.utils import (UsageError, add_runner_arguments, prepare_runner_config,
-                         require_checkpoint, run_cli)
+from mmris.utils import UsageError, add_runner_arguments, prepare_runner_config, require_checkpoint, run_cli
 from mmris.utils.precision import cpu_supports_bf16
 
 

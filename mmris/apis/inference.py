@@ -14,6 +14,7 @@ from mmseg.structures import SegDataSample
 from mmris.engine.checkpoint_loader import safe_checkpoint_loading
 from mmris.engine.parameter_efficient_checkpoint import complete_state_dict
 from mmris.utils.errors import CheckpointError
+
 from .inputs import check_expressions, check_image, read_image
 
 

@@ -37,6 +37,7 @@ from mmris.models.segmentors.etris import DEFAULT_MASK_THRESHOLD
 from mmris.registry import INFERENCERS, VISUALIZERS
 from mmris.utils.precision import autocast, resolve_precision
 from mmris.visualization import RISLocalVisualizer
+
 from .inference import array_test_pipeline, init_model
 from .inputs import ExpressionsType, ImageType, check_expressions, check_image, read_image
 
@@ -166,7 +167,7 @@ class RISInferencer(BaseInferencer):
                     'mask_threshold', DEFAULT_MASK_THRESHOLD))
         if weights is None:
             warnings.warn('RISInferencer got no weights: the predictions come from a randomly '
-                          'initialised model')
+                          'initialised model', stacklevel=2)
         config = cfg if isinstance(cfg, Config) else Config(copy.deepcopy(dict(cfg)))
         return init_model(config, weights, device=device)
 

@@ -3,9 +3,9 @@ from .base_ris_dataset import BaseRISDataset
 from .expression_sampler import ExpressionSampler
 from .refcoco import RefCOCODataset
 from .ris_custom import RISCustomDataset
-from .synthetic_shapes import SyntheticShapesDataset, generate_synthetic_shapes
 from .synthetic_coco import generate_synthetic_coco
 from .synthetic_refcoco import generate_synthetic_refcoco
+from .synthetic_shapes import SyntheticShapesDataset, generate_synthetic_shapes
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [

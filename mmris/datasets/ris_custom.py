@@ -31,6 +31,7 @@ from mmengine.fileio import join_path
 
 from mmris.registry import DATASETS
 from mmris.utils.errors import DatasetError
+
 from .base_ris_dataset import BaseRISDataset, load_json, require_file
 
 

@@ -35,9 +35,13 @@ from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from mmris.utils.errors import CheckpointError, MissingCheckpointError, UnsafeCheckpointError
-from mmris.utils.mmengine_private import (checkpoint_loaders, history_buffer_statistics,
-                                          restore_checkpoint_loaders)
+from mmris.utils.mmengine_private import (
+    checkpoint_loaders,
+    history_buffer_statistics,
+    restore_checkpoint_loaders,
+)
 from mmris.utils.restricted_unpickler import NUMPY_GLOBALS
+
 from .safetensors_file import is_safetensors, load_safetensors
 
 # What HistoryBuffer registers in every process once a buffer is created;

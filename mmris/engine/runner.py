@@ -34,7 +34,8 @@ import subprocess
 import torch
 import torch.distributed as torch_dist
 from mmengine.device import get_device
-from mmengine.dist import all_gather_object, init_dist as mmengine_init_dist, is_distributed
+from mmengine.dist import all_gather_object, is_distributed
+from mmengine.dist import init_dist as mmengine_init_dist
 from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.runner import Runner as MMEngineRunner
@@ -43,6 +44,7 @@ from torch.utils.data import DataLoader
 
 from mmris.registry import RUNNERS
 from mmris.utils.precision import cpu_supports_bf16
+
 from .checkpoint_loader import safe_checkpoint_loading
 
 #: Default hooks mmris.Runner adds to mmengine's, named with their scope so

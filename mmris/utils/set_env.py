@@ -23,5 +23,6 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         DefaultScope.get_instance('mmris', scope_name='mmris')
     elif current.scope_name != 'mmris':
         warnings.warn(f'The current default scope {current.scope_name!r} is not '
-                      f"'mmris'; register_all_modules makes a new 'mmris' scope current.")
+                      f"'mmris'; register_all_modules makes a new 'mmris' scope current.",
+                      stacklevel=2)
         DefaultScope.get_instance(f'mmris-{datetime.datetime.now()}', scope_name='mmris')

@@ -12,6 +12,7 @@ from mmseg.visualization import SegLocalVisualizer
 
 from mmris.evaluation.metrics.ris_metric import foreground, mask_iou
 from mmris.registry import VISUALIZERS
+
 from .unicode_text import UnicodeText
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -53,8 +54,9 @@ class RISLocalVisualizer(SegLocalVisualizer):
     when both masks have the same size. Images whose shorter side is under
     ``min_size`` are enlarged to it first, so small images stay readable.
 
-    Any other sample (multi-class semantic segmentation) is drawn by ``SegLocalVisualizer`` unchanged, so this visualizer
-    can be every config's default.
+    Any other sample (multi-class semantic segmentation) is drawn by
+    ``SegLocalVisualizer`` unchanged, so this visualizer can be every
+    config's default.
 
     Args:
         name, image, vis_backends, save_dir: as for mmengine's Visualizer.

@@ -104,7 +104,7 @@ class UnicodeText:
             names = ', '.join(f'{c!r} (U+{ord(c):04X})' for c in dict.fromkeys(missing))
             warnings.warn(f'no caption font has a glyph for {names}: drawn as {MISSING_GLYPH}; '
                           f'{_HOW_TO_GET_FONTS} (fonts in use: '
-                          f'{", ".join(map(osp.basename, self.font_files))})')
+                          f'{", ".join(map(osp.basename, self.font_files))})', stacklevel=3)
         return runs
 
     def width(self, text: str, size: int) -> int:

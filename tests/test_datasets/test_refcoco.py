@@ -122,7 +122,8 @@ def test_masks_equal_pycocotools_decoding(refer_root):
 
 def test_missing_annotation_id_names_the_ref(tmp_path):
     root = write_refer(tmp_path, refs=REFS + [(9, 999, 'val', ['ghost'])])
-    with pytest.raises(ValueError, match=r'refs\(unc\).p ref 9: annotation id 999 is not in .*instances.json'):
+    with pytest.raises(ValueError,
+                       match=r'refs\(unc\).p ref 9: annotation id 999 is not in .*instances.json'):
         dataset(root, 'val', 'test')
 
 

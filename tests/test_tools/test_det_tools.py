@@ -5,7 +5,6 @@ import json
 import os
 
 import pytest
-
 from test_dist import FAKE_SRUN
 
 CUSTOM = 'configs/etris_det/retinanet_etris-rn50_fpn_1x_custom-classes.py'

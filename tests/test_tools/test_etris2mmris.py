@@ -16,7 +16,7 @@ from mmengine.registry import init_default_scope
 
 from mmris.engine.checkpoint_loader import UnsafeCheckpointError, safe_load
 from mmris.registry import MODELS
-from mmris.utils import CheckpointError, UsageError, run_cli
+from mmris.utils import CheckpointError, run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'model_converters' / 'etris2mmris.py'

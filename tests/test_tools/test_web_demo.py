@@ -26,7 +26,6 @@ import cv2
 import numpy as np
 import pytest
 
-
 REPO = Path(__file__).resolve().parents[2]
 BROWSERS = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable')
 START_TIMEOUT = 180  # s for the server to load the model and listen

@@ -2,8 +2,7 @@
 errors end in one line."""
 import pytest
 
-from mmris.utils import (DatasetError, UsageError, load_config, require_at_least,
-                         require_config_keys, run_cli)
+from mmris.utils import DatasetError, UsageError, load_config, require_at_least, require_config_keys, run_cli
 from mmris.utils.cli import one_line
 
 CONFIG = 'configs/etris/vitb_refcoco.py'

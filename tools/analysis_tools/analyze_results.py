@@ -43,8 +43,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from mmris.utils import (UsageError, add_cfg_options_argument, load_config, require_at_least,
-                         run_cli)
+from mmris.utils import UsageError, add_cfg_options_argument, load_config, require_at_least, run_cli
 from mmris.utils.restricted_unpickler import load_with_tensors
 
 

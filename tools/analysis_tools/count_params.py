@@ -16,7 +16,6 @@ import argparse
 import json
 import os.path as osp
 
-
 from mmris.apis import init_model
 from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
 from mmris.utils.param_count import GROUP_LABELS, count_parameters

@@ -25,8 +25,7 @@ from mmseg.structures import SegDataSample
 
 from mmris.evaluation import format_scores, score_baselines
 from mmris.registry import DATASETS
-from mmris.utils import (add_cfg_options_argument, load_config, require_at_least,
-                         require_config_keys, run_cli)
+from mmris.utils import add_cfg_options_argument, load_config, require_at_least, require_config_keys, run_cli
 
 
 def parse_args():

@@ -221,8 +221,8 @@ class Segmenter:
             image = image.partition(',')[2]
         try:
             data = base64.b64decode(image, validate=True)
-        except (binascii.Error, ValueError):
-            raise RequestError('"image" is not valid base64')
+        except (binascii.Error, ValueError) as error:
+            raise RequestError('"image" is not valid base64') from error
         img = self.decode(data)
         expressions = request.get('expressions')
         if isinstance(expressions, str):
@@ -354,8 +354,8 @@ def make_handler(segmenter: Segmenter, page: str, request_timeout: float):
                 body = self._read_body()
                 try:
                     request = json.loads(body or b'null')
-                except ValueError:
-                    raise RequestError('the request body is not JSON')
+                except ValueError as error:
+                    raise RequestError('the request body is not JSON') from error
                 self._send_json(HTTPStatus.OK, segmenter(request))
             except RequestError as error:
                 self._send_json(error.status, dict(error=str(error)))

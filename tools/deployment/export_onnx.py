@@ -24,8 +24,14 @@ import numpy as np
 import torch
 
 from mmris.apis import init_model
-from mmris.utils import (UsageError, add_cfg_options_argument, load_config, require_at_least,
-                         require_checkpoint, run_cli)
+from mmris.utils import (
+    UsageError,
+    add_cfg_options_argument,
+    load_config,
+    require_at_least,
+    require_checkpoint,
+    run_cli,
+)
 
 
 def parse_args():

@@ -26,7 +26,7 @@ import ast
 import os
 import os.path as osp
 import sys
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 #: Layer of each top-level part, low to high.
 LAYERS = {

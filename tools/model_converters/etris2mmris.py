@@ -5,19 +5,19 @@
                                                  [--cfg-options KEY=VALUE ...]
 
 SRC is a file written by the reference train.py (``last_model.pth`` or
-``best_model.pth``; or its state dict saved as ``.safetensors``): ``state_dict`` with DDP keys (``module.backbone.*``,
-``module.bridger.*``, ``module.neck.*``, ``module.decoder.*``,
-``module.proj.*``), plus ``optimizer``, ``scheduler``, ``epoch``,
+``best_model.pth``; or its state dict saved as ``.safetensors``):
+``state_dict`` with DDP keys (``module.backbone.*``, ``module.bridger.*``,
+``module.neck.*``, ``module.decoder.*``, ``module.proj.*``), plus ``optimizer``, ``scheduler``, ``epoch``,
 ``best_iou``, ``prec``. It is read with mmris' weights-only loader; the
 scheduler state's ``collections.Counter`` is the one extra type allowed.
 
 DST gets ``{'meta': ..., 'state_dict': ...}`` for ``load_checkpoint``,
 ``load_from`` or ``tools/test.py``; a DST ending in ``.safetensors`` gets the
-state dict in that format, the meta as JSON under the ``mmris_meta`` key. Every reference weight is renamed to its
-mmris key; a key the converter does not know stops it (exit status 2) with
-the keys listed. Deliberately dropped: CLIP's ``logit_scale`` (ETRIS never
-uses it) and the optimizer and scheduler state (mmris does not resume a
-reference run); a summary at the end lists what was dropped.
+state dict in that format, the meta as JSON under the ``mmris_meta`` key.
+Every reference weight is renamed to its mmris key; a key the converter
+does not know stops it (exit status 2) with the keys listed. Deliberately
+dropped: CLIP's ``logit_scale`` (ETRIS never uses it) and the optimizer
+and scheduler state (mmris does not resume a reference run); a summary at the end lists what was dropped.
 
 With ``--config``, the model of that config is built and the converted keys
 and shapes must match it exactly (missing, unexpected and mis-shaped keys
@@ -38,8 +38,7 @@ import torch
 
 from mmris.engine.checkpoint_loader import safe_load
 from mmris.engine.safetensors_file import is_safetensors, save_safetensors
-from mmris.utils import (UsageError, add_cfg_options_argument, load_config,
-                         require_writable_file, run_cli)
+from mmris.utils import UsageError, add_cfg_options_argument, load_config, require_writable_file, run_cli
 
 Rule = Tuple[str, Union[str, Callable[[re.Match], str]]]
 

@@ -59,7 +59,8 @@ model = dict(
         channels=256,
         kernel_size=3,
         norm_cfg=norm_cfg,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_name='loss_mask', avg_non_ignore=True)),
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=True, loss_name='loss_mask', avg_non_ignore=True)),
     test_cfg=dict(mask_threshold=0.35))
 # Distributed GPU runs turn every BatchNorm into SyncBN, as the reference;
 # on CPU they stay per-process BatchNorm.

@@ -1,6 +1,10 @@
 """Hooks of the mmris runner."""
-from .class_vocabulary_hook import (ClassVocabularyHook, check_annotation_categories,
-                                    check_vocabulary, model_class_names)
+from .class_vocabulary_hook import (
+                                    ClassVocabularyHook,
+                                    check_annotation_categories,
+                                    check_vocabulary,
+                                    model_class_names,
+)
 from .parameter_efficient_checkpoint_hook import ParameterEfficientCheckpointHook
 from .random_state_hook import RandomStateHook
 from .ris_visualization_hook import RISVisualizationHook, sample_name

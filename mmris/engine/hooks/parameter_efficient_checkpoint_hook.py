@@ -5,8 +5,13 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmris.registry import HOOKS
-from ..parameter_efficient_checkpoint import (complete_state_dict, fingerprint,
-                                              make_parameter_efficient, restorable_keys)
+
+from ..parameter_efficient_checkpoint import (
+    complete_state_dict,
+    fingerprint,
+    make_parameter_efficient,
+    restorable_keys,
+)
 
 
 @HOOKS.register_module()

@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmris.registry import MODELS
+
 from ..encoders import load_clip_state_dict, split_clip_state_dict
 from ..utils import BridgedFeatures, TextFeatures, announce_features, checkpointed
 from .class_vocabulary import class_prompts, resolve_class_names, resolve_templates

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from mmris.registry import MODELS
+
 from ..utils import MultiheadAttention
 
 

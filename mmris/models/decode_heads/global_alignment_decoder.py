@@ -6,6 +6,7 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from mmris.registry import MODELS
+
 from ..utils import MultiheadAttention
 
 

@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from mmris.registry import MODELS
+
 from ..utils import BridgedFeatures, expect_features
 from .dynamic_kernels import dynamic_kernel_logits, upsampling_projection
 

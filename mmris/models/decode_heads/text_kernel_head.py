@@ -6,6 +6,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from torch import nn
 
 from mmris.registry import MODELS
+
 from ..utils import BridgedFeatures, expect_features
 from .dynamic_kernels import dynamic_kernel_logits, upsampling_projection
 

@@ -2,6 +2,7 @@
 from mmdet.models.dense_heads import FCOSHead
 
 from mmris.registry import MODELS
+
 from .text_scored_dense_head import TextScoredDenseHead
 
 

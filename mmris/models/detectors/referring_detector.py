@@ -6,6 +6,7 @@ from mmdet.models.detectors import SingleStageDetector
 from mmdet.structures import DetDataSample
 
 from mmris.registry import MODELS
+
 from ..utils import BridgedFeatures, sample_expressions
 
 

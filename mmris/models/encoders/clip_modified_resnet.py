@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmris.registry import MODELS
+
 from ..utils import scaled_dot_product
 from .clip_vision_transformer import resize_patch_positions
 from .staged_encoder import StagedEncoder

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from mmris.registry import MODELS
+
 from .clip_tokenizer import CLIPTokenizer
 from .clip_transformer import Transformer
 from .staged_encoder import StagedEncoder, split_into_stages

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmris.registry import MODELS
+
 from .clip_transformer import Transformer
 from .staged_encoder import StagedEncoder, split_into_stages
 

@@ -26,6 +26,7 @@ import torch
 from transformers import CLIPModel
 
 from mmris.engine.checkpoint_loader import safe_load
+
 from .hf_pretrained import quiet_transformers
 
 #: Entries of a CLIP archive that neither tower uses.

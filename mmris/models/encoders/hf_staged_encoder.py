@@ -3,8 +3,7 @@ from typing import Dict, Optional, Sequence
 
 from torch import nn
 
-from .hf_pretrained import (SubConfigs, TowerClasses, build_tower, load_pretrained_weights,
-                            tower_config)
+from .hf_pretrained import SubConfigs, TowerClasses, build_tower, load_pretrained_weights, tower_config
 from .staged_encoder import StagedEncoder, split_into_stages
 
 

@@ -8,6 +8,7 @@ from transformers import BertModel, CLIPTextModelWithProjection, RobertaModel, S
 from transformers.masking_utils import create_bidirectional_mask, create_causal_mask
 
 from mmris.registry import MODELS
+
 from .hf_pretrained import two_tower_sub_configs
 from .hf_staged_encoder import HFStagedEncoder
 from .hf_tokenizer import HFTokenizer

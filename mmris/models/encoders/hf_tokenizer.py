@@ -64,7 +64,8 @@ class HFTokenizer:
         if tokenizer.pad_token_id is None:
             raise ValueError(f'{source}: the tokenizer has no padding token; mmris pads every '
                              f'expression to {self.length} tokens')
-        if self.end_token_id(tokenizer) is None or tokenizer('a')['input_ids'][-1] != self.end_token_id(tokenizer):
+        end_token_id = self.end_token_id(tokenizer)
+        if end_token_id is None or tokenizer('a')['input_ids'][-1] != end_token_id:
             raise ValueError(f'{source}: the tokenizer does not end a sequence with a separator or '
                              f'end-of-sequence token; mmris needs one to mark where the text ends')
         tokenizer.padding_side = 'right'

@@ -4,10 +4,16 @@ from typing import Optional, Sequence, Tuple
 
 import torch
 from torch import nn
-from transformers import (CLIPVisionModelWithProjection, Dinov2Model, Dinov2WithRegistersModel,
-                          SiglipVisionModel, ViTModel)
+from transformers import (
+    CLIPVisionModelWithProjection,
+    Dinov2Model,
+    Dinov2WithRegistersModel,
+    SiglipVisionModel,
+    ViTModel,
+)
 
 from mmris.registry import MODELS
+
 from .hf_pretrained import two_tower_sub_configs
 from .hf_staged_encoder import HFStagedEncoder
 

@@ -6,6 +6,7 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from mmris.registry import MODELS
+
 from ..backbones.interactors import LightInteractor
 from ..utils import BridgedFeatures, ConvNormAct, announce_features, expect_features
 

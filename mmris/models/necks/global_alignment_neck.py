@@ -5,6 +5,7 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from mmris.registry import MODELS
+
 from ..utils import BridgedFeatures, announce_features, expect_features
 
 

@@ -4,6 +4,7 @@ from typing import Tuple
 from mmengine.model import BaseModule
 
 from mmris.registry import MODELS
+
 from ..utils import BridgedFeatures, announce_features, expect_features
 
 

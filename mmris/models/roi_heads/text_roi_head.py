@@ -5,6 +5,7 @@ import torch
 from mmdet.models.roi_heads import StandardRoIHead
 
 from mmris.registry import MODELS
+
 from ..utils import head_texts
 
 

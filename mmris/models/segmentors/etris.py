@@ -10,6 +10,7 @@ from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.structures import SegDataSample
 
 from mmris.registry import MODELS
+
 from ..utils import BridgedFeatures, sample_expressions
 
 #: Foreground where the probability is above this (the reference's 0.35).

@@ -155,7 +155,7 @@ def test_no_graph_before_the_first_fused_stage_without_trainable_positions(tiny_
         for encoder in (backbone.vision_encoder, backbone.text_encoder):
             forward_stage = encoder.forward_stage
 
-            def record(index, state, forward_stage=forward_stage):
+            def record(index, state, forward_stage=forward_stage, recorded=recorded):
                 out = forward_stage(index, state)
                 tokens = out[0] if isinstance(out, tuple) else out
                 recorded.append((index, tokens.requires_grad))

@@ -24,7 +24,10 @@ def seg_model(tiny_seg_config, classes=CLASSES, name=CONFIG):
     return model
 
 
-def seg_batch(num_classes=len(CLASSES), size=64):
+NUM_CLASSES = len(CLASSES)
+
+
+def seg_batch(num_classes=NUM_CLASSES, size=64):
     """Images of a bright square on the left half of dark noise; labels 1
     there, 0 elsewhere (and a few 255 pixels, ignored)."""
     torch.manual_seed(1)

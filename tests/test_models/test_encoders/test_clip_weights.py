@@ -3,9 +3,9 @@ import pytest
 import torch
 from torch import nn
 
-from mmris.models.encoders import CLIPModifiedResNet, CLIPTextEncoder, CLIPVisionTransformer
-from mmris.models.encoders.clip_vision_transformer import resize_patch_positions
 from mmris.models.backbones import BridgedDualEncoder
+from mmris.models.encoders import CLIPModifiedResNet
+from mmris.models.encoders.clip_vision_transformer import resize_patch_positions
 
 VIT = dict(type='CLIPVisionTransformer', input_size=64, patch_size=16, width=32, layers=3,
            heads=2, output_dim=32)

@@ -80,7 +80,7 @@ def test_training_dropout_draws_as_torch_does():
 def test_gradients_match_torch():
     expected, ours = _pair()
     q, m, padding, _, _ = _inputs()
-    for module, out in ((expected, expected(q, m, m, key_padding_mask=padding,
+    for _, out in ((expected, expected(q, m, m, key_padding_mask=padding,
                                             need_weights=False)[0]),
                         (ours, ours(q, m, m, key_padding_mask=padding))):
         out.square().sum().backward()

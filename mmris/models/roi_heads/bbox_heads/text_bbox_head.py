@@ -7,6 +7,7 @@ from mmdet.models.roi_heads.bbox_heads import Shared2FCBBoxHead
 from torch import nn
 
 from mmris.registry import MODELS
+
 from ...utils import RegionTextScorer, text_head_arguments
 
 
