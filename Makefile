@@ -48,5 +48,5 @@ test: $(READY)
 	$(PY) -m pytest
 
 lint: $(READY)
-	$(PY) -m ruff check .
-	$(PY) -m codespell
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/codespell
