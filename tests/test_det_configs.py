@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+import torch
 from mmdet.models.detectors import FCOS, MaskRCNN, RetinaNet
 from mmengine.config import Config
 
@@ -129,3 +130,11 @@ def test_class_list_changes_at_test_time(tmp_path, tiny_det_config, write_coco_d
     metrics = runner.test()
     assert runner.model.bbox_head.num_classes == 2
     assert 'coco/bbox_mAP' in metrics
+    # Every tensor the (parameter-efficient) checkpoint holds came through
+    # load_from unchanged.
+    from mmris.engine.checkpoint_loader import safe_load
+    saved = safe_load(str(checkpoint), map_location='cpu')['state_dict']
+    loaded = runner.model.state_dict()
+    assert saved and set(saved) <= set(loaded)
+    for name, value in saved.items():
+        assert torch.equal(value, loaded[name].cpu()), name

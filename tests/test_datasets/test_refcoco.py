@@ -127,13 +127,15 @@ def test_missing_annotation_id_names_the_ref(tmp_path):
         dataset(root, 'val', 'test')
 
 
-def test_empty_expression(tmp_path, caplog):
+def test_empty_expression(tmp_path, mmengine_log):
     root = write_refer(tmp_path, refs=[(1, 11, 'train', ['the triangle', '  ']),
                                        (3, 21, 'val', ['box', ''])])
     with pytest.raises(ValueError, match=r'ref 3: expression 1 is .*must contain text'):
         dataset(root, 'val', 'test')
     train = dataset(root, 'train', 'train')
     assert train.get_data_info(0)['sentences'] == ['the triangle']
+    assert [(r.levelno, r.getMessage()) for r in mmengine_log] == \
+        [(30, 'RefCOCODataset: left out 1 empty expressions')]
 
 
 def test_missing_and_corrupt_images(tmp_path):

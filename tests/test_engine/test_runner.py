@@ -1,4 +1,5 @@
-"""init_dist on a CPU-only machine: gloo, no device selection."""
+"""mmris.engine: init_dist on a CPU-only machine (gloo, no device
+selection), and the Runner's AMP fallback and torch.compile."""
 
 import pytest
 import torch
@@ -6,19 +7,21 @@ import torch.distributed as torch_dist
 
 from mmris.engine import init_dist
 
-pytestmark = pytest.mark.skipif(torch.cuda.is_available(),
-                                reason='checks the CPU-only path of init_dist')
+#: The init_dist tests check the CPU-only path; the Runner tests below run everywhere.
+cpu_only_init_dist = pytest.mark.skipif(torch.cuda.is_available(),
+                                        reason='checks the CPU-only path of init_dist')
 
 
 @pytest.fixture
-def single_process_env(monkeypatch, free_port):
+def single_process_env(monkeypatch):
     monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
-    monkeypatch.setenv('MASTER_PORT', free_port())
+    monkeypatch.setenv('MASTER_PORT', '0')  # the store binds a free port itself
     yield monkeypatch
     if torch_dist.is_initialized():
         torch_dist.destroy_process_group()
 
 
+@cpu_only_init_dist
 def test_pytorch_launcher_uses_gloo_on_cpu(single_process_env):
     for name, value in dict(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0').items():
         single_process_env.setenv(name, value)
@@ -27,6 +30,7 @@ def test_pytorch_launcher_uses_gloo_on_cpu(single_process_env):
     assert torch_dist.get_world_size() == 1
 
 
+@cpu_only_init_dist
 def test_slurm_launcher_reads_slurm_variables_on_cpu(single_process_env):
     for name in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK'):
         single_process_env.delenv(name, raising=False)
@@ -38,6 +42,7 @@ def test_slurm_launcher_reads_slurm_variables_on_cpu(single_process_env):
     assert torch_dist.get_rank() == 0
 
 
+@cpu_only_init_dist
 def test_mpi_launcher_on_cpu_says_what_to_use():
     with pytest.raises(ValueError, match="launcher='pytorch'"):
         init_dist('mpi')
@@ -107,6 +112,7 @@ def test_compile_compiles_the_model_loss_and_trains_the_same(tmp_path, tiny_conf
     compiled.train()
     assert hasattr(compiled.model.loss, '_torchdynamo_orig_callable')
     assert not hasattr(plain.model.loss, '_torchdynamo_orig_callable')
-    for (name, trained), (_, reference) in zip(compiled.model.named_parameters(),
-                                               plain.model.named_parameters()):
-        torch.testing.assert_close(trained, reference, rtol=1e-5, atol=1e-6, msg=name)
+    trained, reference = (dict(runner.model.named_parameters()) for runner in (compiled, plain))
+    assert trained.keys() == reference.keys()
+    for name, value in trained.items():
+        torch.testing.assert_close(value, reference[name], rtol=1e-5, atol=1e-6, msg=name)

@@ -42,7 +42,15 @@ def test_draws_every_expression(run_tool, demo_files, tmp_path):
     areas = re.findall(r'^"(.+)": mask area (\d+) px \(([\d.]+)% of 64x48\)$', result.stdout,
                        re.MULTILINE)
     assert [text for text, _, _ in areas] == ['the red car', 'the man on the left']
-    assert all(0 <= int(area) <= 64 * 48 for _, area, _ in areas)
+    # The areas are those of the masks the inferencer predicts for the same inputs.
+    from mmris.apis import RISInferencer
+    inferencer = RISInferencer(demo_files['config'], weights=demo_files['checkpoint'],
+                               device='cpu')
+    predictions = inferencer(demo_files['image'], [text for text, _, _ in areas])['predictions']
+    assert [int(area) for _, area, _ in areas] == \
+        [int(prediction['mask'].sum()) for prediction in predictions]
+    for _, area, percent in areas:
+        assert float(percent) == pytest.approx(100 * int(area) / (64 * 48), abs=0.06)
     assert result.last_line == f'wrote {out}'
     picture = cv2.imread(str(out))
     assert picture is not None

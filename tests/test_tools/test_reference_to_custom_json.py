@@ -76,7 +76,7 @@ def test_converts_a_split_that_ris_custom_dataset_reads(run_tool, reference_root
                                 f'{sum(e["sentences_num"] for e in entries)} expressions of '
                                 f'refcoco train to {out}')
     assert len(content['data_list']) == len(entries)
-    for item, entry in zip(content['data_list'], entries):
+    for item, entry in zip(content['data_list'], entries, strict=True):
         assert item == dict(img_path=f'images/train2014/{entry["img_name"]}',
                             mask=f'masks/refcoco/{entry["segment_id"]}.png',
                             expressions=[s['sent'] for s in entry['sentences']],

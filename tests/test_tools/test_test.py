@@ -177,7 +177,7 @@ def test_batched_test_equals_batch_one_and_bf16_runs(refcoco_root, tiny_config, 
     assert len(predictions) > 3 and len(predictions) % 3  # several batches, a partial last one
     assert 0 < metrics['mIoU'] < 100
     assert batched_metrics == pytest.approx(metrics, abs=1e-4)
-    for one, many in zip(predictions, batched):
+    for one, many in zip(predictions, batched, strict=True):
         assert one['img_path'] == many['img_path'] and one['text'] == many['text']
         assert torch.equal(one['pred_sem_seg']['data'], many['pred_sem_seg']['data'])
         torch.testing.assert_close(one['pred_prob']['data'], many['pred_prob']['data'],

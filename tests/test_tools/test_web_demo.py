@@ -41,15 +41,16 @@ def find_browser():
 
 @contextlib.contextmanager
 def running_web_demo(folder: Path, config: str, checkpoint: str, *options):
-    """The web demo on a free port of 127.0.0.1 with ``options``; yields
-    ``(url, log path)`` and stops it (terminate, then kill) however the
-    test ends."""
+    """The web demo on port 0 of 127.0.0.1 (the port it reports is read
+    from its log) with ``options``, run from ``folder`` rather than the
+    repository (it finds its page by itself); yields ``(url, log path)`` and
+    stops it (terminate, then kill) however the test ends."""
     log_path = folder / 'server.log'
     with open(log_path, 'w') as log:
         process = subprocess.Popen(
             [sys.executable, str(REPO / 'tools' / 'demo' / 'web_demo.py'), str(config),
              '--weights', str(checkpoint), '--port', '0', '--device', 'cpu', *map(str, options)],
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=folder, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=dict(os.environ, PYTHONUNBUFFERED='1'))
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -127,6 +128,9 @@ def test_upload_type_and_see_the_masks(web_demo_server, browser, tmp_path):
 
     browser.get(url)
     assert 'referring segmentation' in browser.title
+    model = browser.find_element(By.ID, 'config')  # filled from GET /info
+    WebDriverWait(browser, 30, poll_frequency=0.2).until(lambda _: model.text)
+    assert model.text.endswith('tiny_vitb.py')
     browser.find_element(By.ID, 'image').send_keys(str(image))
     browser.find_element(By.ID, 'expressions').send_keys('\n'.join(texts) + '\n')
     browser.find_element(By.ID, 'submit').click()
@@ -141,7 +145,7 @@ def test_upload_type_and_see_the_masks(web_demo_server, browser, tmp_path):
     figures = browser.find_elements(By.CSS_SELECTOR, '#results figure.result')
     captions = [f.find_element(By.TAG_NAME, 'figcaption').text for f in figures]
     assert [c.rsplit(':', 1)[0] for c in captions] == [f'"{t}"' for t in texts]
-    for figure, caption in zip(figures, captions):
+    for figure, caption in zip(figures, captions, strict=True):
         mask = figure.find_element(By.CSS_SELECTOR, 'img.mask')
         overlay = figure.find_element(By.CSS_SELECTOR, 'img.overlay')
         size = browser.execute_script(
@@ -185,30 +189,45 @@ def test_bad_requests_are_answered(web_demo_server):
 
 # ------------------------------------------------------------------ raw HTTP
 LIMITS = dict(timeout=2, workers=2, max_pixels=5000)  # what the limited server runs with
+ALLOWED = 'demo.example'  # the limited server's --allowed-hosts
 WAIT = 15  # s a raw client waits for any answer; bounds every test below
 
 
-@pytest.fixture(scope='module')
-def limited_server(tmp_path_factory, tiny_config):
-    """One web demo for the raw HTTP tests, with small limits (LIMITS)."""
+def start_tiny_demo(folder: Path, tiny_config, *options):
+    """:func:`running_web_demo` of a tiny vitb model written to ``folder``,
+    yielding ``(host, port)``."""
     from mmengine.runner import save_checkpoint
 
     from mmris.apis import init_model
-    folder = tmp_path_factory.mktemp('limited_web_demo')
     cfg = tiny_config('vitb')
     config, checkpoint = folder / 'tiny.py', folder / 'tiny.pth'
     cfg.dump(str(config))
     save_checkpoint(init_model(cfg).state_dict(), str(checkpoint))
-    with running_web_demo(folder, config, checkpoint, '--timeout', LIMITS['timeout'],
-                          '--workers', LIMITS['workers'], '--max-pixels',
-                          LIMITS['max_pixels']) as (url, _):
+    with running_web_demo(folder, config, checkpoint, *options) as (url, _):
         host, port = url.split('//')[1].split(':')
         yield host, int(port)
 
 
+@pytest.fixture(scope='module')
+def limited_server(tmp_path_factory, tiny_config):
+    """One web demo for the raw HTTP tests, with small limits (LIMITS) and
+    one allowed host (ALLOWED)."""
+    yield from start_tiny_demo(
+        tmp_path_factory.mktemp('limited_web_demo'), tiny_config, '--timeout',
+        LIMITS['timeout'], '--workers', LIMITS['workers'], '--max-pixels', LIMITS['max_pixels'],
+        '--allowed-hosts', ALLOWED)
+
+
+@pytest.fixture(scope='module')
+def busy_server(tmp_path_factory, tiny_config):
+    """A web demo of 2 workers whose idle connections stay open for 10
+    minutes, so that the test, not a timeout, decides when they end."""
+    yield from start_tiny_demo(tmp_path_factory.mktemp('busy_web_demo'), tiny_config,
+                               '--timeout', 600, '--workers', LIMITS['workers'])
+
+
 def connect(server) -> socket.socket:
-    sock = socket.create_connection(server, timeout=WAIT)
-    return sock
+    return socket.create_connection(server, timeout=WAIT)
 
 
 def read_response(sock: socket.socket) -> tuple:
@@ -225,13 +244,23 @@ def read_response(sock: socket.socket) -> tuple:
     return status, json.loads(body) if body.startswith(b'{') else None
 
 
-def raw_post(server, headers: dict, body: bytes = b'') -> tuple:
-    """POST /predict with exactly ``headers`` and ``body``."""
-    lines = ['POST /predict HTTP/1.1', 'Host: 127.0.0.1',
-             *(f'{name}: {value}' for name, value in headers.items())]
+def raw_request(server, request_line: str, headers: dict, body: bytes = b'') -> tuple:
+    """Send ``request_line`` with exactly ``headers`` (None values left out)
+    and ``body``; (status, JSON body or None)."""
+    lines = [request_line, *(f'{name}: {value}' for name, value in headers.items()
+                             if value is not None)]
     with connect(server) as sock:
         sock.sendall(('\r\n'.join(lines) + '\r\n\r\n').encode() + body)
         return read_response(sock)
+
+
+JSON_POST = {'Host': '127.0.0.1', 'Content-Type': 'application/json'}
+
+
+def raw_post(server, headers: dict, body: bytes = b'') -> tuple:
+    """POST /predict with the headers of a same-origin JSON POST
+    (JSON_POST) updated by ``headers``, and ``body``."""
+    return raw_request(server, 'POST /predict HTTP/1.1', dict(JSON_POST, **headers), body)
 
 
 def predict_body(image: np.ndarray, expressions='the red car') -> bytes:
@@ -255,16 +284,18 @@ def test_content_length_is_strict(limited_server, headers, status, error):
 
 def test_a_short_body_times_out_with_408(limited_server):
     with connect(limited_server) as sock:
-        sock.sendall(b'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"ima')
+        sock.sendall(b'POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+                     b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ima')
         start = time.monotonic()
         status, body = read_response(sock)
     assert (status, body) == (408, dict(error='the body did not arrive within 2 s'))
-    assert LIMITS['timeout'] - 0.5 < time.monotonic() - start < WAIT
+    assert time.monotonic() - start > LIMITS['timeout'] - 0.5  # it did wait
 
 
 def test_a_body_that_stops_short_is_refused(limited_server):
     with connect(limited_server) as sock:
-        sock.sendall(b'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"ima')
+        sock.sendall(b'POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+                     b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ima')
         sock.shutdown(socket.SHUT_WR)
         assert read_response(sock) == (400, dict(error='the body ended after 5 of 100 bytes'))
 
@@ -273,30 +304,30 @@ def test_an_idle_connection_is_closed(limited_server):
     with connect(limited_server) as sock:
         start = time.monotonic()
         assert sock.recv(1024) == b''  # closed by the server, nothing sent
-        assert LIMITS['timeout'] - 0.5 < time.monotonic() - start < WAIT
+        assert time.monotonic() - start > LIMITS['timeout'] - 0.5  # it did wait
 
 
-def test_connections_over_the_worker_limit_get_503(limited_server):
-    idle = [connect(limited_server) for _ in range(LIMITS['workers'])]
+def health(server) -> int:
+    return raw_request(server, 'GET /health HTTP/1.1', {'Host': '127.0.0.1'})[0]
+
+
+def test_connections_over_the_worker_limit_get_503(busy_server):
+    """The server accepts connections in the order they were made (the
+    kernel's accept queue) and takes a worker slot as it accepts one, so once
+    both idle connections are open the next one finds no slot: no sleep is
+    needed, and with a 600 s timeout the idle ones stay until closed."""
+    idle = [connect(busy_server) for _ in range(LIMITS['workers'])]
     try:
-        time.sleep(0.5)  # both are being served (waiting for a request)
-        with connect(limited_server) as sock:
-            sock.sendall(b'GET /health HTTP/1.1\r\nHost: x\r\n\r\n')
-            start = time.monotonic()
-            status, body = read_response(sock)
-        assert status == 503 and time.monotonic() - start < 1
-        assert body == dict(error='the demo is busy with other requests; try again in a moment')
+        for _ in range(3):
+            assert raw_request(busy_server, 'GET /health HTTP/1.1', {'Host': '127.0.0.1'}) == \
+                (503, dict(error='the demo is busy with other requests; try again in a moment'))
     finally:
         for sock in idle:
             sock.close()
-    deadline = time.monotonic() + WAIT  # the slots come back
-    while True:
-        with connect(limited_server) as sock:
-            sock.sendall(b'GET /health HTTP/1.1\r\nHost: x\r\n\r\n')
-            if read_response(sock)[0] == 200:
-                break
+    deadline = time.monotonic() + WAIT  # the slots come back once the handlers see EOF
+    while health(busy_server) != 200:
         assert time.monotonic() < deadline, 'the worker slots were not released'
-        time.sleep(0.2)
+        time.sleep(0.1)
 
 
 def test_images_over_the_pixel_limit_are_refused_from_their_header(limited_server):
@@ -318,3 +349,92 @@ def test_errors_are_one_line_json(limited_server):
              'the upload is empty (0 bytes); pass an image file (PNG, JPEG, ...)')]:
         assert raw_post(limited_server, {'Content-Length': len(body)}, body) == \
             (400, dict(error=error))
+
+
+# ------------------------------------------------------- cross-site requests
+def test_a_foreign_host_is_refused(limited_server):
+    """DNS rebinding: evil.example resolves to 127.0.0.1, the browser sends
+    Host: evil.example."""
+    error = ("Host 'evil.example:80' is not served here; open the demo at its own address, "
+             "or start it with --allowed-hosts evil.example")
+    assert raw_request(limited_server, 'GET / HTTP/1.1', {'Host': 'evil.example:80'}) == \
+        (403, dict(error=error))
+    body = predict_body(np.zeros((8, 8, 3), np.uint8))
+    assert raw_post(limited_server, {'Host': 'evil.example:80', 'Content-Length': len(body)},
+                    body) == (403, dict(error=error))
+    assert raw_request(limited_server, 'GET /health HTTP/1.0', {}) == \
+        (403, dict(error='send a Host header'))
+
+
+@pytest.mark.parametrize('host', ['127.0.0.1', 'localhost:1234', 'LOCALHOST', '[::1]:8',
+                                  ALLOWED, f'{ALLOWED}:7860'])
+def test_local_and_allowed_hosts_are_served(limited_server, host):
+    assert raw_request(limited_server, 'GET /health HTTP/1.1', {'Host': host})[0] == 200
+
+
+def test_the_page_is_the_static_file_and_names_the_model(limited_server):
+    host = f'127.0.0.1:{limited_server[1]}'
+    with connect(limited_server) as sock:
+        sock.sendall(f'GET / HTTP/1.1\r\nHost: {host}\r\n\r\n'.encode())
+        data = b''
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert data.startswith(b'HTTP/1.0 200')
+    page = (REPO / 'tools' / 'demo' / 'web_demo' / 'index.html').read_bytes()
+    assert data.partition(b'\r\n\r\n')[2] == page
+    status, info = raw_request(limited_server, 'GET /info HTTP/1.1', {'Host': host})
+    assert status == 200 and info['config'].endswith('tiny.py')
+
+
+@pytest.mark.parametrize('origin', ['http://evil.example', 'null', 'http://127.0.0.1:1',
+                                    'https://127.0.0.1'])
+def test_a_post_from_another_site_is_refused(limited_server, origin):
+    """A page of another site (or another port: another origin) posting
+    through the visitor's browser, even as text/plain (a 'simple' request
+    that browsers send without asking first)."""
+    body = predict_body(np.zeros((8, 8, 3), np.uint8))
+    host = f'127.0.0.1:{limited_server[1]}'
+    for content_type in ('text/plain', 'application/json'):
+        assert raw_post(limited_server, {'Host': host, 'Origin': origin,
+                                         'Content-Type': content_type,
+                                         'Content-Length': len(body)}, body) == \
+            (403, dict(error=f'Origin {origin!r} is another site; the demo answers its own '
+                             f'page only (--allowed-hosts adds sites)'))
+
+
+@pytest.mark.parametrize('origin', ['own', f'http://{ALLOWED}', f'https://{ALLOWED}:8443',
+                                    None])
+def test_own_allowed_and_absent_origins_are_answered(limited_server, origin):
+    """The page's own origin, a site of --allowed-hosts, and no Origin at all
+    (curl, scripts: not a browser) get the prediction."""
+    host = f'127.0.0.1:{limited_server[1]}'
+    origin = f'http://{host}' if origin == 'own' else origin
+    body = predict_body(np.zeros((8, 12, 3), np.uint8))
+    status, answer = raw_post(limited_server, {'Host': host, 'Origin': origin,
+                                               'Content-Length': len(body)}, body)
+    assert status == 200 and (answer['width'], answer['height']) == (12, 8)
+
+
+@pytest.mark.parametrize('content_type', ['text/plain', None, 'multipart/form-data; boundary=x',
+                                          'application/x-www-form-urlencoded'])
+def test_predict_needs_a_json_content_type(limited_server, content_type):
+    body = predict_body(np.zeros((8, 8, 3), np.uint8))
+    assert raw_post(limited_server, {'Content-Type': content_type,
+                                     'Content-Length': len(body)}, body) == \
+        (415, dict(error=f'/predict takes Content-Type: application/json, got '
+                         f'{content_type or "none"}'))
+
+
+def test_json_with_a_charset_is_json(limited_server):
+    body = predict_body(np.zeros((8, 8, 3), np.uint8))
+    status, _ = raw_post(limited_server, {'Content-Type': 'Application/JSON; charset=utf-8',
+                                          'Content-Length': len(body)}, body)
+    assert status == 200
+
+
+def test_a_bad_allowed_host_is_one_line(run_tool, tmp_path):
+    result = run_tool('demo/web_demo.py', 'vitb_refcoco', '--weights', tmp_path / 'none.pth',
+                      '--allowed-hosts', 'box.local:http')
+    assert result.returncode == 2
+    assert result.last_line == ("error: --allowed-hosts: port 'http' is not a number; give "
+                                'names or name:port')

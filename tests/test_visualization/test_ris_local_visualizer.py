@@ -43,6 +43,19 @@ def read(path):
     return picture
 
 
+# The documented defaults (RISLocalVisualizer's docstring): ground truth cyan,
+# prediction magenta, tinted at alpha 0.5 over the image; in BGR as cv2 reads
+# the written file. Over the grey 90 of make_sample: 90 / 2 + 255 / 2 = 172.5.
+GREY = [90, 90, 90]
+CYAN_TINT_BGR = [172, 172, 45]
+MAGENTA_TINT_BGR = [172, 45, 172]
+# Pixels away from the mask outlines and below the panel labels (rows 0-16).
+INSIDE_GT_ONLY = (24, 10)  # GT is rows 10-29, columns 5-24
+INSIDE_BOTH = (24, 20)
+INSIDE_PRED_ONLY = (24, 29)  # the prediction is rows 10-29, columns 15-34
+OUTSIDE = (35, 45)
+
+
 def test_gt_and_prediction_side_by_side_with_caption(tmp_path):
     vis = make_visualizer(min_size=0)
     image, sample = make_sample()
@@ -51,14 +64,36 @@ def test_gt_and_prediction_side_by_side_with_caption(tmp_path):
     picture = read(out)
     assert picture.shape[1] == 2 * W
     assert picture.shape[0] > H  # the caption band
+    gt_panel, pred_panel = picture[:H, :W], picture[:H, W:]
+    # The left panel tints the GT region cyan, the right one the predicted region magenta.
+    for pixel in (INSIDE_GT_ONLY, INSIDE_BOTH):
+        np.testing.assert_array_equal(gt_panel[pixel], CYAN_TINT_BGR)
+    for pixel in (INSIDE_PRED_ONLY, OUTSIDE):
+        np.testing.assert_array_equal(gt_panel[pixel], GREY)
+    for pixel in (INSIDE_PRED_ONLY, INSIDE_BOTH):
+        np.testing.assert_array_equal(pred_panel[pixel], MAGENTA_TINT_BGR)
+    for pixel in (INSIDE_GT_ONLY, OUTSIDE):
+        np.testing.assert_array_equal(pred_panel[pixel], GREY)
+    assert (picture[:H, W] == 255).all()  # the white line between the panels
+    # Under the panels, a white band with dark text.
     band = picture[H:]
-    assert (band == 255).mean() > 0.5 and (band < 128).any()  # white band with dark text
-    # The left panel tints the GT region, the right one the predicted region.
-    gt_pixel, pred_only_pixel = picture[20, 8], picture[20, W + 32]
-    assert not np.array_equal(gt_pixel, [90, 90, 90])
-    assert not np.array_equal(pred_only_pixel, [90, 90, 90])
-    assert np.array_equal(picture[20, 32], [90, 90, 90])  # outside the GT in the GT panel
+    assert (band[:2] == 255).all() and (band[-2:] == 255).all()
+    assert (band == 255).mean() > 0.5 and (band < 128).any()
     np.testing.assert_array_equal(vis.get_image(), picture[..., ::-1])
+
+
+def test_the_caption_band_shows_the_expression():
+    """Another expression changes the band, not the panels; the same one
+    draws the same band."""
+    vis = make_visualizer(min_size=0)
+    pictures = [vis.draw_referring(*make_sample(text=text))
+                for text in ('the red square', 'the blue circle', 'the red square')]
+    assert pictures[0].shape == pictures[1].shape
+    np.testing.assert_array_equal(pictures[0][:H], pictures[1][:H])
+    assert (pictures[0][H:] != pictures[1][H:]).any()
+    np.testing.assert_array_equal(pictures[0], pictures[2])
+    no_text = vis.draw_referring(*make_sample(text=None))
+    assert no_text.shape == (H, 2 * W, 3)  # no band without an expression
 
 
 def test_without_ground_truth_only_the_prediction(tmp_path):
@@ -68,6 +103,8 @@ def test_without_ground_truth_only_the_prediction(tmp_path):
     vis.add_datasample('sample', image, sample, out_file=str(out))
     picture = read(out)
     assert picture.shape[1] == W and picture.shape[0] > H
+    np.testing.assert_array_equal(picture[INSIDE_PRED_ONLY], MAGENTA_TINT_BGR)
+    np.testing.assert_array_equal(picture[INSIDE_GT_ONLY], GREY)  # no GT drawn
 
 
 def test_long_expressions_wrap_into_a_taller_band(tmp_path):
@@ -101,6 +138,8 @@ def test_vis_backend_output_and_registry(tmp_path):
 
 
 def test_multi_class_samples_are_drawn_as_mmseg_does(tmp_path):
+    """Pixel for pixel what mmseg's own SegLocalVisualizer draws."""
+    from mmseg.visualization import SegLocalVisualizer
     classes = ('background', 'circle', 'square', 'triangle')
     palette = [[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255]]
     vis = make_visualizer(classes=classes, palette=palette)
@@ -108,7 +147,13 @@ def test_multi_class_samples_are_drawn_as_mmseg_does(tmp_path):
     sample.gt_sem_seg.data[:, 0:5, 0:5] = 3
     out = tmp_path / 'pic.png'
     vis.add_datasample('semantic', image, sample, out_file=str(out))
-    assert read(out).shape == (H, 2 * W, 3)  # no enlarging, no caption
+    mmseg_vis = SegLocalVisualizer(name=f'mmseg_vis_test_{next(_names)}', alpha=0.5)
+    mmseg_vis.set_dataset_meta(classes=classes, palette=palette)
+    mmseg_out = tmp_path / 'mmseg.png'
+    mmseg_vis.add_datasample('semantic', image, sample, out_file=str(mmseg_out))
+    picture = read(out)
+    assert picture.shape == (H, 2 * W, 3)  # no enlarging, no caption
+    np.testing.assert_array_equal(picture, read(mmseg_out))
 
 
 def caption(text: str, **kwargs) -> np.ndarray:

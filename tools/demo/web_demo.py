@@ -4,23 +4,34 @@
         [--host 127.0.0.1] [--device cpu|cuda] [--threshold T]
         [--precision fp32|bf16|fp16] [--backend pytorch|onnxruntime]
         [--workers 4] [--timeout 30] [--max-pixels 16777216]
+        [--allowed-hosts HOST [HOST ...]]
 
 then open http://127.0.0.1:7860 in a browser. CONFIG is a config file or a
 config name such as vitb_refcoco; ``--precision`` and ``--backend`` are
 those of tools/demo/image_demo.py. The page sends the image and the
 expressions (one per line) to POST /predict and shows, per expression, the
 picture drawn by RISLocalVisualizer and the binary mask at the image's size.
-Only the Python standard library serves it (http.server); ``--port 0`` takes
-a free port. The server prints ``Running on http://HOST:PORT`` once it
-listens.
+Only the Python standard library serves it (http.server): the page is the
+static file web_demo/index.html next to this script, which reads the
+model's name from GET /info. ``--port 0`` takes a free port. The server
+prints ``Running on http://HOST:PORT`` once it listens.
 
-POST /predict takes JSON ``{"image": "<base64 or data: URL>", "expressions":
+POST /predict takes ``Content-Type: application/json`` (415 otherwise) with
+``{"image": "<base64 or data: URL>", "expressions":
 "one per line" | ["...", ...]}`` and answers ``{"width", "height",
 "seconds", "results": [{"text", "area", "mask", "overlay"}]}`` (mask and
 overlay as PNG data URLs), or ``{"error": "<one line>"}`` with a 4xx or 5xx
 status.
 
-Safe to expose on a LAN (``--host 0.0.0.0``), within these limits:
+It answers its own page only (same_origin.py): a ``Host`` header that
+does not name the bound address, localhost, 127.0.0.1, [::1] or an entry of
+``--allowed-hosts`` gets 403 (DNS rebinding), and so does a POST whose
+``Origin`` is another site (a page driving the demo through a visitor's
+browser); a POST without ``Origin`` (curl, scripts) is answered. On a LAN
+(``--host 0.0.0.0``) give the name or address users type:
+``--allowed-hosts 192.168.1.20 mybox.local``.
+
+Safe to expose on a LAN, within these limits:
 
 - the body must come with a valid ``Content-Length`` (411 when missing or
   chunked, 400 when not a number, 413 above 20 MiB, read before anything);
@@ -45,124 +56,16 @@ import time
 import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from image_demo import add_model_arguments, build_inferencer, check_device, resolve_config
+from same_origin import SameOriginGuard
+
+#: The page the demo serves, found from this file (any working directory).
+PAGE_FILE = Path(__file__).resolve().parent / 'web_demo' / 'index.html'
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_EXPRESSIONS = 16
-
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>mmris referring segmentation demo</title>
-<style>
-  body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; padding: 0 1em; }
-  form { display: grid; gap: .6em; max-width: 40em; }
-  textarea { font: inherit; }
-  button { width: 10em; padding: .4em; }
-  #status { min-height: 1.5em; color: #444; }
-  #status.error { color: #b00020; }
-  #preview { max-width: 320px; max-height: 240px; display: block; }
-  #results { display: flex; flex-wrap: wrap; gap: 1.2em; }
-  figure { margin: 0; }
-  figure img { display: block; max-width: 480px; border: 1px solid #ccc; margin-bottom: .3em; }
-  figcaption { font-size: .95em; margin-bottom: .3em; }
-</style>
-</head>
-<body data-state="idle">
-<h1>Referring image segmentation</h1>
-<p>Model: <code>__CONFIG__</code></p>
-<form id="form">
-  <label>Image <input type="file" id="image" name="image" accept="image/*" required></label>
-  <img id="preview" alt="" hidden>
-  <label for="expressions">Expressions, one per line</label>
-  <textarea id="expressions" name="expressions" rows="4" required
-    placeholder="the man on the left&#10;the red car"></textarea>
-  <button type="submit" id="submit">Segment</button>
-</form>
-<p id="status"></p>
-<div id="results"></div>
-<script>
-const form = document.getElementById('form');
-const fileInput = document.getElementById('image');
-const statusLine = document.getElementById('status');
-const results = document.getElementById('results');
-const button = document.getElementById('submit');
-
-function setState(state, message) {
-  document.body.dataset.state = state;
-  statusLine.textContent = message;
-  statusLine.className = state === 'error' ? 'error' : '';
-}
-
-function readAsDataURL(file) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(reader.result);
-    reader.onerror = () => reject(new Error('could not read the file'));
-    reader.readAsDataURL(file);
-  });
-}
-
-fileInput.addEventListener('change', async () => {
-  const preview = document.getElementById('preview');
-  if (!fileInput.files.length) { preview.hidden = true; return; }
-  preview.src = await readAsDataURL(fileInput.files[0]);
-  preview.hidden = false;
-});
-
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const expressions = document.getElementById('expressions').value
-    .split('\\n').map((line) => line.trim()).filter((line) => line);
-  if (!fileInput.files.length) { setState('error', 'Choose an image first.'); return; }
-  if (!expressions.length) { setState('error', 'Type at least one expression.'); return; }
-  button.disabled = true;
-  results.replaceChildren();
-  setState('running', 'Segmenting ' + expressions.length + ' expression(s)...');
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 300000);
-  try {
-    const image = await readAsDataURL(fileInput.files[0]);
-    const response = await fetch('predict', {
-      method: 'POST', headers: {'Content-Type': 'application/json'},
-      body: JSON.stringify({image: image, expressions: expressions}),
-      signal: controller.signal});
-    const answer = await response.json();
-    if (!response.ok) { throw new Error(answer.error || response.statusText); }
-    for (const result of answer.results) {
-      const figure = document.createElement('figure');
-      figure.className = 'result';
-      const caption = document.createElement('figcaption');
-      caption.textContent = '"' + result.text + '": ' + result.area + ' px';
-      const overlay = new Image();
-      overlay.className = 'overlay';
-      overlay.alt = 'prediction for ' + result.text;
-      overlay.src = result.overlay;
-      const mask = new Image();
-      mask.className = 'mask';
-      mask.alt = 'mask for ' + result.text;
-      mask.src = result.mask;
-      figure.append(caption, overlay, mask);
-      results.append(figure);
-    }
-    await Promise.all([...results.querySelectorAll('img')].map((img) => img.decode()));
-    setState('done', 'Done: ' + answer.width + 'x' + answer.height + ' image, ' +
-             answer.seconds.toFixed(2) + ' s.');
-  } catch (error) {
-    setState('error', 'Error: ' + (error.name === 'AbortError' ? 'timed out' : error.message));
-  } finally {
-    clearTimeout(timer);
-    button.disabled = false;
-  }
-});
-</script>
-</body>
-</html>
-"""
-
 
 class RequestError(Exception):
     """A bad request: its message goes back to the page with ``status``."""
@@ -241,7 +144,8 @@ class Segmenter:
                                      return_vis=True, threshold=self.threshold)
         seconds = time.perf_counter() - start
         results = []
-        for prediction, picture in zip(output['predictions'], output['visualization']):
+        pairs = zip(output['predictions'], output['visualization'], strict=True)
+        for prediction, picture in pairs:
             results.append(dict(text=prediction['text'], area=int(prediction['mask'].sum()),
                                 mask=png_data_url(prediction['mask'] * 255),
                                 overlay=png_data_url(np.ascontiguousarray(picture[..., ::-1]))))
@@ -259,13 +163,21 @@ def busy_response() -> bytes:
 
 
 class DemoServer(ThreadingHTTPServer):
-    """``ThreadingHTTPServer`` that serves at most ``workers`` connections
-    at once and answers any further one with 503 straight away."""
+    """``ThreadingHTTPServer`` for :class:`DemoHandler`: it serves at most
+    ``workers`` connections at once and answers any further one with 503
+    straight away, and holds what the handlers use: the ``segmenter``, the
+    ``config`` name shown on the page, the :class:`SameOriginGuard` and the
+    socket ``request_timeout`` (s)."""
 
     daemon_threads = True
 
-    def __init__(self, address, handler, workers: int):
-        super().__init__(address, handler)
+    def __init__(self, address, segmenter: Segmenter, config: str, guard: SameOriginGuard,
+                 request_timeout: float, workers: int):
+        super().__init__(address, DemoHandler)
+        self.segmenter = segmenter
+        self.config = config
+        self.guard = guard
+        self.request_timeout = request_timeout
         self.slots = threading.BoundedSemaphore(workers)
 
     def process_request(self, request, client_address):
@@ -290,86 +202,110 @@ class DemoServer(ThreadingHTTPServer):
             self.slots.release()
 
 
-def make_handler(segmenter: Segmenter, page: str, request_timeout: float):
+class DemoHandler(BaseHTTPRequestHandler):
+    """GET / (the page), /info, /health; POST /predict. Every request passes
+    the server's :class:`SameOriginGuard` first (403)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        server_version = 'mmris-web-demo'
-        timeout = request_timeout  # set on each connection's socket
+    server_version = 'mmris-web-demo'
 
+    @property
+    def timeout(self) -> float:
+        """The socket timeout of each connection (read by ``setup``)."""
+        return self.server.request_timeout
 
-        def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header('Content-Type', content_type)
-            self.send_header('Content-Length', str(len(body)))
-            self.send_header('Cache-Control', 'no-store')
-            self.end_headers()
-            self.wfile.write(body)
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header('Content-Type', content_type)
+        self.send_header('Content-Length', str(len(body)))
+        self.send_header('Cache-Control', 'no-store')
+        self.end_headers()
+        self.wfile.write(body)
 
-        def _send_json(self, status: HTTPStatus, payload: dict) -> None:
-            self._send(status, json.dumps(payload).encode(), 'application/json')
+    def _send_json(self, status: HTTPStatus, payload: dict) -> None:
+        self._send(status, json.dumps(payload).encode(), 'application/json')
 
-        def do_GET(self):  # noqa: N802 (http.server's naming)
-            path = self.path.split('?')[0]
-            if path in ('/', '/index.html'):
-                self._send(HTTPStatus.OK, page.encode(), 'text/html; charset=utf-8')
-            elif path == '/health':
-                self._send(HTTPStatus.OK, b'ok', 'text/plain')
-            else:
-                self._send_json(HTTPStatus.NOT_FOUND, dict(error=f'no page {path}'))
+    def _refused(self) -> bool:
+        """Answer 403 and return True if the guard refuses this request."""
+        reason = self.server.guard.refusal(self.command, self.headers.get('Host'),
+                                           self.headers.get('Origin'))
+        if reason is not None:
+            self._send_json(HTTPStatus.FORBIDDEN, dict(error=reason))
+        return reason is not None
 
-        def _read_body(self) -> bytes:
-            """The body, as long as its Content-Length says; RequestError
-            for a missing, bad or too large length, a short body or a
-            timeout."""
-            if self.headers.get('Transfer-Encoding'):
-                raise RequestError('chunked bodies are not accepted; send Content-Length',
-                                   HTTPStatus.LENGTH_REQUIRED)
-            length = self.headers.get('Content-Length')
-            if length is None:
-                raise RequestError('send the body with a Content-Length header',
-                                   HTTPStatus.LENGTH_REQUIRED)
-            if not length.strip().isdigit():
-                raise RequestError(f'Content-Length {length!r} is not a number of bytes')
-            length = int(length)
-            if length > MAX_UPLOAD_BYTES:
-                raise RequestError(f'the upload is {length} bytes, over the '
-                                   f'{MAX_UPLOAD_BYTES >> 20} MiB limit',
-                                   HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        if self._refused():
+            return
+        path = self.path.split('?')[0]
+        if path in ('/', '/index.html'):
+            self._send(HTTPStatus.OK, PAGE_FILE.read_bytes(), 'text/html; charset=utf-8')
+        elif path == '/info':
+            self._send_json(HTTPStatus.OK, dict(config=self.server.config))
+        elif path == '/health':
+            self._send(HTTPStatus.OK, b'ok', 'text/plain')
+        else:
+            self._send_json(HTTPStatus.NOT_FOUND, dict(error=f'no page {path}'))
+
+    def _check_content_type(self) -> None:
+        """RequestError (415) unless the body is declared JSON."""
+        content_type = self.headers.get('Content-Type', '')
+        if content_type.partition(';')[0].strip().lower() != 'application/json':
+            raise RequestError(f'/predict takes Content-Type: application/json, got '
+                               f'{content_type or "none"}',
+                               HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+
+    def _read_body(self) -> bytes:
+        """The body, as long as its Content-Length says; RequestError for a
+        missing, bad or too large length, a short body or a timeout."""
+        if self.headers.get('Transfer-Encoding'):
+            raise RequestError('chunked bodies are not accepted; send Content-Length',
+                               HTTPStatus.LENGTH_REQUIRED)
+        length = self.headers.get('Content-Length')
+        if length is None:
+            raise RequestError('send the body with a Content-Length header',
+                               HTTPStatus.LENGTH_REQUIRED)
+        if not length.strip().isdigit():
+            raise RequestError(f'Content-Length {length!r} is not a number of bytes')
+        length = int(length)
+        if length > MAX_UPLOAD_BYTES:
+            raise RequestError(f'the upload is {length} bytes, over the '
+                               f'{MAX_UPLOAD_BYTES >> 20} MiB limit',
+                               HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError:
+            raise RequestError(f'the body did not arrive within {self.timeout:g} s',
+                               HTTPStatus.REQUEST_TIMEOUT) from None
+        if len(body) < length:
+            raise RequestError(f'the body ended after {len(body)} of {length} bytes')
+        return body
+
+    def do_POST(self):  # noqa: N802
+        from mmris.utils import UserError
+        from mmris.utils.cli import one_line
+        if self._refused():
+            return
+        if self.path.split('?')[0] != '/predict':
+            self._send_json(HTTPStatus.NOT_FOUND, dict(error=f'no endpoint {self.path}'))
+            return
+        try:
+            self._check_content_type()
+            body = self._read_body()
             try:
-                body = self.rfile.read(length)
-            except TimeoutError:
-                raise RequestError(f'the body did not arrive within {self.timeout:g} s',
-                                   HTTPStatus.REQUEST_TIMEOUT) from None
-            if len(body) < length:
-                raise RequestError(f'the body ended after {len(body)} of {length} bytes')
-            return body
+                request = json.loads(body or b'null')
+            except ValueError as error:
+                raise RequestError('the request body is not JSON') from error
+            self._send_json(HTTPStatus.OK, self.server.segmenter(request))
+        except RequestError as error:
+            self._send_json(error.status, dict(error=str(error)))
+        except (UserError, ValueError, TypeError) as error:  # input the model refused
+            self._send_json(HTTPStatus.BAD_REQUEST, dict(error=one_line(error)))
+        except Exception as error:  # keep serving; tell the page in one line
+            self.log_error('prediction failed: %s', traceback.format_exc())
+            self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR,
+                            dict(error=f'prediction failed: {one_line(error)}'))
 
-        def do_POST(self):  # noqa: N802
-            from mmris.utils import UserError
-            from mmris.utils.cli import one_line
-            if self.path.split('?')[0] != '/predict':
-                self._send_json(HTTPStatus.NOT_FOUND, dict(error=f'no endpoint {self.path}'))
-                return
-            try:
-                body = self._read_body()
-                try:
-                    request = json.loads(body or b'null')
-                except ValueError as error:
-                    raise RequestError('the request body is not JSON') from error
-                self._send_json(HTTPStatus.OK, segmenter(request))
-            except RequestError as error:
-                self._send_json(error.status, dict(error=str(error)))
-            except (UserError, ValueError, TypeError) as error:  # input the model refused
-                self._send_json(HTTPStatus.BAD_REQUEST, dict(error=one_line(error)))
-            except Exception as error:  # keep serving; tell the page in one line
-                self.log_error('prediction failed: %s', traceback.format_exc())
-                self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR,
-                                dict(error=f'prediction failed: {one_line(error)}'))
-
-        def log_message(self, format, *args):  # noqa: A002
-            sys.stderr.write(f'[web_demo] {self.address_string()} {format % args}\n')
-
-    return Handler
+    def log_message(self, format, *args):  # noqa: A002
+        sys.stderr.write(f'[web_demo] {self.address_string()} {format % args}\n')
 
 
 def _stop(signum, frame):
@@ -383,6 +319,10 @@ def parse_args():
     parser.add_argument('--port', type=int, default=7860, help='port (0: any free port)')
     parser.add_argument('--host', default='127.0.0.1',
                         help='address to listen on (0.0.0.0: every interface)')
+    parser.add_argument('--allowed-hosts', nargs='+', default=[], metavar='HOST',
+                        help='more names or addresses (name or name:port) the demo answers to '
+                        'and whose pages may POST to it, besides the bound address, localhost, '
+                        '127.0.0.1 and [::1]; * answers any (no protection)')
     add_model_arguments(parser)
     parser.add_argument('--workers', type=int, default=4,
                         help='connections served at once; more get 503 (default: 4)')
@@ -404,14 +344,17 @@ def main():
                         ('--max-pixels', args.max_pixels)):
         if value <= 0:
             raise UsageError(f'{flag} must be positive, got {value}')
+    try:
+        guard = SameOriginGuard(args.host, args.allowed_hosts)
+    except ValueError as error:
+        raise UsageError(f'--allowed-hosts: {error}; give names or name:port') from error
     config = resolve_config(args.config)
     device = check_device(args.device)
     inferencer = build_inferencer(config, args, device)
-    page = PAGE.replace('__CONFIG__', config.replace('&', '&amp;').replace('<', '&lt;'))
     try:
-        segmenter = Segmenter(inferencer, args.threshold, args.max_pixels)
         server = DemoServer((args.host, args.port),
-                            make_handler(segmenter, page, args.timeout), args.workers)
+                            Segmenter(inferencer, args.threshold, args.max_pixels), config,
+                            guard, args.timeout, args.workers)
     except OSError as error:
         raise UsageError(f'cannot listen on {args.host}:{args.port} ({error.strerror}); '
                          f'pick another --port, or --port 0 for any free one') from error

@@ -34,7 +34,7 @@ LAYERS = {
     'datasets': 1, 'synthetic': 1,
     'engine': 2, 'evaluation': 2, 'visualization': 2,
     'models': 3,
-    'apis': 4, 'deployment': 4,
+    'apis': 4, 'deployment': 4, 'benchmark': 4,
     'tools': 5,
 }
 #: Rooms of ``mmris/models`` that every other room may import from; any

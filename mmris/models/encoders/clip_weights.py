@@ -14,6 +14,10 @@ A Hugging Face CLIP directory (``CLIPModel.save_pretrained``, e.g.
 mapped to OpenAI's layout (:func:`hf_clip_to_openai`): separate q/k/v
 projections are concatenated into ``in_proj_*`` and the projection
 matrices are transposed.
+
+The writer, :func:`save_clip_state_dict` of :func:`openai_clip_state_dict`,
+makes files of the same forms from mmris towers (tests, the benchmark's
+reference run).
 """
 import json
 import os.path as osp
@@ -23,6 +27,7 @@ import zipfile
 from typing import Dict, Tuple
 
 import torch
+from torch import nn
 from transformers import CLIPModel
 
 from mmris.engine.checkpoint_loader import safe_load
@@ -155,3 +160,48 @@ def split_clip_state_dict(state_dict: Dict[str, torch.Tensor]
         elif key not in UNUSED_CLIP_KEYS:
             text[key] = value
     return visual, text
+
+
+def openai_clip_state_dict(vision_encoder: nn.Module, text_encoder: nn.Module
+                           ) -> Dict[str, torch.Tensor]:
+    """The weights of two OpenAI-layout towers as one CLIP state dict:
+    ``visual.*`` for the image tower, the text tower's keys at the top
+    level, without what OpenAI's files do not hold (the image tower's
+    ``keys_not_in_openai_weights``, e.g. the RN pool's ``connect`` branch)."""
+    skipped = getattr(vision_encoder, 'keys_not_in_openai_weights', ())
+    state = {f'visual.{key}': value for key, value in vision_encoder.state_dict().items()
+             if not key.startswith(skipped)}
+    state.update(text_encoder.state_dict())
+    return state
+
+
+class _ArchiveNode(nn.Module):
+    """A scriptable module that only holds buffers (a node of an archive)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+
+def save_clip_state_dict(state_dict: Dict[str, torch.Tensor], path: str,
+                         torchscript: bool = True) -> str:
+    """Write ``state_dict`` to ``path`` in a form :func:`load_clip_state_dict`
+    reads: a TorchScript archive whose ``state_dict()`` gives it back, the
+    form of OpenAI's released ``*.pt`` files (``torchscript=True``), or a
+    plain ``torch.save`` state dict. Returns ``path`` as a str."""
+    state_dict = {key: value.detach().cpu().clone() for key, value in state_dict.items()}
+    if not torchscript:
+        torch.save(state_dict, str(path))
+        return str(path)
+    root = _ArchiveNode()
+    for key, value in state_dict.items():
+        *parents, leaf = key.split('.')
+        node = root
+        for name in parents:
+            if name not in node._modules:
+                node.add_module(name, _ArchiveNode())
+            node = node._modules[name]
+        node.register_buffer(leaf, value)
+    with warnings.catch_warnings():  # torch >= 2.9 deprecates TorchScript, OpenAI ships it
+        warnings.simplefilter('ignore', DeprecationWarning)
+        torch.jit.script(root).save(str(path))
+    return str(path)

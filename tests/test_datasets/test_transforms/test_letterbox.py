@@ -2,7 +2,11 @@
 import numpy as np
 import pytest
 
-from mmris.datasets.transforms import CLIP_MEAN_RGB, PackRISInputs, RISLetterbox, letterbox_matrices
+from mmris.datasets.transforms import PackRISInputs, RISLetterbox, letterbox_matrices
+
+# OpenAI CLIP's pixel mean (0.48145466, 0.4578275, 0.40821073) x 255, rounded:
+# the reference ETRIS pads with it (its borderValue).
+CLIP_MEAN_RGB_UINT8 = [123, 117, 104]
 
 
 @pytest.mark.parametrize('shape', [(300, 500), (500, 300), (416, 416)])
@@ -23,7 +27,7 @@ def test_image_border_is_clip_mean_and_mask_soft():
     results = RISLetterbox(size=64)(dict(img=img, gt_seg_map=mask, ori_shape=(20, 40)))
     assert results['img'].shape == (64, 64, 3) and results['img_shape'] == (64, 64)
     # BGR image: the border is the CLIP mean in BGR order
-    np.testing.assert_array_equal(results['img'][0, 0], np.round(CLIP_MEAN_RGB[::-1]).astype(np.uint8))
+    np.testing.assert_array_equal(results['img'][0, 0], CLIP_MEAN_RGB_UINT8[::-1])
     soft = results['gt_seg_map']
     assert soft.dtype == np.float32 and soft.max() == 1.0 and 0 < soft[soft > 0].min() < 1
     assert results['inverse_affine_matrix'].shape == (2, 3)
@@ -32,7 +36,7 @@ def test_image_border_is_clip_mean_and_mask_soft():
 def test_border_colour_and_channel_order_options():
     img = np.zeros((20, 40, 3), np.uint8)
     rgb = RISLetterbox(size=64, channel_order='rgb')(dict(img=img.copy(), ori_shape=(20, 40)))
-    np.testing.assert_array_equal(rgb['img'][0, 0], np.round(CLIP_MEAN_RGB).astype(np.uint8))
+    np.testing.assert_array_equal(rgb['img'][0, 0], CLIP_MEAN_RGB_UINT8)
     grey = RISLetterbox(size=64, fill_rgb=(10, 20, 30))(dict(img=img.copy(), ori_shape=(20, 40)))
     np.testing.assert_array_equal(grey['img'][0, 0], [30, 20, 10])  # BGR image
     with pytest.raises(ValueError, match="channel_order must be 'bgr' or 'rgb'"):

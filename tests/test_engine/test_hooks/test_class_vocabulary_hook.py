@@ -2,6 +2,7 @@
 annotation categories, which must name the vocabulary in its order or training
 stops with both lists."""
 import json
+import logging
 from types import SimpleNamespace
 
 import pytest
@@ -31,13 +32,19 @@ def test_a_class_list_of_another_length_names_both_lists():
         ClassVocabularyHook().before_test(runner)
 
 
-def test_matching_lists_pass_and_renamed_classes_only_warn(caplog):
+def test_matching_lists_pass_and_renamed_classes_only_warn(mmengine_log):
     ClassVocabularyHook().before_val(runner_with(('road', 'car'), ('road', 'car')))
+    assert mmengine_log == []
     ClassVocabularyHook().before_val(runner_with(('road', 'automobile'), ('road', 'car')))
+    assert [record.levelno for record in mmengine_log] == [logging.WARNING]
+    message = mmengine_log[0].getMessage()
+    assert 'names its 2 classes differently from val_dataloader.dataset' in message
+    assert "[('automobile', 'car')]" in message
 
 
-def test_models_without_a_vocabulary_are_not_checked():
+def test_models_without_a_vocabulary_are_not_checked(mmengine_log):
     ClassVocabularyHook().before_train(runner_with(None, ('road', 'car')))
+    assert mmengine_log == []
 
 
 CONFIG = 'configs/etris_det/retinanet_etris-rn50_fpn_1x_custom-classes.py'

@@ -24,7 +24,7 @@ def test_forward_autocasts_and_the_update_stays_fp32():
     grads = [p.grad.clone() for p in model.parameters()]
     assert all(g.dtype == torch.float32 for g in grads)
     wrapper.step()
-    for param, old, grad in zip(model.parameters(), before, grads):
+    for param, old, grad in zip(model.parameters(), before, grads, strict=True):
         assert param.dtype == torch.float32
         torch.testing.assert_close(param.detach(), old - 0.1 * grad)  # plain SGD, unscaled
 

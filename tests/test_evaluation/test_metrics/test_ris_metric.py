@@ -195,7 +195,9 @@ from mmris.evaluation import RISMetric
 data = np.load(sys.argv[1])
 out_dir = sys.argv[2]
 preds, gts = data['preds'], data['gts']
-dist.init_process_group('gloo')
+# A file rendezvous: no port is picked (and possibly taken) before the run.
+dist.init_process_group('gloo', init_method='file://' + os.environ['INIT_FILE'],
+                        rank=int(os.environ['RANK']), world_size=int(os.environ['WORLD_SIZE']))
 rank, world = dist.get_rank(), dist.get_world_size()
 n = len(preds)
 # mmengine's DefaultSampler (shuffle=False): rank r takes r, r + world, ...,
@@ -213,7 +215,7 @@ dist.destroy_process_group()
 '''
 
 
-def test_two_process_gloo_evaluation(tmp_path, free_port):
+def test_two_process_gloo_evaluation(tmp_path):
     n = 7  # odd, so rank 1 gets a padding sample (sample 0 again)
     rng = np.random.default_rng(2)
     gts = (rng.random((n, 16, 16)) < 0.5).astype(np.int64)
@@ -225,17 +227,17 @@ def test_two_process_gloo_evaluation(tmp_path, free_port):
     script = tmp_path / 'worker.py'
     script.write_text(WORKER)
     out_dir = tmp_path / 'out'
-    env = dict(os.environ, MASTER_ADDR='127.0.0.1', MASTER_PORT=free_port(), WORLD_SIZE='2')
+    env = dict(os.environ, INIT_FILE=str(tmp_path / 'rendezvous'), WORLD_SIZE='2')
     procs = [subprocess.Popen([sys.executable, str(script), str(tmp_path / 'samples.npz'),
                                str(out_dir)], cwd=REPO, env=dict(env, RANK=str(rank)),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for rank in range(2)]
     outputs = [proc.communicate(timeout=120)[0] for proc in procs]
-    for proc, output in zip(procs, outputs):
+    for proc, output in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, output[-4000:]
     results = [json.loads(line[len('METRICS '):]) for output in outputs
                for line in output.splitlines() if line.startswith('METRICS ')]
-    single = run_metric([make_sample(p, g) for p, g in zip(preds, gts)])
+    single = run_metric([make_sample(p, g) for p, g in zip(preds, gts, strict=True)])
     assert len(results) == 2  # evaluate() broadcasts rank 0's metrics
     assert 0 < single['Prec@0.9'] < single['Prec@0.5'] < 100
     for metrics in results:
@@ -269,7 +271,7 @@ def test_output_dir_writes_json_and_pngs(tmp_path):
     assert names == ['000000_the_left_cat_0.png', '000001_the_left_cat_1.png',
                      '000002_the_left_cat_2.png', '000003_mask.png']
     assert sorted(os.listdir(tmp_path / 'out' / 'masks')) == names
-    for name, sample in zip(names, samples):
+    for name, sample in zip(names, samples, strict=True):
         png = np.array(Image.open(tmp_path / 'out' / 'masks' / name))
         assert png.dtype == np.uint8 and set(np.unique(png)) <= {0, 255}
         np.testing.assert_array_equal(png, sample.pred_sem_seg.data[0].numpy() * 255)

@@ -6,6 +6,7 @@ from torch import nn
 from mmris.models.backbones import BridgedDualEncoder
 from mmris.models.encoders import CLIPModifiedResNet
 from mmris.models.encoders.clip_vision_transformer import resize_patch_positions
+from mmris.models.encoders.clip_weights import openai_clip_state_dict, save_clip_state_dict
 
 VIT = dict(type='CLIPVisionTransformer', input_size=64, patch_size=16, width=32, layers=3,
            heads=2, output_dim=32)
@@ -16,26 +17,10 @@ TEXT = dict(type='CLIPTextEncoder', text_length=8, context_length=16, width=32, 
 BRIDGER = dict(type='Bridger', d_model=16, interactor=dict(type='LightInteractor', num_heads=2))
 
 
-def write_torchscript_archive(state_dict: dict, path) -> None:
-    """Save ``state_dict`` as a TorchScript archive whose ``state_dict()``
-    gives it back, the form of OpenAI's released ``*.pt`` files."""
-    root = nn.Module()
-    for key, value in state_dict.items():
-        *parents, name = key.split('.')
-        node = root
-        for parent in parents:
-            if not isinstance(getattr(node, parent, None), nn.Module):
-                node.add_module(parent, nn.Module())
-            node = getattr(node, parent)
-        node.register_parameter(name, nn.Parameter(value, requires_grad=False))
-    torch.jit.script(root).save(str(path))
-
-
 def openai_state_dict(vision: nn.Module, text: nn.Module) -> dict:
     """OpenAI's layout, in fp16 like the release: ``visual.*`` + text keys + logit_scale."""
-    state = {f'visual.{k}': v for k, v in vision.state_dict().items()
-             if not k.startswith('attnpool.connect') and not k.endswith('num_batches_tracked')}
-    state.update(text.state_dict())
+    state = {k: v for k, v in openai_clip_state_dict(vision, text).items()
+             if not k.endswith('num_batches_tracked')}
     state['logit_scale'] = torch.tensor(4.6)
     return {k: v.half() for k, v in state.items()}
 
@@ -53,7 +38,7 @@ def test_torchscript_archive_loads_into_both_towers(tmp_path, vision_cfg):
     source = build_backbone(vision_cfg)
     weights = openai_state_dict(source.vision_encoder, source.text_encoder)
     archive = tmp_path / 'CLIP.pt'
-    write_torchscript_archive(weights, archive)
+    save_clip_state_dict(weights, archive)
 
     backbone = build_backbone(vision_cfg, clip_weights=str(archive))
     backbone.init_weights()
@@ -73,7 +58,7 @@ def test_vit_positional_embedding_resized_from_the_release_grid(tmp_path):
     released = build_backbone(dict(VIT, input_size=32))  # a 2x2 grid, like 224 -> 14x14
     weights = openai_state_dict(released.vision_encoder, released.text_encoder)
     archive = tmp_path / 'ViT.pt'
-    write_torchscript_archive(weights, archive)
+    save_clip_state_dict(weights, archive)
 
     backbone = build_backbone(VIT, clip_weights=str(archive))  # 64 / 16: a 4x4 grid
     backbone.init_weights()
@@ -200,7 +185,7 @@ def test_etris_logits_equal_from_hf_directory_and_openai_archive(tiny_hf_dir, ti
     from mmris.registry import MODELS
     directory = tiny_hf_dir('clip')
     archive = tmp_path / 'ViT-tiny.pt'
-    write_torchscript_archive(openai_layout_by_hand(CLIPModel.from_pretrained(directory)), archive)
+    save_clip_state_dict(openai_layout_by_hand(CLIPModel.from_pretrained(directory)), archive)
     cfg = tiny_config('vitb')
     cfg.merge_from_dict({
         'model.backbone.vision_encoder.patch_size': 8,
@@ -248,7 +233,7 @@ def test_clip_weights_fill_only_the_openai_layout_tower(tiny_hf_dir, tmp_path):
     torch.manual_seed(0)
     source = build_backbone(VIT)
     archive = tmp_path / 'CLIP.pt'
-    write_torchscript_archive(openai_state_dict(source.vision_encoder, source.text_encoder), archive)
+    save_clip_state_dict(openai_state_dict(source.vision_encoder, source.text_encoder), archive)
     vision = dict(type='HFVisionEncoder', pretrained=tiny_hf_dir('dinov2_with_registers'))
     backbone = BridgedDualEncoder(vision_encoder=vision, text_encoder=TEXT, bridger=BRIDGER,
                                   clip_weights=str(archive))

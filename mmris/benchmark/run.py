@@ -1,0 +1,61 @@
+"""A benchmark run: time a model's step on random inputs, alone or side by
+side with the reference ETRIS, and gather the figures."""
+from typing import Dict
+
+import torch
+
+from .inputs import make_inputs
+from .memory import MemoryProbe
+from .reference import reference_inference_step, reference_training_step
+from .steps import inference_step, training_step
+from .timing import summarize, time_iterations, time_side_by_side
+
+
+def benchmark(model: torch.nn.Module, batch_size: int, height: int, width: int, warmup: int,
+              repeat: int, device: str, precision: str = 'fp32', seed: int = 0,
+              progress: bool = True, title: str = 'benchmark', mode: str = 'infer') -> Dict:
+    """Time an inference or training step (``mode``) on random inputs (B, 3,
+    H, W); returns :func:`summarize`'s statistics plus the
+    :class:`MemoryProbe` figures (peak over the timed loop, increase over the
+    memory before warm-up) and the raw ``times_ms``."""
+    images, samples = make_inputs(model, batch_size, height, width, device, seed)
+    make_step = training_step if mode == 'train' else inference_step
+    step = make_step(model, images, samples, precision, device)
+    probe = MemoryProbe(device)
+    times = time_iterations(step, warmup, repeat, device, title, progress, probe)
+    return dict(**summarize(times, batch_size), **probe.stop(),
+                times_ms=[t * 1e3 for t in times])
+
+
+def compare_with_reference(model: torch.nn.Module, reference: torch.nn.Module, batch_size: int,
+                           height: int, width: int, warmup: int, repeat: int, device: str,
+                           precision: str = 'fp32', reference_precision: str = 'fp32',
+                           seed: int = 0, mode: str = 'infer') -> Dict:
+    """Time mmris and the reference side by side (:func:`time_side_by_side`)
+    on the same inputs, each in its own code path; per implementation
+    (``mmris``, ``reference``) the statistics of :func:`benchmark`, and
+    their ``ratio`` (mmris / reference) per latency and memory figure."""
+    images, samples = make_inputs(model, batch_size, height, width, device, seed)
+    token_ids = model.backbone.tokenize([sample.metainfo['text'] for sample in samples])
+    if mode == 'train':
+        masks = torch.stack([sample.gt_sem_seg.data for sample in samples]).float()
+        steps = dict(
+            reference=reference_training_step(reference, images, token_ids, masks,
+                                              reference_precision, device),
+            mmris=training_step(model, images, samples, precision, device))
+    else:
+        steps = dict(
+            reference=reference_inference_step(reference, images, token_ids,
+                                               reference_precision, device),
+            mmris=inference_step(model, images, samples, precision, device))
+    timed = time_side_by_side(steps, warmup, repeat, device)
+    results = {}
+    for name, figures in timed.items():
+        times = figures.pop('times')
+        results[name] = dict(**summarize(times, batch_size), **figures,
+                             times_ms=[t * 1e3 for t in times])
+    results['reference']['source'] = reference.source
+    results['ratio'] = {key: results['mmris'][key] / results['reference'][key]
+                        for key in ('median_ms', 'p90_ms', 'min_ms', 'memory_increase_mb')
+                        if results['reference'][key]}
+    return results

@@ -1,0 +1,61 @@
+"""The plain-text tables a benchmark prints, from its results dict."""
+from typing import Dict, List
+
+
+def text_table(rows: List[List[str]]) -> List[str]:
+    """The lines of a plain-text table of ``rows`` (equal lengths; the first
+    is the header, if several columns)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    rule = '+' + '+'.join('-' * (width + 2) for width in widths) + '+'
+    lines = [rule]
+    for row in rows:
+        cells = zip(row, widths, strict=True)
+        lines.append('| ' + ' | '.join(cell.ljust(width) for cell, width in cells) + ' |')
+    return lines + [rule]
+
+
+def _header(results: Dict) -> List[str]:
+    height, width = results['shape']
+    return [
+        f'Benchmark of {results["config"]}: {results["mode"]} ({results["model"]}, '
+        f'{"checkpoint " + results["checkpoint"] if results["checkpoint"] else "random weights"})',
+        f'device {results["device_name"]}, {results["threads"]} CPU threads, batch '
+        f'{results["batch_size"]}, input {height}x{width}, {results["precision"]}'
+        f'{" compiled" if results["compile"] else ""}, warm-up '
+        f'{results["warmup"]}, timed {results["repeat"]}, torch {results["torch"]}',
+    ]
+
+
+def format_results(results: Dict) -> str:
+    """The table of one model's figures."""
+    rows = [
+        ['Latency median', f'{results["median_ms"]:.2f} ms'],
+        ['Latency mean', f'{results["mean_ms"]:.2f} ms'],
+        ['Latency p90', f'{results["p90_ms"]:.2f} ms'],
+        ['Latency min / max', f'{results["min_ms"]:.2f} / {results["max_ms"]:.2f} ms'],
+        ['Throughput', f'{results["images_per_s"]:.2f} images/s (batch / median)'],
+        ['Peak memory', f'{results["peak_memory_mb"]:.1f} MiB'],
+    ]
+    if results['memory_increase_mb'] is not None:
+        rows.append(['Peak memory increase', f'{results["memory_increase_mb"]:.1f} MiB'])
+    return '\n'.join(_header(results) + text_table(rows)
+                     + [f'Memory measure: {results["memory_measure"]}'])
+
+
+def format_comparison(results: Dict) -> str:
+    """The side-by-side table: reference, mmris and their ratio."""
+    ref, ours = results['reference'], results['mmris']
+
+    def row(label, key, unit, digits=2):
+        ratio = ours[key] / ref[key] if ref.get(key) else float('nan')
+        return [label, f'{ref[key]:.{digits}f} {unit}', f'{ours[key]:.{digits}f} {unit}',
+                f'{ratio:.2f}']
+
+    rows = [['', f'reference ({results["reference_precision"]})',
+             f'mmris ({results["precision"]})', 'mmris / reference'],
+            row('Latency median', 'median_ms', 'ms'), row('Latency p90', 'p90_ms', 'ms'),
+            row('Latency min', 'min_ms', 'ms'), row('Throughput', 'images_per_s', 'images/s')]
+    if ours['memory_increase_mb'] is not None:
+        rows.append(row('Peak memory increase', 'memory_increase_mb', 'MiB', 1))
+    return '\n'.join(_header(results) + [f'reference ETRIS: {results["reference"]["source"]}']
+                     + text_table(rows) + [f'Memory measure: {ours["memory_measure"]}'])

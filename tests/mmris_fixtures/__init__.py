@@ -1,0 +1,1 @@
+"""The fixtures tests/conftest.py shares, one module per what they build."""
