@@ -45,8 +45,11 @@ TINY_BRIDGED = {
 TINY_ETRIS = {
     'model.data_preprocessor.size': (64, 64),
     **TINY_BRIDGED,
+    'model.neck.text_channels': 32,
     'model.neck.channels': 32,
     'model.neck.num_heads': 2,
+    'model.decode_head.in_channels': 32,
+    'model.decode_head.text_channels': 32,
     'model.decode_head.channels': 16,
     'model.decode_head.decoder.num_layers': 1,
     'model.decode_head.decoder.num_heads': 2,
@@ -57,6 +60,10 @@ TINY_VISION = {
     'rn50': {'layers': (1, 1, 1, 1), 'width': 8, 'output_dim': 32, 'heads': 2, 'pretrain_size': 64},
     'rn101': {'layers': (1, 1, 2, 1), 'width': 8, 'output_dim': 32, 'heads': 2, 'pretrain_size': 64},
 }
+# The widths of ETRIS' three maps (out_indices (1, 2, -1)) of each tiny tower,
+# for the neck: the ViT's width, or the ResNet's stage channels (width * 8,
+# width * 16), and output_dim.
+TINY_MAPS = {'vitb': [32, 32, 32], 'rn50': [64, 128, 32], 'rn101': [64, 128, 32]}
 
 
 def tiny_etris_config(backbone: str, dataset: str = 'refcoco'):
@@ -66,6 +73,7 @@ def tiny_etris_config(backbone: str, dataset: str = 'refcoco'):
     cfg = Config.fromfile(str(REPO / 'configs' / 'etris' / f'{backbone}_{dataset}.py'))
     options = dict(TINY_ETRIS)
     options.update({f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()})
+    options['model.neck.in_channels'] = TINY_MAPS[backbone]
     cfg.merge_from_dict(options)
     letterbox_to_64(cfg)
     return cfg
@@ -227,7 +235,8 @@ def tiny_bridged_config(name: str, hf_dir):
     from ``hf_dir(kind)`` (the :func:`tiny_hf_dir` fixture), each
     OpenAI-layout tower the tiny ViT / text tower of :func:`tiny_etris_config`,
     both with equal stages (words 32 wide, as the tiny neck); inputs are
-    64 x 64."""
+    64 x 64. The neck and head are given the widths of the tiny towers (a
+    transformers tower's projection, if any, sets them)."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / 'configs' / f'{name}.py'))
     backbone = cfg.model.backbone
@@ -240,6 +249,11 @@ def tiny_bridged_config(name: str, hf_dir):
             encoder.update(tiny_openai, fusion_layers=None)
     cfg.merge_from_dict({k: v for k, v in TINY_ETRIS.items()
                          if not k.startswith('model.backbone.text_encoder.')})
+    from mmris.registry import MODELS
+    tiny = MODELS.build(cfg.model.backbone)
+    cfg.merge_from_dict({'model.neck.in_channels': list(tiny.out_channels),
+                         'model.neck.text_channels': tiny.text_channels,
+                         'model.decode_head.text_channels': tiny.text_channels})
     letterbox_to_64(cfg)
     return cfg
 
@@ -336,8 +350,14 @@ def shrink_pipelines(cfg, size: int = 64) -> None:
 def tiny_vision_options(name: str) -> dict:
     """Overrides of the tiny vision tower for a config named in mmdet's or
     mmseg's convention (``...-rn50_...`` or ``...-vitb16_...``)."""
-    backbone = 'rn50' if '-rn50_' in name else 'vitb'
-    return {f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()}
+    return {f'model.backbone.vision_encoder.{k}': v
+            for k, v in TINY_VISION[tiny_backbone_name(name)].items()}
+
+
+def tiny_backbone_name(name: str) -> str:
+    """The key of :data:`TINY_VISION` for a config named in mmdet's or
+    mmseg's convention."""
+    return 'rn50' if '-rn50_' in name else 'vitb'
 
 
 def make_tiny_seg_config(name: str):
@@ -346,7 +366,8 @@ def make_tiny_seg_config(name: str):
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / 'configs' / 'etris_seg' / f'{name}.py'))
     options = dict(TINY_ETRIS, **tiny_vision_options(name))
-    options.update({'model.decode_head.decoder.num_layers': 1, 'model.test_cfg.crop_size': (64, 64),
+    options.update({'model.neck.in_channels': TINY_MAPS[tiny_backbone_name(name)],
+                    'model.decode_head.decoder.num_layers': 1, 'model.test_cfg.crop_size': (64, 64),
                     'model.test_cfg.stride': (42, 42)})
     cfg.merge_from_dict(options)
     shrink_pipelines(cfg)
@@ -411,15 +432,23 @@ def write_seg_dataset():
 # Overrides that shrink the detection configs (configs/etris_det,
 # configs/etris_refdet) to tiny towers and heads, per detector part.
 TINY_DET_PARTS = {
-    'RetinaNet': {'model.neck.neck.out_channels': 16},
-    'FCOS': {'model.neck.out_channels': 16, 'model.bbox_head.norm_cfg.num_groups': 4},
-    'mmris.ReferringDetector': {
+    'RetinaNet': {'model.neck.neck.in_channels': [32, 64, 128, 256],
+                  'model.neck.neck.out_channels': 16, 'model.bbox_head.in_channels': 16},
+    'FCOS': {'model.neck.in_channels': 32, 'model.neck.out_channels': 16,
+             'model.bbox_head.in_channels': 16, 'model.bbox_head.norm_cfg.num_groups': 4},
+    'mmris.ETRISReferringDetector': {
+        'model.neck.0.in_channels': [32, 32, 32], 'model.neck.0.text_channels': 32,
         'model.neck.0.channels': 32, 'model.neck.0.num_heads': 2,
+        'model.neck.1.in_channels': 32, 'model.neck.1.word_channels': 32,
         'model.neck.1.decoder.num_layers': 1, 'model.neck.1.decoder.num_heads': 2,
-        'model.neck.1.decoder.ffn_channels': 32, 'model.neck.2.out_channels': 16,
+        'model.neck.1.decoder.ffn_channels': 32, 'model.neck.2.in_channels': 32,
+        'model.neck.2.out_channels': 16, 'model.bbox_head.in_channels': 16,
         'model.bbox_head.norm_cfg.num_groups': 4},
     'MaskRCNN': {
+        'model.neck.neck.in_channels': [32, 64, 128, 256],
         'model.neck.neck.out_channels': 16,
+        'model.roi_head.bbox_head.in_channels': 16,
+        'model.roi_head.bbox_head.text_channels': 32,
         'model.rpn_head.in_channels': 16,
         'model.rpn_head.feat_channels': 16,
         'model.roi_head.bbox_roi_extractor.out_channels': 16,
@@ -433,7 +462,7 @@ TINY_DET_PARTS = {
     },
 }
 TINY_DENSE_HEAD = {'model.bbox_head.feat_channels': 16, 'model.bbox_head.stacked_convs': 1,
-                   'model.bbox_head.embed_channels': 8}
+                   'model.bbox_head.embed_channels': 8, 'model.bbox_head.text_channels': 32}
 
 
 def make_tiny_det_config(path: str):
