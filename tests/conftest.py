@@ -430,13 +430,13 @@ def write_seg_dataset():
 
 
 # Overrides that shrink the detection configs (configs/etris_det,
-# configs/etris_refdet) to tiny towers and heads, per detector part.
+# configs/etris_refdet) to tiny towers and heads, per detector type (without its scope).
 TINY_DET_PARTS = {
     'RetinaNet': {'model.neck.neck.in_channels': [32, 64, 128, 256],
                   'model.neck.neck.out_channels': 16, 'model.bbox_head.in_channels': 16},
     'FCOS': {'model.neck.in_channels': 32, 'model.neck.out_channels': 16,
              'model.bbox_head.in_channels': 16, 'model.bbox_head.norm_cfg.num_groups': 4},
-    'mmris.ETRISReferringDetector': {
+    'ETRISReferringDetector': {
         'model.neck.0.in_channels': [32, 32, 32], 'model.neck.0.text_channels': 32,
         'model.neck.0.channels': 32, 'model.neck.0.num_heads': 2,
         'model.neck.1.in_channels': 32, 'model.neck.1.word_channels': 32,
@@ -470,7 +470,7 @@ def make_tiny_det_config(path: str):
     shrunk to tiny towers and heads, with pipelines at 64 pixels."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / path))
-    options = dict(TINY_BRIDGED, **TINY_DET_PARTS[cfg.model.type], **tiny_vision_options(path))
+    options = dict(TINY_BRIDGED, **TINY_DET_PARTS[cfg.model.type.rpartition('.')[2]], **tiny_vision_options(path))
     if 'bbox_head' in cfg.model:
         options.update(TINY_DENSE_HEAD)
     cfg.merge_from_dict(options)

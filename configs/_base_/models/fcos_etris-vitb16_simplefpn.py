@@ -9,6 +9,9 @@
 # sets model.backbone.classes and their number, the head's num_classes.
 _base_ = ['./bridged-clip_vitb16.py']
 model = dict(
+    # Built in mmdet's scope whatever the config's default scope, for the
+    # defaults mmdet's classes name by plain names (FCOSHead's box coder).
+    _scope_='mmdet',
     type='mmdet.FCOS',
     data_preprocessor=dict(
         type='mmdet.DetDataPreprocessor', pad_size_divisor=32, **_base_.clip_normalization),

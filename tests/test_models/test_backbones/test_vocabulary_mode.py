@@ -150,7 +150,8 @@ def test_an_mmdet_class_list_is_that_of_mmdets_dataset(tiny_config, name):
     (['road', ''], "class name 1 is ''"),
     (['road', '   '], 'class name 1'),
     ([], 'classes is empty'),
-    ('no-such-dataset', 'not a dataset name mmseg knows .* nor a dataset type'),
+    ('no-such-dataset', 'not a class list mmseg knows'),
+    ('mmdet.no-such-dataset', 'not a class list mmdet knows'),
 ])
 def test_bad_class_lists_are_refused(tiny_config, classes, message):
     cfg = tiny_config('vitb').model.backbone

@@ -136,7 +136,7 @@ def test_iou_metric_consumes_the_predictions(tiny_seg_config):
     assert 0 <= computed['mIoU'] <= 100
 
 
-def test_a_head_without_a_backbone_before_it_asks_for_its_channels():
-    import contextvars
-    with pytest.raises(ValueError, match='give its channel arguments explicitly'):
-        contextvars.Context().run(TextKernelHead, channels=8)
+def test_a_head_without_its_widths_does_not_build():
+    with pytest.raises(TypeError, match="required positional arguments: 'in_channels', "
+                                        "'text_channels', and 'num_classes'"):
+        TextKernelHead(channels=8)
