@@ -470,7 +470,8 @@ def make_tiny_det_config(path: str):
     shrunk to tiny towers and heads, with pipelines at 64 pixels."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / path))
-    options = dict(TINY_BRIDGED, **TINY_DET_PARTS[cfg.model.type.rpartition('.')[2]], **tiny_vision_options(path))
+    parts = TINY_DET_PARTS[cfg.model.type.rpartition('.')[2]]
+    options = dict(TINY_BRIDGED, **parts, **tiny_vision_options(path))
     if 'bbox_head' in cfg.model:
         options.update(TINY_DENSE_HEAD)
     cfg.merge_from_dict(options)

@@ -53,7 +53,7 @@ def test_a_user_config_on_mmsegs_runtime_builds_our_model(tmp_path):
     config.write_text(
         f"_base_ = ['mmseg::_base_/default_runtime.py', {str(base)!r}]\n"
         "model = dict(backbone=dict(classes=['sky', 'road'], clip_weights=None,\n"
-        "             vision_encoder=dict(layers=1), text_encoder=dict(layers=1)),\n"
+        "             vision_encoder=dict(layers=3), text_encoder=dict(layers=3)),\n"
         "             decode_head=dict(num_classes=2))\n")
     cfg = Config.fromfile(str(config))
     assert cfg.default_scope == 'mmseg'
