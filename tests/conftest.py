@@ -242,7 +242,7 @@ def tiny_bridged_config(name: str, hf_dir):
     backbone = cfg.model.backbone
     for key, tiny_openai in (('vision_encoder', TINY_VISION['vitb']), ('text_encoder', TINY_CLIP_TEXT)):
         encoder = backbone[key]
-        if encoder.type.startswith('HF'):
+        if encoder.type.rpartition('.')[2].startswith('HF'):
             encoder.update(config=None, pretrained=hf_dir(TINY_HF_KIND[encoder.config.model_type]),
                            fusion_layers=None)
         else:
