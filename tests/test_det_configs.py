@@ -12,8 +12,8 @@ from mmdet.models.detectors import FCOS, MaskRCNN, RetinaNet
 from mmengine.config import Config
 
 from mmris.engine import Runner
-from mmris.models.backbones.class_vocabulary import resolve_class_names
-from mmris.models.detectors import ReferringDetector
+from mmris.models.detectors import ETRISReferringDetector
+from mmris.models.utils.class_vocabulary import resolve_class_names, set_vocabulary
 
 REPO = Path(__file__).parents[1]
 DET_CONFIGS = sorted(f'configs/etris_det/{p.name}' for p in (REPO / 'configs' / 'etris_det').glob('*.py'))
@@ -90,7 +90,7 @@ def test_referring_config_runs_on_the_refer_layout(path, tmp_path, tiny_det_conf
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = str(refcoco_root)
     runner = Runner.from_cfg(cfg)
-    assert type(runner.model) is ReferringDetector
+    assert type(runner.model) is ETRISReferringDetector
     runner.train()
     metrics = runner.test()
     assert 0 <= metrics['box/Acc@0.5'] <= 100
@@ -123,8 +123,8 @@ def test_class_list_changes_at_test_time(tmp_path, tiny_det_config, write_coco_d
     # for the new list and takes the same weights.
     cfg = _coco_cfg(tiny_det_config, write_coco_dataset, tmp_path / 'test', CUSTOM)
     classes = ('circle', 'triangle')
-    cfg.merge_from_dict({'model.backbone.classes': classes,
-                         'test_dataloader.dataset.metainfo.classes': classes})
+    set_vocabulary(cfg.model, classes)
+    cfg.merge_from_dict({'test_dataloader.dataset.metainfo.classes': classes})
     cfg.load_from = str(checkpoint)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()

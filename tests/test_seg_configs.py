@@ -26,9 +26,10 @@ def test_ten_configs_in_mmseg_naming():
 @pytest.mark.parametrize('name', CONFIGS)
 def test_config_inherits_mmseg_and_builds_stock_encoder_decoder(name):
     cfg = Config.fromfile(str(Path(__file__).parents[1] / 'configs' / 'etris_seg' / f'{name}.py'))
-    assert cfg.model.type == 'EncoderDecoder'
+    assert cfg.model.type == 'mmseg.EncoderDecoder'
     dataset = next(key for key in CLASS_COUNTS if f'_{key}-' in name)
     assert len(get_classes(cfg.model.backbone.classes)) == CLASS_COUNTS[dataset]
+    assert cfg.model.decode_head.num_classes == CLASS_COUNTS[dataset]
 
 
 @pytest.mark.parametrize('name', CONFIGS)

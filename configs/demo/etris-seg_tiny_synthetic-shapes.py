@@ -23,8 +23,9 @@ model = dict(
             output_dim=width),
         text_encoder=dict(width=width, layers=6, heads=2, embed_dim=width),
         bridger=dict(d_model=32, interactor=dict(num_heads=4))),
-    neck=dict(channels=width, num_heads=4),
+    neck=dict(in_channels=[width] * 3, text_channels=width, channels=width, num_heads=4),
     decode_head=dict(
+        in_channels=width, text_channels=width, num_classes=len(classes),
         decoder=dict(num_layers=1, num_heads=4, ffn_channels=width), channels=32,
         dropout_ratio=0.),
     test_cfg=dict(mode='whole'))

@@ -15,7 +15,7 @@ max_iters = 1000
 model = dict(
     backbone=dict(classes=metainfo['classes'], **_base_.demo_backbone),
     neck=_base_.demo_pyramid,
-    bbox_head=_base_.demo_fcos_head)
+    bbox_head=dict(num_classes=len(metainfo['classes']), **_base_.demo_fcos_head))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

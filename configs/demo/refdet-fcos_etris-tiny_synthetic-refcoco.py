@@ -14,10 +14,10 @@ width = _base_.width
 model = dict(
     backbone=_base_.demo_backbone,
     neck=[
-        dict(type='mmris.CascadedAlignmentNeck', channels=width, strides=(1, 1, 1),
-             num_heads=4, norm_cfg=_base_.norm_cfg),
-        dict(type='mmris.GlobalAlignmentNeck',
-             decoder=dict(type='GlobalAlignmentDecoder', num_layers=1, num_heads=4,
+        dict(type='mmris.CascadedAlignmentNeck', in_channels=[width] * 3, text_channels=width,
+             channels=width, strides=(1, 1, 1), num_heads=4, norm_cfg=_base_.norm_cfg),
+        dict(type='mmris.GlobalAlignmentNeck', in_channels=width, word_channels=width,
+             decoder=dict(type='mmris.GlobalAlignmentDecoder', num_layers=1, num_heads=4,
                           ffn_channels=width, dropout=0.1)),
         dict(type='mmris.SimpleFeaturePyramid', **_base_.demo_pyramid),
     ],

@@ -9,7 +9,7 @@
 # ViT-B-16.pt (or an HF CLIP directory) for the text tower.
 _base_ = [
     '../_base_/models/etris_vitb16.py', '../_base_/datasets/refcoco_448.py',
-    '../_base_/schedules/schedule_50e.py'
+    '../_base_/schedules/etris_50e.py'
 ]
 model = dict(
     data_preprocessor=dict(size=(448, 448)),  # CLIP's mean and std, as DETRIS
@@ -17,14 +17,15 @@ model = dict(
         clip_weights='pretrain/ViT-B-16.pt',
         vision_encoder=dict(
             _delete_=True,
-            type='HFVisionEncoder',
+            type='mmris.HFVisionEncoder',
             pretrained='pretrain/dinov2-with-registers-base',
             config=dict(
                 model_type='dinov2_with_registers', hidden_size=768, num_hidden_layers=12,
                 num_attention_heads=12, mlp_ratio=4, patch_size=14, image_size=518,
                 num_register_tokens=4),
             fusion_layers=(4, 8, 11)),
-        text_encoder=dict(fusion_layers=(3, 7, 11))))
+        text_encoder=dict(fusion_layers=(3, 7, 11))),
+    neck=dict(in_channels=[768, 768, 768]))  # DINOv2-B has no projection: every map is 768 wide
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, begin=0, end=65, milestones=[35, 55], gamma=0.1)
 ]

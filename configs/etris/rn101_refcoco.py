@@ -1,4 +1,4 @@
 _base_ = [
     '../_base_/models/etris_rn101.py', '../_base_/datasets/refcoco.py',
-    '../_base_/schedules/schedule_50e.py'
+    '../_base_/schedules/etris_50e.py'
 ]

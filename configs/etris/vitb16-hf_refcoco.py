@@ -8,5 +8,5 @@
 # clip_weights='pretrain/clip-vit-base-patch16'.
 _base_ = [
     '../_base_/models/etris_hf-clip-vitb16.py', '../_base_/datasets/refcoco.py',
-    '../_base_/schedules/schedule_50e.py'
+    '../_base_/schedules/etris_50e.py'
 ]

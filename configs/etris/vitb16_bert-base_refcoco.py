@@ -9,11 +9,13 @@ model = dict(
     backbone=dict(
         text_encoder=dict(
             _delete_=True,
-            type='HFTextEncoder',
+            type='mmris.HFTextEncoder',
             pretrained='pretrain/bert-base-uncased',
             config=dict(
                 model_type='bert', hidden_size=768, intermediate_size=3072,
                 num_hidden_layers=12, num_attention_heads=12, vocab_size=30522),
             text_length=17,
             fusion_layers=(3, 7, 11))),
-    neck=dict(channels=768))
+    # BERT's words and sentence are 768 wide.
+    neck=dict(text_channels=768, channels=768),
+    decode_head=dict(in_channels=768, text_channels=768))

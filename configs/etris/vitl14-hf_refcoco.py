@@ -4,7 +4,7 @@
 # pretrain/clip-vit-large-patch14.
 _base_ = [
     '../_base_/models/etris_hf-clip-vitb16.py', '../_base_/datasets/refcoco_448.py',
-    '../_base_/schedules/schedule_50e.py'
+    '../_base_/schedules/etris_50e.py'
 ]
 clip_dir = 'pretrain/clip-vit-large-patch14'
 model = dict(
@@ -19,4 +19,5 @@ model = dict(
             pretrained=clip_dir,
             config=dict(hidden_size=768, intermediate_size=3072, num_attention_heads=12,
                         projection_dim=768))),
-    neck=dict(channels=768))
+    neck=dict(in_channels=[1024, 1024, 768], text_channels=768, channels=768),
+    decode_head=dict(in_channels=768, text_channels=768))

@@ -5,7 +5,7 @@
 # (the other channel counts are read from the backbone).
 _base_ = [
     '../_base_/models/etris_vitb16.py', '../_base_/datasets/refcoco_448.py',
-    '../_base_/schedules/schedule_50e.py'
+    '../_base_/schedules/etris_50e.py'
 ]
 model = dict(
     data_preprocessor=dict(size=(448, 448)),
@@ -15,4 +15,5 @@ model = dict(
             input_size=448, patch_size=14, width=1024, layers=24, heads=16, output_dim=768,
             fusion_layers=(7, 15, 23)),
         text_encoder=dict(width=768, heads=12, embed_dim=768, fusion_layers=(3, 7, 11))),
-    neck=dict(channels=768))
+    neck=dict(in_channels=[1024, 1024, 768], text_channels=768, channels=768),
+    decode_head=dict(in_channels=768, text_channels=768))

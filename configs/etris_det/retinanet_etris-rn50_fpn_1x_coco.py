@@ -3,4 +3,4 @@ _base_ = [
     '../_base_/schedules/etris-det_1x.py', '../_base_/etris_det_runtime.py'
 ]
 # The vocabulary: the classes of the dataset's metainfo (COCO's 80).
-model = dict(backbone=dict(classes='mmdet.CocoDataset'))
+model = dict(backbone=dict(classes='mmdet.coco'))

@@ -10,7 +10,9 @@ _base_ = ['./retinanet_etris-rn50_fpn_1x_coco.py']
 data_root = 'data/synthetic_coco/'
 metainfo = dict(classes=('circle', 'square', 'triangle'))
 
-model = dict(backbone=dict(classes=metainfo['classes']))
+model = dict(
+    backbone=dict(classes=metainfo['classes']),
+    bbox_head=dict(num_classes=len(metainfo['classes'])))
 train_dataloader = dict(
     dataset=dict(
         data_root=data_root,

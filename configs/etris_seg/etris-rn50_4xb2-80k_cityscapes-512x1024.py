@@ -6,4 +6,5 @@ crop_size = (512, 1024)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(classes='cityscapes'),
+    decode_head=dict(num_classes=19),  # the number of classes
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(341, 682)))

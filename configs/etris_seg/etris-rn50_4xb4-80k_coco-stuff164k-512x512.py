@@ -6,4 +6,5 @@ crop_size = (512, 512)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(classes='coco-stuff164k'),
+    decode_head=dict(num_classes=171),  # the number of classes
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(341, 341)))

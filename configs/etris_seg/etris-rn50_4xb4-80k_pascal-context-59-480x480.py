@@ -6,4 +6,5 @@ crop_size = (480, 480)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(classes='pascal_context'),
+    decode_head=dict(num_classes=59),  # the number of classes
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(320, 320)))

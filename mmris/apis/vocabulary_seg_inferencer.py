@@ -15,7 +15,7 @@ from mmseg.apis import MMSegInferencer
 from mmris.engine.checkpoint_loader import safe_checkpoint_loading
 from mmris.engine.hooks import model_class_names
 from mmris.engine.parameter_efficient_checkpoint import complete_state_dict
-from mmris.models.backbones.class_vocabulary import resolve_class_names
+from mmris.models.utils.class_vocabulary import resolve_class_names, set_vocabulary
 from mmris.registry import INFERENCERS
 
 
@@ -31,8 +31,9 @@ class VocabularySegInferencer(MMSegInferencer):
     mmris semantic-segmentation configs).
 
     Unlike MMSegInferencer's, ``classes`` here is the vocabulary the model
-    segments with: the model is built with ``model.backbone.classes =
-    classes`` and the same weights, so it can name classes it was not
+    segments with: the model is built with that vocabulary
+    (:func:`set_vocabulary`: ``model.backbone.classes`` and the head's
+    ``num_classes``) and the same weights, so it can name classes it was not
     trained on. Without ``classes`` the config's vocabulary is used. The
     pictures are labelled with the model's class names.
 
@@ -68,7 +69,7 @@ class VocabularySegInferencer(MMSegInferencer):
     def _init_model(self, cfg, weights, device):
         """mmseg's, loading ``weights`` weights-only (mmris' safe loader)."""
         if self.vocabulary is not None:
-            cfg.model.backbone.classes = self.vocabulary
+            set_vocabulary(cfg.model, self.vocabulary)
         with safe_checkpoint_loading():
             return super()._init_model(cfg, weights, device)
 

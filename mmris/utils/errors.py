@@ -44,3 +44,7 @@ class SampleLoadError(DatasetError, RuntimeError):
 
 class ImageDecodeError(UserError, ValueError):
     """An input image that is empty or not in an image format."""
+
+
+class PartsMismatchError(UserError, ValueError):
+    """Two parts of a model config whose widths do not fit together."""

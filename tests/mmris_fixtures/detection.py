@@ -9,17 +9,25 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 # Overrides that shrink the detection configs (configs/etris_det,
-# configs/etris_refdet) to tiny towers and heads, per detector part.
+# configs/etris_refdet) to tiny towers and heads, per detector type (without its scope).
 TINY_DET_PARTS = {
-    'RetinaNet': {'model.neck.neck.out_channels': 16},
-    'FCOS': {'model.neck.out_channels': 16, 'model.bbox_head.norm_cfg.num_groups': 4},
-    'mmris.ReferringDetector': {
+    'RetinaNet': {'model.neck.neck.in_channels': [32, 64, 128, 256],
+                  'model.neck.neck.out_channels': 16, 'model.bbox_head.in_channels': 16},
+    'FCOS': {'model.neck.in_channels': 32, 'model.neck.out_channels': 16,
+             'model.bbox_head.in_channels': 16, 'model.bbox_head.norm_cfg.num_groups': 4},
+    'ETRISReferringDetector': {
+        'model.neck.0.in_channels': [32, 32, 32], 'model.neck.0.text_channels': 32,
         'model.neck.0.channels': 32, 'model.neck.0.num_heads': 2,
+        'model.neck.1.in_channels': 32, 'model.neck.1.word_channels': 32,
         'model.neck.1.decoder.num_layers': 1, 'model.neck.1.decoder.num_heads': 2,
-        'model.neck.1.decoder.ffn_channels': 32, 'model.neck.2.out_channels': 16,
+        'model.neck.1.decoder.ffn_channels': 32, 'model.neck.2.in_channels': 32,
+        'model.neck.2.out_channels': 16, 'model.bbox_head.in_channels': 16,
         'model.bbox_head.norm_cfg.num_groups': 4},
     'MaskRCNN': {
+        'model.neck.neck.in_channels': [32, 64, 128, 256],
         'model.neck.neck.out_channels': 16,
+        'model.roi_head.bbox_head.in_channels': 16,
+        'model.roi_head.bbox_head.text_channels': 32,
         'model.rpn_head.in_channels': 16,
         'model.rpn_head.feat_channels': 16,
         'model.roi_head.bbox_roi_extractor.out_channels': 16,
@@ -33,7 +41,7 @@ TINY_DET_PARTS = {
     },
 }
 TINY_DENSE_HEAD = {'model.bbox_head.feat_channels': 16, 'model.bbox_head.stacked_convs': 1,
-                   'model.bbox_head.embed_channels': 8}
+                   'model.bbox_head.embed_channels': 8, 'model.bbox_head.text_channels': 32}
 
 
 def make_tiny_det_config(path: str):
@@ -41,7 +49,8 @@ def make_tiny_det_config(path: str):
     shrunk to tiny towers and heads, with pipelines at 64 pixels."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / path))
-    options = dict(TINY_BRIDGED, **TINY_DET_PARTS[cfg.model.type], **tiny_vision_options(path))
+    parts = TINY_DET_PARTS[cfg.model.type.rpartition('.')[2]]
+    options = dict(TINY_BRIDGED, **parts, **tiny_vision_options(path))
     if 'bbox_head' in cfg.model:
         options.update(TINY_DENSE_HEAD)
     cfg.merge_from_dict(options)

@@ -125,19 +125,25 @@ def tiny_bridged_config(name: str, hf_dir):
     from ``hf_dir(kind)`` (the :func:`tiny_hf_dir` fixture), each
     OpenAI-layout tower the tiny ViT / text tower of :func:`tiny_etris_config`,
     both with equal stages (words 32 wide, as the tiny neck); inputs are
-    64 x 64."""
+    64 x 64. The neck and head are given the widths of the tiny towers (a
+    transformers tower's projection, if any, sets them)."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / 'configs' / f'{name}.py'))
     backbone = cfg.model.backbone
     for key, tiny_openai in (('vision_encoder', TINY_VISION['vitb']), ('text_encoder', TINY_CLIP_TEXT)):
         encoder = backbone[key]
-        if encoder.type.startswith('HF'):
+        if encoder.type.rpartition('.')[2].startswith('HF'):
             encoder.update(config=None, pretrained=hf_dir(TINY_HF_KIND[encoder.config.model_type]),
                            fusion_layers=None)
         else:
             encoder.update(tiny_openai, fusion_layers=None)
     cfg.merge_from_dict({k: v for k, v in TINY_ETRIS.items()
                          if not k.startswith('model.backbone.text_encoder.')})
+    from mmris.registry import MODELS
+    tiny = MODELS.build(cfg.model.backbone)
+    cfg.merge_from_dict({'model.neck.in_channels': list(tiny.out_channels),
+                         'model.neck.text_channels': tiny.text_channels,
+                         'model.decode_head.text_channels': tiny.text_channels})
     letterbox_to_64(cfg)
     return cfg
 

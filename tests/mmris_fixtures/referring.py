@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from .shrinking import TINY_ETRIS, TINY_VISION, letterbox_to_64
+from .shrinking import TINY_ETRIS, TINY_MAPS, TINY_VISION, letterbox_to_64
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -16,6 +16,7 @@ def tiny_etris_config(backbone: str, dataset: str = 'refcoco'):
     cfg = Config.fromfile(str(REPO / 'configs' / 'etris' / f'{backbone}_{dataset}.py'))
     options = dict(TINY_ETRIS)
     options.update({f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()})
+    options['model.neck.in_channels'] = TINY_MAPS[backbone]
     cfg.merge_from_dict(options)
     letterbox_to_64(cfg)
     return cfg

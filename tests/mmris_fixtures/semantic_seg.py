@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .shrinking import TINY_ETRIS, shrink_pipelines, tiny_vision_options
+from .shrinking import TINY_ETRIS, TINY_MAPS, shrink_pipelines, tiny_backbone_name, tiny_vision_options
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -17,7 +17,8 @@ def make_tiny_seg_config(name: str):
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / 'configs' / 'etris_seg' / f'{name}.py'))
     options = dict(TINY_ETRIS, **tiny_vision_options(name))
-    options.update({'model.decode_head.decoder.num_layers': 1, 'model.test_cfg.crop_size': (64, 64),
+    options.update({'model.neck.in_channels': TINY_MAPS[tiny_backbone_name(name)],
+                    'model.decode_head.decoder.num_layers': 1, 'model.test_cfg.crop_size': (64, 64),
                     'model.test_cfg.stride': (42, 42)})
     cfg.merge_from_dict(options)
     shrink_pipelines(cfg)

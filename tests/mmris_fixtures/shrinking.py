@@ -16,8 +16,11 @@ TINY_BRIDGED = {
 TINY_ETRIS = {
     'model.data_preprocessor.size': (64, 64),
     **TINY_BRIDGED,
+    'model.neck.text_channels': 32,
     'model.neck.channels': 32,
     'model.neck.num_heads': 2,
+    'model.decode_head.in_channels': 32,
+    'model.decode_head.text_channels': 32,
     'model.decode_head.channels': 16,
     'model.decode_head.decoder.num_layers': 1,
     'model.decode_head.decoder.num_heads': 2,
@@ -28,6 +31,10 @@ TINY_VISION = {
     'rn50': {'layers': (1, 1, 1, 1), 'width': 8, 'output_dim': 32, 'heads': 2, 'pretrain_size': 64},
     'rn101': {'layers': (1, 1, 2, 1), 'width': 8, 'output_dim': 32, 'heads': 2, 'pretrain_size': 64},
 }
+# The widths of ETRIS' three maps (out_indices (1, 2, -1)) of each tiny tower,
+# for the neck: the ViT's width, or the ResNet's stage channels (width * 8,
+# width * 16), and output_dim.
+TINY_MAPS = {'vitb': [32, 32, 32], 'rn50': [64, 128, 32], 'rn101': [64, 128, 32]}
 
 
 def letterbox_to_64(cfg) -> None:
@@ -65,5 +72,11 @@ def shrink_pipelines(cfg, size: int = 64) -> None:
 def tiny_vision_options(name: str) -> dict:
     """Overrides of the tiny vision tower for a config named in mmdet's or
     mmseg's convention (``...-rn50_...`` or ``...-vitb16_...``)."""
-    backbone = 'rn50' if '-rn50_' in name else 'vitb'
-    return {f'model.backbone.vision_encoder.{k}': v for k, v in TINY_VISION[backbone].items()}
+    return {f'model.backbone.vision_encoder.{k}': v
+            for k, v in TINY_VISION[tiny_backbone_name(name)].items()}
+
+
+def tiny_backbone_name(name: str) -> str:
+    """The key of :data:`TINY_VISION` for a config named in mmdet's or
+    mmseg's convention."""
+    return 'rn50' if '-rn50_' in name else 'vitb'

@@ -1,11 +1,12 @@
-"""mmdet's own inference path runs the detection configs: init_detector,
-inference_detector and DetInferencer, with the class list from the config."""
+"""mmdet's own inference path runs the detection configs: init_detector and
+inference_detector, with the class list from the config, and
+VocabularyDetInferencer (mmdet's DetInferencer) with another one."""
 import numpy as np
 import pytest
-from mmdet.apis import DetInferencer, inference_detector, init_detector
+from mmdet.apis import inference_detector, init_detector
 from mmengine.runner import save_checkpoint
 
-from mmris.models.backbones.class_vocabulary import resolve_class_names
+from mmris.models.utils.class_vocabulary import resolve_class_names
 
 CONFIGS = ['configs/etris_det/retinanet_etris-rn50_fpn_1x_coco.py',
            'configs/etris_det/fcos_etris-vitb16_simplefpn_1x_coco.py',
@@ -35,22 +36,26 @@ def test_init_and_inference_detector(path, tiny_det_config):
         assert instances.masks.shape[1:] == IMAGE.shape[:2]
 
 
-def test_det_inferencer_with_another_class_list(tiny_det_config, tmp_path):
+def test_vocabulary_det_inferencer_takes_another_class_list_as_one_argument(tiny_det_config,
+                                                                            tmp_path):
+    from mmris.apis import VocabularyDetInferencer
     cfg = tiny_det_config(CUSTOM)
+    _keep_every_box(cfg)
     model = init_detector(cfg, checkpoint=None, device='cpu')
     checkpoint = tmp_path / 'three_classes.pth'
     save_checkpoint(dict(state_dict=model.state_dict(),
                          meta=dict(dataset_meta=dict(classes=cfg.model.backbone.classes))),
                     str(checkpoint))
+    config = tmp_path / 'tiny.py'
+    cfg.dump(str(config))
     classes = ('triangle', 'circle')
-    cfg.model.backbone.classes = classes
-    _keep_every_box(cfg)
-    inferencer = DetInferencer(model=cfg, weights=str(checkpoint), device='cpu',
-                               show_progress=False)
-    # The checkpoint's class names are for the pictures; set the new ones.
-    inferencer.model.dataset_meta['classes'] = classes
+    inferencer = VocabularyDetInferencer(str(config), weights=str(checkpoint), classes=classes,
+                                         device='cpu', show_progress=False)
     out = inferencer(IMAGE, return_datasamples=True, out_dir=str(tmp_path / 'out'))
     assert inferencer.model.backbone.class_names == classes
+    assert inferencer.model.bbox_head.num_classes == 2
+    # The pictures name the new classes, not the checkpoint's three.
+    assert inferencer.visualizer.dataset_meta['classes'] == classes
     labels = out['predictions'][0].pred_instances.labels
     assert len(labels) > 0 and int(labels.max()) < 2
     assert len(list((tmp_path / 'out' / 'vis').glob('*.jpg'))) == 1

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from mmris.apis import VocabularySegInferencer
+from mmris.models.utils.class_vocabulary import set_vocabulary
 
 CLASSES = ['background', 'circle', 'square', 'triangle']
 
@@ -17,7 +18,7 @@ def tiny_seg_files(tmp_path, tiny_seg_config):
 
     from mmris.registry import MODELS
     cfg = tiny_seg_config('etris-vitb16_4xb4-80k_ade20k-512x512')
-    cfg.model.backbone.classes = CLASSES
+    set_vocabulary(cfg.model, CLASSES)
     config = tmp_path / 'tiny_seg.py'
     cfg.dump(str(config))
     torch.manual_seed(0)

@@ -22,8 +22,15 @@ REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'model_converters' / 'etris2mmris.py'
 
 TINY_TEXT = 'text_encoder=dict(vocab_size=1000, width=64, layers=3, heads=2, embed_dim=64)'
-TINY_HEAD = ("neck=dict(channels=64, num_heads=2),\n"
-             "    decode_head=dict(decoder=dict(num_heads=2, ffn_channels=64), channels=16))\n")
+
+
+def tiny_head(maps: str) -> str:
+    """The neck and head of width 64 on the tiny towers' three ``maps``."""
+    return (f"neck=dict(in_channels={maps}, text_channels=64, channels=64, num_heads=2),\n"
+            "    decode_head=dict(in_channels=64, text_channels=64,\n"
+            "                     decoder=dict(num_heads=2, ffn_channels=64), channels=16))\n")
+
+
 TINY_CONFIGS = {
     'vitb': (
         f"_base_ = ['{REPO}/configs/etris/vitb_refcoco.py']\n"
@@ -32,7 +39,7 @@ TINY_CONFIGS = {
         "        vision_encoder=dict(input_size=64, width=64, layers=3, heads=2, output_dim=64),\n"
         f"        {TINY_TEXT},\n"
         "        bridger=dict(d_model=16, interactor=dict(num_heads=2))),\n"
-        "    " + TINY_HEAD),
+        "    " + tiny_head('[64, 64, 64]')),
     'rn50': (
         f"_base_ = ['{REPO}/configs/etris/rn50_refcoco.py']\n"
         "model = dict(\n"
@@ -41,7 +48,7 @@ TINY_CONFIGS = {
         "                            pretrain_size=64),\n"
         f"        {TINY_TEXT},\n"
         "        bridger=dict(d_model=16, interactor=dict(num_heads=2, ffn_channels=32))),\n"
-        "    " + TINY_HEAD),
+        "    " + tiny_head('[128, 256, 64]')),
 }
 
 

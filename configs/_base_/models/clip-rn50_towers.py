@@ -4,12 +4,15 @@
 # place of the ViT, the 1024-wide sentence embedding, and the RN50 Bridger's
 # zoom strides and full interactor, and channels-last convolutions (3-6 %
 # faster on a CPU, same results: docs/performance.md). A model config merges
-# it into its backbone: `backbone=_base_.clip_rn50_towers`.
+# it into its backbone, `backbone=_base_.clip_rn50_towers`, and gives the
+# neck and head the widths below.
+clip_rn50_vision_channels = [512, 1024, 1024]  # ETRIS' three maps (out_indices (1, 2, -1))
+clip_rn50_text_channels = 1024  # the sentence embedding
 clip_rn50_towers = dict(
     clip_weights='pretrain/RN50.pt',
     vision_encoder=dict(
         _delete_=True,
-        type='CLIPModifiedResNet',
+        type='mmris.CLIPModifiedResNet',
         layers=(3, 4, 6, 3),
         width=64,
         output_dim=1024,
@@ -21,4 +24,4 @@ clip_rn50_towers = dict(
         zoom_strides=(2, 1, 2),
         zoom_norm_cfg=None,
         interactor=dict(
-            _delete_=True, type='FullInteractor', num_heads=4, ffn_channels=128, dropout=0.1)))
+            _delete_=True, type='mmris.FullInteractor', num_heads=4, ffn_channels=128, dropout=0.1)))

@@ -2,12 +2,12 @@
 # drives the Bridger backbone of etris_vitb16.py in vocabulary mode (the
 # class names, in prompt templates, are the text), the cascaded alignment
 # neck aligns its maps with the K class embeddings, and TextKernelHead turns
-# each class embedding into a dynamic kernel (K logit maps). Channel and
-# class counts are read from the backbone. A dataset config sets
-# model.backbone.classes and the crop size.
+# each class embedding into a dynamic kernel (K logit maps). The widths are
+# etris_vitb16.py's. A dataset config sets model.backbone.classes, the
+# head's num_classes (their number) and the crop size.
 _base_ = ['./etris_vitb16.py']
 model = dict(
-    type='EncoderDecoder',
+    type='mmseg.EncoderDecoder',
     data_preprocessor=dict(size=None, seg_pad_val=255),
     backbone=dict(
         classes=None,
@@ -21,8 +21,10 @@ model = dict(
         text_encoder=dict(text_length=77)),  # prompts are cut to the longest one
     decode_head=dict(
         _delete_=True,
-        type='TextKernelHead',
-        decoder=dict(type='GlobalAlignmentDecoder', num_layers=3, num_heads=8,
+        type='mmris.TextKernelHead',
+        in_channels=_base_.neck_channels,
+        text_channels=_base_.text_channels,
+        decoder=dict(type='mmris.GlobalAlignmentDecoder', num_layers=3, num_heads=8,
                      ffn_channels=512, dropout=0.1),
         channels=256,
         kernel_size=3,
@@ -30,7 +32,7 @@ model = dict(
         norm_cfg={{_base_.norm_cfg}},
         align_corners=False,
         # Averaged over the labelled pixels, as torch's cross_entropy.
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
+        loss_decode=dict(type='mmseg.CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
                          avg_non_ignore=True)),
     train_cfg=dict(),
     test_cfg=dict(_delete_=True, mode='whole'))

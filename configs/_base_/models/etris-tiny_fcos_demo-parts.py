@@ -5,7 +5,7 @@
 # the stride-8 map, for shapes of 14 to 40 pixels, and an FCOS head for those
 # strides. A demo merges them into its model: `backbone=dict(**_base_.demo_backbone)`,
 # `dict(type='mmris.SimpleFeaturePyramid', **_base_.demo_pyramid)`,
-# `bbox_head=_base_.demo_fcos_head`.
+# `bbox_head=_base_.demo_fcos_head`. Every tower is `width` wide.
 input_size = 128
 width = 64
 demo_backbone = dict(
@@ -14,8 +14,10 @@ demo_backbone = dict(
         input_size=input_size, patch_size=8, width=width, layers=6, heads=2, output_dim=width),
     text_encoder=dict(width=width, layers=6, heads=2, embed_dim=width),
     bridger=dict(d_model=32, interactor=dict(num_heads=4)))
-demo_pyramid = dict(out_channels=64, scale_factors=(2.0, 1.0, 0.5), num_outs=3)
+demo_pyramid = dict(in_channels=width, out_channels=64, scale_factors=(2.0, 1.0, 0.5), num_outs=3)
 demo_fcos_head = dict(
+    in_channels=64,
+    text_channels=width,
     stacked_convs=2,
     feat_channels=64,
     embed_channels=64,

@@ -11,7 +11,7 @@ model = dict(
         clip_weights=None,
         vision_encoder=dict(
             _delete_=True,
-            type='HFVisionEncoder',
+            type='mmris.HFVisionEncoder',
             pretrained=clip_dir,
             config=dict(
                 model_type='clip_vision_model', hidden_size=768, intermediate_size=3072,
@@ -20,7 +20,7 @@ model = dict(
             fusion_layers=(3, 7, 11)),
         text_encoder=dict(
             _delete_=True,
-            type='HFTextEncoder',
+            type='mmris.HFTextEncoder',
             pretrained=clip_dir,
             config=dict(
                 model_type='clip_text_model', hidden_size=512, intermediate_size=2048,

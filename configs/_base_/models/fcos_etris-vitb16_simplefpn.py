@@ -5,18 +5,24 @@
 # FCOS' (8 strides per level) for these strides, with FCOS' improvements
 # (centre sampling, normalised boxes, centerness on the regression branch,
 # GIoU; mmdet's fcos_r50-caffe_fpn_gn-head-center-normbbox-centeronreg-giou).
-# Channel and class counts are read from the backbone; a dataset config
-# sets model.backbone.classes.
+# The widths are the backbone's (bridged-clip_vitb16.py); a dataset config
+# sets model.backbone.classes and their number, the head's num_classes.
 _base_ = ['./bridged-clip_vitb16.py']
 model = dict(
-    type='FCOS',
+    # Built in mmdet's scope whatever the config's default scope, for the
+    # defaults mmdet's classes name by plain names (FCOSHead's box coder).
+    _scope_='mmdet',
+    type='mmdet.FCOS',
     data_preprocessor=dict(
-        type='DetDataPreprocessor', pad_size_divisor=32, **_base_.clip_normalization),
+        type='mmdet.DetDataPreprocessor', pad_size_divisor=32, **_base_.clip_normalization),
     backbone=_base_.bridged_backbone,
-    neck=dict(type='mmris.SimpleFeaturePyramid', out_channels=256,
+    neck=dict(type='mmris.SimpleFeaturePyramid', in_channels=_base_.bridged_out_channels[-1],
+              out_channels=256,
               scale_factors=(4.0, 2.0, 1.0, 0.5), num_outs=5),
     bbox_head=dict(
         type='mmris.TextFCOSHead',
+        in_channels=256,
+        text_channels=_base_.bridged_text_channels,
         stacked_convs=4,
         feat_channels=256,
         strides=[4, 8, 16, 32, 64],
@@ -26,9 +32,9 @@ model = dict(
         centerness_on_reg=True,
         center_sampling=True,
         conv_bias=True,
-        loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),
-        loss_bbox=dict(type='GIoULoss', loss_weight=1.0),
-        loss_centerness=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
+        loss_cls=dict(type='mmdet.FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),
+        loss_bbox=dict(type='mmdet.GIoULoss', loss_weight=1.0),
+        loss_centerness=dict(type='mmdet.CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
     test_cfg=dict(
         nms_pre=1000,
         min_bbox_size=0,

@@ -1,5 +1,5 @@
 """A frozen image encoder and text encoder run in lock-step with a Bridger."""
-from typing import Optional, Sequence, Tuple, Union
+from typing import List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.logging import print_log
@@ -9,10 +9,29 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from mmris.registry import MODELS
 
 from ..encoders import load_clip_state_dict, split_clip_state_dict
-from ..utils import BridgedFeatures, TextFeatures, announce_features, checkpointed
-from .class_vocabulary import class_prompts, resolve_class_names, resolve_templates
+from ..utils import BridgedFeatures, TextFeatures, checkpointed
+from ..utils.class_vocabulary import class_prompts, resolve_class_names, resolve_templates
 
 VOCABULARY_FUSIONS = ('two_way', 'shared_text')
+#: How :meth:`BridgedDualEncoder._run` runs the text tower.
+TEXT_RUNS = ('expressions', 'prompts', 'shared_prompts')
+
+
+class TowerOutputs(NamedTuple):
+    """What one run of both towers and the Bridger gives.
+
+    Attributes:
+        maps (list of Tensor): The selected maps (B, C_i, H_i, W_i).
+        pooled (Tensor, optional): The pooled image embedding (B, D), None
+            without ``out_pooled``.
+        words (Tensor): Word features (N, L, C) of the N texts.
+        sentence (Tensor): Sentence features (N, D).
+    """
+
+    maps: List[torch.Tensor]
+    pooled: Optional[torch.Tensor]
+    words: torch.Tensor
+    sentence: torch.Tensor
 
 
 @MODELS.register_module()
@@ -56,9 +75,9 @@ class BridgedDualEncoder(BaseModule):
     ``out_indices`` may be empty.
 
     Args:
-        vision_encoder (dict): A :class:`StagedEncoder` config (CLIP ViT or
+        vision_encoder (dict): A :class:`VisionEncoder` config (CLIP ViT or
             ModifiedResNet).
-        text_encoder (dict): A text :class:`StagedEncoder` config owning a
+        text_encoder (dict): A :class:`TextEncoder` config, owning its
             tokenizer (CLIP text).
         bridger (dict, optional): :class:`Bridger` config; ``vision_channels``
             and ``text_channels`` are filled in from the encoders.
@@ -91,8 +110,15 @@ class BridgedDualEncoder(BaseModule):
     as ``.text`` the sentence embeddings (B, D) with word features (B, L, C)
     and padding mask (B, L) for expressions, or the class embeddings
     (B, K, D) and class names for a vocabulary, and as ``.pooled`` the
-    pooled image embedding (B, D) if ``out_pooled``, else None. Building it
-    announces its channels (see :mod:`mmris.models.utils.feature_spec`).
+    pooled image embedding (B, D) if ``out_pooled``, else None.
+
+    Attributes (what it outputs, for the parts that follow it):
+        out_channels (tuple of int): Channels of each selected map.
+        text_channels (int): Channels of the text embeddings (D).
+        word_channels (int): Channels of the word features (C).
+        pooled_channels (int, optional): Channels of the pooled image
+            embedding, None without ``out_pooled``.
+        class_names (tuple of str, optional): The vocabulary.
     """
 
     def __init__(self, vision_encoder: dict, text_encoder: dict, bridger: Optional[dict],
@@ -135,10 +161,10 @@ class BridgedDualEncoder(BaseModule):
             # masked and the text tower is causal.
             length = int((~text.padding_mask(prompt_ids)).sum(1).max())
             self.register_buffer('prompt_ids', prompt_ids[:, :length], persistent=False)
-        announce_features(
-            self, [level_channels[i] for i in self.out_indices], text_channels=text.embed_dim,
-            word_channels=text.stage_channels[-1], class_names=self.class_names,
-            pooled_channels=vision.output_dim if out_pooled else None)
+        self.out_channels = tuple(level_channels[i] for i in self.out_indices)
+        self.text_channels = text.embed_dim
+        self.word_channels = text.stage_channels[-1]
+        self.pooled_channels = vision.output_dim if out_pooled else None
 
     @staticmethod
     def _check_out_indices(out_indices: Sequence[int], num_levels: int,
@@ -196,47 +222,38 @@ class BridgedDualEncoder(BaseModule):
         """``images`` (B, 3, H, W); ``token_ids`` (B, L) for expressions, or
         ``None`` for the vocabulary. See the class doc for the output."""
         if token_ids is not None:
-            maps, pooled, words, sentence = self._run(images, token_ids, vocabulary=False,
-                                                      share_text=False)
-            return BridgedFeatures(maps, TextFeatures(
-                sentence, words, self.text_encoder.padding_mask(token_ids)), pooled)
+            out = self._run(images, token_ids, 'expressions')
+            return BridgedFeatures(out.maps, TextFeatures(
+                out.sentence, out.words, self.text_encoder.padding_mask(token_ids)), out.pooled)
         if self.class_names is None:
             raise ValueError('this backbone has no vocabulary (classes=None), so it needs '
                              'token ids: forward(images, token_ids)')
-        share_text = self.bridger is None or self.vocabulary_fusion == 'shared_text'
-        maps, pooled, _, sentence = self._run(images, self.prompt_ids, vocabulary=True,
-                                              share_text=share_text)
-        b, num_classes = images.shape[0], len(self.class_names)
+        shared = self.bridger is None or self.vocabulary_fusion == 'shared_text'
+        out = self._run(images, self.prompt_ids, 'shared_prompts' if shared else 'prompts')
+        b, num_classes, sentence = images.shape[0], len(self.class_names), out.sentence
         embeddings = sentence.reshape(-1, num_classes, len(self.templates), sentence.shape[-1])
         embeddings = embeddings.mean(2).expand(b, -1, -1)  # (B, K, D)
-        return BridgedFeatures(maps, TextFeatures(embeddings, class_names=self.class_names),
-                               pooled)
+        return BridgedFeatures(out.maps, TextFeatures(embeddings, class_names=self.class_names),
+                               out.pooled)
 
-    def _run(self, images: torch.Tensor, token_ids: torch.Tensor, vocabulary: bool,
-             share_text: bool):
-        """Run both towers and the Bridger.
+    def _run(self, images: torch.Tensor, token_ids: torch.Tensor, texts: str) -> TowerOutputs:
+        """Run both towers and the Bridger on ``texts``, one of :data:`TEXT_RUNS`:
 
-        For expressions, ``token_ids`` (B, L) holds one text per image, and
-        padded words take part in the Bridger as in the reference. For a
-        vocabulary, ``token_ids`` (P, L) holds the prompts of every image and
-        padded words are masked; without ``share_text`` the text tower runs
-        them for each image (B * P sequences, text ``b * P + p``), with it
-        once (P sequences), the Bridger's text corrections then becoming a
-        per-image residual.
+        - ``'expressions'``: ``token_ids`` (B, L) holds one text per image;
+          padded words take part in the Bridger, as in the reference.
+        - ``'prompts'``: ``token_ids`` (P, L) holds the prompts of every
+          image; the text tower runs them for each image (B * P sequences,
+          text ``b * P + p``), padded words masked.
+        - ``'shared_prompts'``: the same prompts run once (P sequences); the
+          Bridger's text corrections of each image become a per-image
+          residual on the final text state.
 
-        Returns the selected maps, the pooled image embedding (None without
-        ``out_pooled``), word features and sentence features, the last two
-        of B * P texts (B for expressions), or of P when shared and never
-        corrected.
+        The words and sentences are of B * P texts (B for expressions), or
+        of P when shared and never corrected (no Bridger).
         """
         vision, text = self.vision_encoder, self.text_encoder
-        b = images.shape[0]
-        if vocabulary and not share_text:
-            token_ids = token_ids.repeat(b, 1)
-        padding_mask = None
-        if vocabulary:
-            padding_mask = text.padding_mask(token_ids)
-            padding_mask = padding_mask.repeat(b, 1) if share_text else padding_mask
+        b, shared = images.shape[0], texts == 'shared_prompts'
+        token_ids, padding_mask = self._text_inputs(token_ids, texts, b)
         v_state, t_state = vision.embed(images), text.embed(token_ids)
         levels = {0: vision.stage_features(v_state)} if 0 in self.out_indices else {}
         previous = residual = None
@@ -244,13 +261,11 @@ class BridgedDualEncoder(BaseModule):
             t_state = self._forward_stage(text, stage, t_state)
             v_state = self._forward_stage(vision, stage, v_state)
             if self.bridger is not None and self.bridger.fuses(stage):
-                words = text.stage_features(t_state)
-                if share_text:
-                    words = words.repeat(1, b, 1)
+                words = text.stage_features(text.repeat_state(t_state, b) if shared else t_state)
                 v_delta, t_delta, previous = self.bridger(
                     stage, vision.stage_features(v_state), words, previous, padding_mask)
                 v_state = vision.add_to_features(v_state, v_delta)
-                if share_text:
+                if shared:
                     residual = t_delta if residual is None else residual + t_delta
                 else:
                     t_state = text.add_to_features(t_state, t_delta)
@@ -264,7 +279,25 @@ class BridgedDualEncoder(BaseModule):
             token_ids = token_ids.repeat(b, 1)
             t_state = text.add_to_features(text.repeat_state(t_state, b), residual)
         words, sentence = text.finalize(t_state, token_ids)
-        return [levels[index] for index in self.out_indices], pooled, words, sentence
+        return TowerOutputs([levels[index] for index in self.out_indices], pooled, words,
+                            sentence)
+
+    def _text_inputs(self, token_ids: torch.Tensor, texts: str, num_images: int
+                     ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """The ids the text tower runs for ``texts`` (see :meth:`_run`; the
+        prompts repeated for every image unless shared) and the padding mask
+        the Bridger gets, one row per image and text (None for expressions:
+        their padded words take part)."""
+        if texts not in TEXT_RUNS:
+            raise ValueError(f'texts={texts!r}: choose one of {TEXT_RUNS}')
+        if texts == 'prompts':
+            token_ids = token_ids.repeat(num_images, 1)
+        if texts == 'expressions':
+            return token_ids, None
+        padding_mask = self.text_encoder.padding_mask(token_ids)
+        if texts == 'shared_prompts':
+            padding_mask = padding_mask.repeat(num_images, 1)
+        return token_ids, padding_mask
 
     def _forward_stage(self, encoder, stage: int, state):
         """``encoder.forward_stage(stage, state)``, checkpointed if ``with_cp``

@@ -15,7 +15,7 @@ from torch import nn
 
 from mmris.registry import MODELS
 
-from ..utils import ConvNormAct
+from ..layers import ConvNormAct
 
 
 class BridgerStage(nn.Module):

@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..utils import ConvNormAct
+from ..layers import ConvNormAct
 
 
 def upsampling_projection(in_channels: int, channels: int, norm_cfg: dict) -> nn.Sequential:

@@ -7,7 +7,7 @@ from torch import nn
 
 from mmris.registry import MODELS
 
-from ..utils import BridgedFeatures, expect_features
+from ..utils import BridgedFeatures
 from .dynamic_kernels import dynamic_kernel_logits, upsampling_projection
 
 
@@ -27,15 +27,13 @@ class TextKernelHead(BaseDecodeHead):
     is mmseg's.
 
     Args:
+        in_channels (int): Channels of the selected map.
+        text_channels (int): Channels of the class embeddings (the
+            backbone's ``text_channels``).
+        num_classes (int): K, the length of the backbone's vocabulary.
         decoder (dict, optional): Decoder config; its ``d_model`` defaults to
             ``in_channels``. ``None``: no decoder.
-        in_channels (int, optional): Channels of the selected map; ``None``:
-            from the neck or backbone built before (``out_channels[in_index]``).
         channels (int): Projector channels (256).
-        text_channels (int, optional): Channels of the class embeddings;
-            ``None``: from the module built before.
-        num_classes (int, optional): K; ``None``: the length of the backbone's
-            vocabulary.
         kernel_size (int): Dynamic kernel size (3).
         norm_cfg (dict): Norm of the projector convs.
         in_index (int): Which map to read.
@@ -50,20 +48,10 @@ class TextKernelHead(BaseDecodeHead):
     logits (B, K, 4h, 4w).
     """
 
-    def __init__(self, decoder: Optional[dict] = None, in_channels: Optional[int] = None,
-                 channels: int = 256, text_channels: Optional[int] = None,
-                 num_classes: Optional[int] = None, kernel_size: int = 3,
+    def __init__(self, in_channels: int, text_channels: int, num_classes: int,
+                 decoder: Optional[dict] = None, channels: int = 256, kernel_size: int = 3,
                  norm_cfg: dict = dict(type='BN'), in_index: int = 0,
                  dropout_ratio: float = 0.1, init_cfg=None, **kwargs):
-        if None in (in_channels, text_channels, num_classes):
-            spec = expect_features(type(self).__name__)
-            in_channels = in_channels or spec.out_channels[in_index]
-            text_channels = text_channels or spec.text_channels
-            if num_classes is None:
-                if spec.class_names is None:
-                    raise ValueError('TextKernelHead: num_classes is not given and the '
-                                     f'{spec.producer} built before has no classes')
-                num_classes = len(spec.class_names)
         super().__init__(in_channels, channels, num_classes=num_classes, norm_cfg=norm_cfg,
                          in_index=in_index, dropout_ratio=dropout_ratio, init_cfg=init_cfg,
                          **kwargs)
@@ -76,6 +64,7 @@ class TextKernelHead(BaseDecodeHead):
         self.vision_proj = upsampling_projection(in_channels, channels, norm_cfg)
         self.text_proj = nn.Linear(text_channels, channels * kernel_size ** 2 + 1)
         self.kernel_size = kernel_size
+        self.text_channels = text_channels
 
     def forward(self, inputs: BridgedFeatures) -> torch.Tensor:
         x = self._transform_inputs(inputs)

@@ -13,7 +13,7 @@ class TextFCOSHead(TextScoredDenseHead, FCOSHead):
     ``conv_cls`` gives one embedding per location, compared with the class
     texts (see :class:`TextScoredDenseHead`); towers, centerness, regression,
     targets, losses and NMS are FCOS'. With one expression per image (K = 1)
-    it is the box head of :class:`ReferringDetector`.
+    it is the box head of :class:`ETRISReferringDetector`.
 
     Shapes: :class:`BridgedFeatures` of L maps (B, in_channels, H_l, W_l)
     with (B, K, D) texts -> ``(cls_scores, bbox_preds, centernesses)``,

@@ -1,9 +1,9 @@
 """What the text-scored versions of mmdet's dense heads share."""
-from typing import Optional
 
 from torch import nn
 
-from ..utils import BridgedFeatures, RegionTextScorer, head_texts, text_head_arguments
+from ..layers import RegionTextScorer
+from ..utils import BridgedFeatures, head_texts
 
 #: Initial foreground probability of every prior (RetinaNet's focal-loss prior).
 PRIOR_PROB = 0.01
@@ -23,10 +23,11 @@ class TextScoredDenseHead:
     classification losses are allowed (there is no background text).
 
     Args:
-        num_classes (int, optional): K; ``None``: the backbone's vocabulary
-            size, or 1 for expressions.
-        in_channels (int, optional): ``None``: from the neck built before.
-        text_channels (int, optional): ``None``: from the backbone.
+        num_classes (int): K: the backbone's vocabulary size, or 1 for
+            expressions.
+        in_channels (int): Channels of the neck's maps.
+        text_channels (int): Channels of the texts (the backbone's
+            ``text_channels``).
         embed_channels (int): Channels of the region embeddings (256).
         init_cfg (dict): Normal(std=0.01) for every conv, as mmdet's dense
             heads but without the prior in the last conv's bias (it is in the
@@ -34,11 +35,10 @@ class TextScoredDenseHead:
         **kwargs: The mmdet head's other arguments.
     """
 
-    def __init__(self, num_classes: Optional[int] = None, in_channels: Optional[int] = None,
-                 text_channels: Optional[int] = None, embed_channels: int = 256,
+    def __init__(self, num_classes: int, in_channels: int, text_channels: int,
+                 embed_channels: int = 256,
                  init_cfg: dict = dict(type='Normal', layer='Conv2d', std=0.01), **kwargs):
-        in_channels, text_channels, num_classes = text_head_arguments(
-            type(self).__name__, in_channels, text_channels, num_classes)
+        self.text_channels = text_channels
         self.embed_channels = embed_channels
         super().__init__(num_classes=num_classes, in_channels=in_channels, init_cfg=init_cfg,
                          **kwargs)

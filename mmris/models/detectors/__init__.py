@@ -1,4 +1,4 @@
-"""Detectors for what stock mmdet detectors cannot do: referring boxes."""
-from .referring_detector import ReferringDetector
+"""Detectors."""
+from .etris_referring_detector import ETRISReferringDetector
 
-__all__ = ['ReferringDetector']
+__all__ = ['ETRISReferringDetector']

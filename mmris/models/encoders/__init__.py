@@ -7,10 +7,10 @@ from .clip_weights import load_clip_state_dict, split_clip_state_dict
 from .hf_text_encoder import HFTextEncoder
 from .hf_tokenizer import HFTokenizer
 from .hf_vision_encoder import HFVisionEncoder
-from .staged_encoder import StagedEncoder, split_into_stages
+from .staged_encoder import StagedEncoder, TextEncoder, VisionEncoder, split_into_stages
 
 __all__ = [
     'CLIPModifiedResNet', 'CLIPTextEncoder', 'CLIPTokenizer', 'CLIPVisionTransformer',
-    'HFTextEncoder', 'HFTokenizer', 'HFVisionEncoder', 'StagedEncoder', 'load_clip_state_dict',
-    'split_clip_state_dict', 'split_into_stages'
+    'HFTextEncoder', 'HFTokenizer', 'HFVisionEncoder', 'StagedEncoder', 'TextEncoder',
+    'VisionEncoder', 'load_clip_state_dict', 'split_clip_state_dict', 'split_into_stages'
 ]

@@ -8,9 +8,9 @@ from torch import nn
 
 from mmris.registry import MODELS
 
-from ..utils import scaled_dot_product
+from ..layers import scaled_dot_product
 from .clip_vision_transformer import resize_patch_positions
-from .staged_encoder import StagedEncoder
+from .staged_encoder import VisionEncoder
 
 
 class Bottleneck(nn.Module):
@@ -107,7 +107,7 @@ class SpatialAttentionPool(nn.Module):
 
 
 @MODELS.register_module()
-class CLIPModifiedResNet(StagedEncoder):
+class CLIPModifiedResNet(VisionEncoder):
     """OpenAI CLIP ModifiedResNet (RN50: ``layers=(3, 4, 6, 3)``, RN101:
     ``(3, 4, 23, 3)``) run as stem + ``layer1`` (``embed``), then ``layer2``,
     ``layer3``, ``layer4`` as the three stages, then the spatial attention

@@ -8,11 +8,11 @@ from mmris.registry import MODELS
 
 from .clip_tokenizer import CLIPTokenizer
 from .clip_transformer import Transformer
-from .staged_encoder import StagedEncoder, split_into_stages
+from .staged_encoder import TextEncoder, split_into_stages
 
 
 @MODELS.register_module()
-class CLIPTextEncoder(StagedEncoder):
+class CLIPTextEncoder(TextEncoder):
     """OpenAI CLIP text tower over ``text_length`` tokens.
 
     Token embedding plus the first ``text_length`` rows of the positional

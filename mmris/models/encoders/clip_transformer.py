@@ -8,7 +8,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from ..utils import MultiheadAttention
+from ..layers import MultiheadAttention
 
 
 class QuickGELU(nn.Module):

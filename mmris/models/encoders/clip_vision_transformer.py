@@ -9,7 +9,7 @@ from torch import nn
 from mmris.registry import MODELS
 
 from .clip_transformer import Transformer
-from .staged_encoder import StagedEncoder, split_into_stages
+from .staged_encoder import VisionEncoder, split_into_stages
 
 
 def resize_patch_positions(pos_embed: torch.Tensor, grid: Tuple[int, int]) -> torch.Tensor:
@@ -30,7 +30,7 @@ def resize_patch_positions(pos_embed: torch.Tensor, grid: Tuple[int, int]) -> to
 
 
 @MODELS.register_module()
-class CLIPVisionTransformer(StagedEncoder):
+class CLIPVisionTransformer(VisionEncoder):
     """OpenAI CLIP ViT, run in ``num_stages`` groups of blocks.
 
     The positional embedding is sized for ``input_size`` (26 x 26 patches for

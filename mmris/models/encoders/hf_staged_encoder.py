@@ -9,7 +9,8 @@ from .staged_encoder import StagedEncoder, split_into_stages
 
 class HFStagedEncoder(StagedEncoder):
     """A transformers model run stage by stage (base of
-    :class:`HFVisionEncoder` and :class:`HFTextEncoder`).
+    :class:`HFVisionEncoder` and :class:`HFTextEncoder`, which add the
+    vision or text interface).
 
     The model (``self.model``) is built from ``config`` / ``pretrained`` (see
     :mod:`.hf_pretrained`); ``init_weights`` loads the directory's weights.

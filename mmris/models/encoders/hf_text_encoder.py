@@ -12,6 +12,7 @@ from mmris.registry import MODELS
 from .hf_pretrained import two_tower_sub_configs
 from .hf_staged_encoder import HFStagedEncoder
 from .hf_tokenizer import HFTokenizer
+from .staged_encoder import TextEncoder
 
 
 def _clip_sentence(model: CLIPTextModelWithProjection, words: torch.Tensor,
@@ -77,7 +78,7 @@ TEXT_SUB_CONFIGS = two_tower_sub_configs('text_config')
 
 
 @MODELS.register_module()
-class HFTextEncoder(HFStagedEncoder):
+class HFTextEncoder(HFStagedEncoder, TextEncoder):
     """A transformers text tower run in stages, owning its tokenizer.
 
     Supported: CLIP (``clip`` or ``clip_text_model``, with its text

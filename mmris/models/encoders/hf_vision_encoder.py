@@ -16,6 +16,7 @@ from mmris.registry import MODELS
 
 from .hf_pretrained import two_tower_sub_configs
 from .hf_staged_encoder import HFStagedEncoder
+from .staged_encoder import VisionEncoder
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def _attribute(module: nn.Module, path: str) -> Optional[nn.Module]:
 
 
 @MODELS.register_module()
-class HFVisionEncoder(HFStagedEncoder):
+class HFVisionEncoder(HFStagedEncoder, VisionEncoder):
     """A transformers ViT-style image tower run in stages for the Bridger.
 
     Supported: CLIP (``clip`` or ``clip_vision_model``, run with its visual

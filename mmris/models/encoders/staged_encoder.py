@@ -1,11 +1,16 @@
-"""The staged interface a frozen encoder exposes to the Bridger.
+"""The staged interfaces a frozen encoder exposes to the Bridger.
 
 A tower runs as ``embed``, then ``forward_stage(0)`` ... ``forward_stage(n-1)``,
 then ``finalize``. Between stages the Bridger reads ``stage_features`` and
 adds its correction back with ``add_to_features``; it never touches an
-encoder's own attributes. The running ``state`` is opaque to the caller.
+encoder's own attributes. The running ``state`` is opaque to the caller:
+each tower has its own state type, and a text state is repeated for a batch
+of images by the text tower itself (:meth:`TextEncoder.repeat_state`).
+:class:`VisionEncoder` and :class:`TextEncoder` are the two interfaces; what
+they share (the stage walk, freezing, OpenAI-layout weights) is
+:class:`StagedEncoder`.
 """
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -41,17 +46,11 @@ def split_into_stages(layers: int, num_stages: int,
 
 
 class StagedEncoder(BaseModule):
-    """Base class of the encoders the Bridger can drive.
+    """What the two staged interfaces share (:class:`VisionEncoder`,
+    :class:`TextEncoder`; an encoder derives from one of them).
 
     Subclasses set ``num_stages`` and ``stage_channels`` (the channels of
     ``stage_features`` after each stage) and implement the methods below.
-    A vision encoder also sets ``output_dim`` and provides
-    ``finalize(state)`` -> the output map (B, output_dim, H, W) and
-    :meth:`pooled`.
-    A text encoder also owns its tokenizer and provides ``tokenize(texts)``
-    -> ids (B, L), ``padding_mask(ids)`` -> (B, L) bool (True at padding)
-    and ``finalize(state, ids)`` -> word features (B, L, C) and the sentence
-    feature (B, D).
     Encoders in OpenAI's CLIP key layout load its weights with
     :meth:`load_openai_state_dict`; the others (``takes_openai_weights``
     False, e.g. the transformers towers) load their own in ``init_weights``.
@@ -84,21 +83,10 @@ class StagedEncoder(BaseModule):
         """Add ``delta`` (shaped like :meth:`stage_features`) to the state."""
         raise NotImplementedError
 
-    def pooled(self, state: Any) -> torch.Tensor:
-        """A vision encoder's pooled image embedding (B, output_dim) of the
-        final state: the image feature CLIP scores against sentence features
-        (e.g. a ViT's class token after ``ln_post`` and ``proj``)."""
-        raise NotImplementedError(f'{type(self).__name__} has no pooled image embedding')
-
     @property
     def embed_channels(self) -> int:
         """Channels of ``stage_features`` right after :meth:`embed`."""
         return self.stage_channels[0]
-
-    def repeat_state(self, state: Any, times: int) -> Any:
-        """The state of a text batch repeated ``times`` (text ``i`` of repeat
-        ``r`` at ``r * N + i``), as if the ids had been repeated."""
-        raise NotImplementedError(f'{type(self).__name__} cannot repeat its state')
 
     def is_positional_embedding(self, name: str) -> bool:
         """Whether parameter ``name`` (relative to this encoder) is a
@@ -136,3 +124,52 @@ class StagedEncoder(BaseModule):
         with torch.no_grad():
             for key, value in state_dict.items():
                 own[key].copy_(value.to(own[key].dtype))
+
+
+class VisionEncoder(StagedEncoder):
+    """A staged image tower. Its state is its own (a map, or tokens and
+    their grid); ``stage_features`` gives a map (B, C, H, W).
+
+    Subclasses also set ``output_dim`` (channels of :meth:`finalize` and
+    :meth:`pooled`).
+    """
+
+    output_dim: int
+
+    def finalize(self, state: Any) -> torch.Tensor:
+        """The output map (B, output_dim, H, W) of the final state."""
+        raise NotImplementedError
+
+    def pooled(self, state: Any) -> torch.Tensor:
+        """The pooled image embedding (B, output_dim) of the final state:
+        the image feature CLIP scores against sentence features (e.g. a ViT's
+        class token after ``ln_post`` and ``proj``)."""
+        raise NotImplementedError(f'{type(self).__name__} has no pooled image embedding')
+
+
+class TextEncoder(StagedEncoder):
+    """A staged text tower that owns its tokenizer. Its state is its own;
+    ``stage_features`` gives a sequence (L, N, C).
+
+    Subclasses also set ``embed_dim`` (channels of the sentence feature).
+    """
+
+    embed_dim: int
+
+    def tokenize(self, texts: Union[str, Sequence[str]]) -> torch.Tensor:
+        """Texts -> token ids (N, L)."""
+        raise NotImplementedError
+
+    def padding_mask(self, token_ids: torch.Tensor) -> torch.Tensor:
+        """(N, L) bool, True at padding."""
+        raise NotImplementedError
+
+    def repeat_state(self, state: Any, times: int) -> Any:
+        """The state of the N texts repeated ``times`` (text ``i`` of repeat
+        ``r`` at ``r * N + i``), as if the ids had been repeated."""
+        raise NotImplementedError(f'{type(self).__name__} cannot repeat its state')
+
+    def finalize(self, state: Any, token_ids: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Word features (N, L, C) and the sentence feature (N, embed_dim)
+        of the final state of ``token_ids``."""
+        raise NotImplementedError

@@ -1,5 +1,5 @@
 """ETRIS' cascaded alignment neck: multi-scale maps aligned with the sentence."""
-from typing import Optional, Sequence
+from typing import Sequence
 
 import torch
 from mmengine.model import BaseModule
@@ -7,8 +7,8 @@ from torch import nn
 
 from mmris.registry import MODELS
 
-from ..backbones.interactors import LightInteractor
-from ..utils import BridgedFeatures, ConvNormAct, announce_features, expect_features
+from ..layers import ConvNormAct, LightInteractor
+from ..utils import BridgedFeatures
 
 
 def add_coordinates(x: torch.Tensor) -> torch.Tensor:
@@ -39,42 +39,39 @@ class CascadedAlignmentNeck(BaseModule):
     so pixels are aligned with the classes they resemble.
 
     Args:
-        in_channels (Sequence[int], optional): Channels of the three maps;
-            ``None``: from the backbone built before.
-        sentence_channels (int, optional): Channels of the text embeddings;
-            ``None``: from the backbone built before.
+        in_channels (Sequence[int]): Channels of the three maps (the
+            backbone's ``out_channels``).
+        text_channels (int): Channels of the text embeddings (the
+            backbone's ``text_channels``).
         channels (int): Output channels (512).
         strides (Sequence[int]): Projection strides per map.
         num_heads (int): Interactor heads (8).
         norm_cfg (dict): Norm config.
         init_cfg (dict, optional): mmengine init config.
 
-    Shapes: :class:`BridgedFeatures` of three maps, text embeddings (B, Cs) or
-    (B, K, Cs) -> :class:`BridgedFeatures` of one map (B, channels, h, w),
+    Shapes: :class:`BridgedFeatures` of three maps, text embeddings (B, Ct) or
+    (B, K, Ct) -> :class:`BridgedFeatures` of one map (B, channels, h, w),
     with the same text.
     """
 
-    def __init__(self, in_channels: Optional[Sequence[int]] = None,
-                 sentence_channels: Optional[int] = None, channels: int = 512,
+    def __init__(self, in_channels: Sequence[int], text_channels: int, channels: int = 512,
                  strides: Sequence[int] = (1, 1, 1), num_heads: int = 8,
                  norm_cfg: dict = dict(type='BN'), init_cfg=None):
         super().__init__(init_cfg)
-        if in_channels is None or sentence_channels is None:
-            spec = expect_features(type(self).__name__)
-            in_channels = spec.out_channels if in_channels is None else in_channels
-            sentence_channels = sentence_channels or spec.text_channels
         if len(in_channels) != 3 or len(strides) != 3:
             raise ValueError(f'CascadedAlignmentNeck takes 3 maps: got in_channels '
                              f'{tuple(in_channels)} and strides {tuple(strides)}')
         self.map_projs = nn.ModuleList(
             ConvNormAct(c, channels, s, s, transposed=index == 2, norm_cfg=norm_cfg)
             for index, (c, s) in enumerate(zip(in_channels, strides)))
-        self.sentence_proj = nn.Linear(sentence_channels, channels)
+        self.in_channels = tuple(in_channels)
+        self.text_channels = text_channels
+        self.out_channels = (channels, )
+        self.sentence_proj = nn.Linear(text_channels, channels)
         self.interactors = nn.ModuleList(LightInteractor(channels, num_heads) for _ in range(3))
         self.aggregate = ConvNormAct(3 * channels, channels, 1, norm_cfg=norm_cfg)
         self.coord_conv = ConvNormAct(channels + 2, channels, 3, padding=1, norm_cfg=norm_cfg)
         self.out_conv = ConvNormAct(channels, channels, 3, padding=1, norm_cfg=norm_cfg)
-        announce_features(self, [channels], text_channels=sentence_channels)
 
     def forward(self, features: BridgedFeatures) -> BridgedFeatures:
         text = self.sentence_proj(features.text.embeddings)

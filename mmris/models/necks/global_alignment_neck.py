@@ -1,12 +1,10 @@
 """ETRIS' global alignment decoder as a neck: a map attending to the words."""
-from typing import Optional
-
 from mmengine.model import BaseModule
 from torch import nn
 
 from mmris.registry import MODELS
 
-from ..utils import BridgedFeatures, announce_features, expect_features
+from ..utils import BridgedFeatures
 
 
 @MODELS.register_module()
@@ -25,10 +23,9 @@ class GlobalAlignmentNeck(BaseModule):
     Args:
         decoder (dict): :class:`GlobalAlignmentDecoder` config; its
             ``d_model`` is the map's channels.
-        in_channels (int, optional): Channels of the map; ``None``: from the
-            neck or backbone built before.
-        word_channels (int, optional): Channels of the words; ``None``: from
-            the backbone.
+        in_channels (int): Channels of the map.
+        word_channels (int): Channels of the words (the backbone's
+            ``word_channels``).
         init_cfg (dict, optional): mmengine init config.
 
     Shapes: :class:`BridgedFeatures` of one map (B, C, h, w) with words
@@ -36,17 +33,14 @@ class GlobalAlignmentNeck(BaseModule):
     map (B, C, h, w), with the same text.
     """
 
-    def __init__(self, decoder: dict, in_channels: Optional[int] = None,
-                 word_channels: Optional[int] = None, init_cfg=None):
+    def __init__(self, decoder: dict, in_channels: int, word_channels: int, init_cfg=None):
         super().__init__(init_cfg)
-        if in_channels is None or word_channels is None:
-            spec = expect_features(type(self).__name__)
-            in_channels = in_channels or spec.out_channels[0]
-            word_channels = word_channels or spec.word_channels
+        self.in_channels = (in_channels, )
+        self.word_channels = word_channels
+        self.out_channels = (in_channels, )
         self.decoder = MODELS.build(dict(dict(d_model=in_channels), **decoder))
         self.word_proj = (nn.Identity() if word_channels == in_channels else
                           nn.Linear(word_channels, in_channels))
-        announce_features(self, [in_channels])
 
     def forward(self, features: BridgedFeatures) -> BridgedFeatures:
         text = features.text

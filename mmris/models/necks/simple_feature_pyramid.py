@@ -9,7 +9,7 @@ from torch import nn
 
 from mmris.registry import MODELS
 
-from ..utils import BridgedFeatures, announce_features, expect_features
+from ..utils import BridgedFeatures
 
 
 class LayerNorm2d(nn.LayerNorm):
@@ -50,12 +50,10 @@ class SimpleFeaturePyramid(BaseModule):
     ``out_channels`` by a 1x1 conv and a 3x3 conv, each followed by a
     LayerNorm over channels. Levels beyond the scale factors (``num_outs``)
     are max-pooled from the last one with stride 2, as mmdet's ``FPN`` adds
-    extra levels. The text features are carried through, and the levels'
-    channels announced to the head built next.
+    extra levels. The text features are carried through.
 
     Args:
-        in_channels (int, optional): Channels of the chosen map; ``None``:
-            those the backbone announced.
+        in_channels (int): Channels of the chosen map.
         out_channels (int): Channels of every level (256).
         scale_factors (Sequence[float]): Resampling of each level.
         num_outs (int, optional): Levels out; ``None``: one per scale factor.
@@ -67,17 +65,18 @@ class SimpleFeaturePyramid(BaseModule):
     (B, out_channels, h * s_i, w * s_i), with the same text.
     """
 
-    def __init__(self, in_channels: Optional[int] = None, out_channels: int = 256,
+    def __init__(self, in_channels: int, out_channels: int = 256,
                  scale_factors: Sequence[float] = (4.0, 2.0, 1.0, 0.5),
                  num_outs: Optional[int] = None, in_index: int = -1, init_cfg=None):
         super().__init__(init_cfg)
-        if in_channels is None:
-            in_channels = expect_features(type(self).__name__).out_channels[in_index]
         num_outs = num_outs or len(scale_factors)
         if num_outs < len(scale_factors):
             raise ValueError(f'num_outs={num_outs} is fewer than the {len(scale_factors)} '
                              f'scale factors {tuple(scale_factors)}')
         self.in_index = in_index
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.num_outs = num_outs
         self.num_extra = num_outs - len(scale_factors)
         self.levels = nn.ModuleList()
         for factor in scale_factors:
@@ -87,7 +86,6 @@ class SimpleFeaturePyramid(BaseModule):
                 LayerNorm2d(out_channels),
                 nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False),
                 LayerNorm2d(out_channels)))
-        announce_features(self, [out_channels] * num_outs)
 
     def forward(self, features: BridgedFeatures) -> BridgedFeatures:
         x = features[self.in_index]

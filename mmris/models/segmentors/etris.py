@@ -11,7 +11,7 @@ from mmseg.structures import SegDataSample
 
 from mmris.registry import MODELS
 
-from ..utils import BridgedFeatures, sample_expressions
+from ..utils import BridgedFeatures, check_parts_fit, sample_expressions
 
 #: Foreground where the probability is above this (the reference's 0.35).
 DEFAULT_MASK_THRESHOLD = 0.35
@@ -39,8 +39,10 @@ class ETRIS(BaseSegmentor):
 
     Args:
         backbone (dict): Backbone config.
-        neck (dict): Neck config; its channel counts default to the backbone's.
-        decode_head (dict): Head config.
+        neck (dict): Neck config, with the backbone's widths.
+        decode_head (dict): Head config, with the neck's and backbone's
+            widths. Parts whose widths do not fit fail the build, naming
+            both (:func:`check_parts_fit`).
         test_cfg (dict, optional): ``mask_threshold`` (0.35).
         data_preprocessor (dict, optional): e.g. ``SegDataPreProcessor``.
         init_cfg (dict, optional): mmengine init config.
@@ -53,6 +55,7 @@ class ETRIS(BaseSegmentor):
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck)
         self.decode_head = MODELS.build(decode_head)
+        check_parts_fit(self.backbone, self.neck, self.decode_head)
         self.test_cfg = {'mask_threshold': DEFAULT_MASK_THRESHOLD, **(test_cfg or {})}
 
     @staticmethod
@@ -64,27 +67,29 @@ class ETRIS(BaseSegmentor):
                      ) -> BridgedFeatures:
         """Backbone + neck: one map (B, C, h, w) with the expressions' words,
         padding mask and sentence features."""
-        token_ids = self.backbone.tokenize(self.expressions(data_samples))
+        return self.features(inputs, self.backbone.tokenize(self.expressions(data_samples)))
+
+    def features(self, inputs: torch.Tensor, token_ids: torch.Tensor) -> BridgedFeatures:
+        """:meth:`extract_feat` of images (B, 3, H, W) and token ids (B, L)."""
         return self.neck(self.backbone(inputs, token_ids))
 
     def logits(self, inputs: torch.Tensor, token_ids: torch.Tensor) -> torch.Tensor:
         """The network on tensors alone (what is exported to ONNX): images
         (B, 3, H, W) and token ids (B, L) -> stride-4 mask logits
         (B, 1, H / 4, W / 4)."""
-        return self.decode_head(self.neck(self.backbone(inputs, token_ids)))
+        return self.decode_head(self.features(inputs, token_ids))
 
     def encode_decode(self, inputs: torch.Tensor, batch_data_samples: List[SegDataSample]) -> torch.Tensor:
         """(B, 3, H, W) -> stride-4 mask logits (B, 1, H / 4, W / 4)."""
-        return self.logits(inputs, self.backbone.tokenize(self.expressions(batch_data_samples)))
+        return self.decode_head(self.extract_feat(inputs, batch_data_samples))
 
     def _forward(self, inputs: torch.Tensor, data_samples: List[SegDataSample] = None) -> torch.Tensor:
         return self.encode_decode(inputs, data_samples)
 
     def loss(self, inputs: torch.Tensor, data_samples: List[SegDataSample]) -> Dict[str, torch.Tensor]:
         """BCE between the logits and each ``gt_sem_seg`` (1, H, W) in [0, 1]."""
-        logits = self.encode_decode(inputs, data_samples)
-        return self.decode_head.loss_by_feat(
-            logits, [sample.gt_sem_seg.data for sample in data_samples])
+        return self.decode_head.loss(self.extract_feat(inputs, data_samples), data_samples,
+                                     train_cfg=dict())
 
     def predict(self, inputs: torch.Tensor, data_samples: List[SegDataSample]) -> List[SegDataSample]:
         logits = self.encode_decode(inputs, data_samples)

@@ -1,14 +1,11 @@
-"""Small building blocks shared by mmris models."""
+"""Helpers shared by mmris models: the features passed from part to part,
+the check that parts fit, class prompts, activation checkpointing."""
 from .activation_checkpoint import checkpointed
-from .attention import MultiheadAttention, scaled_dot_product
 from .bridged_features import BridgedFeatures, TextFeatures, head_texts
-from .conv_norm_act import ConvNormAct
-from .feature_spec import FeatureSpec, announce_features, expect_features, text_head_arguments
-from .region_text_scorer import RegionTextScorer
+from .part_fit import check_fit, check_parts_fit, output_channels
 from .sample_expressions import sample_expressions
 
 __all__ = [
-    'BridgedFeatures', 'ConvNormAct', 'FeatureSpec', 'MultiheadAttention', 'RegionTextScorer',
-    'TextFeatures', 'announce_features', 'checkpointed', 'expect_features', 'head_texts',
-    'sample_expressions', 'scaled_dot_product', 'text_head_arguments'
+    'BridgedFeatures', 'TextFeatures', 'check_fit', 'check_parts_fit', 'checkpointed',
+    'head_texts', 'output_channels', 'sample_expressions'
 ]

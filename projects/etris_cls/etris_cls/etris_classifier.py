@@ -7,6 +7,7 @@ from mmengine.structures import BaseDataElement
 
 from mmris.models.utils import BridgedFeatures
 from mmris.registry import MODELS
+from mmris.utils.errors import PartsMismatchError
 
 
 @MODELS.register_module()
@@ -34,6 +35,26 @@ class ETRISClassifier(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.head = MODELS.build(head)
+        self._check_backbone()
+
+    def _check_backbone(self) -> None:
+        """The backbone must give what the head scores: the pooled image
+        embedding and class texts of the same width."""
+        backbone = self.backbone
+        if backbone.pooled_channels is None:
+            raise PartsMismatchError(
+                f'{type(self.head).__name__} scores the pooled image embedding, but '
+                f'{type(backbone).__name__} does not output it: set out_pooled=True in '
+                f'model.backbone')
+        if backbone.class_names is None:
+            raise PartsMismatchError(
+                f'{type(self.head).__name__} needs class texts, but {type(backbone).__name__} '
+                f'has no vocabulary: set model.backbone.classes')
+        if backbone.pooled_channels != backbone.text_channels:
+            raise PartsMismatchError(
+                f'the pooled image embedding has {backbone.pooled_channels} channels but the '
+                f'class embeddings {backbone.text_channels}: make the vision encoder '
+                f'output_dim equal the text encoder embed_dim')
 
     def extract_feat(self, inputs: torch.Tensor) -> BridgedFeatures:
         """Images (B, 3, H, W) -> the backbone's features."""

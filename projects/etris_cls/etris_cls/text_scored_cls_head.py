@@ -8,7 +8,7 @@ from mmengine.model import BaseModule
 from mmengine.structures import BaseDataElement
 from torch import nn
 
-from mmris.models.utils import BridgedFeatures, expect_features
+from mmris.models.utils import BridgedFeatures
 from mmris.registry import MODELS
 
 
@@ -23,10 +23,9 @@ class TextScoredClsHead(BaseModule):
     Bridger adapts them), so the class count follows the backbone's
     vocabulary and no weight depends on it.
 
-    It reads what the backbone built before it announces (see
-    :mod:`mmris.models.utils.feature_spec`): the backbone must output its
-    pooled embedding (``out_pooled=True``) with as many channels as the
-    class embeddings, as CLIP's towers do.
+    The backbone must output its pooled embedding (``out_pooled=True``)
+    with as many channels as the class embeddings, as CLIP's towers do
+    (:class:`ETRISClassifier` checks both at build time).
 
     Args:
         init_cfg (dict, optional): mmengine init config.
@@ -39,18 +38,6 @@ class TextScoredClsHead(BaseModule):
 
     def __init__(self, init_cfg=None):
         super().__init__(init_cfg)
-        spec = expect_features(type(self).__name__)
-        if spec.pooled_channels is None:
-            raise ValueError(f'TextScoredClsHead scores the pooled image embedding, but the '
-                             f'{spec.producer} built before does not output it: set '
-                             f'out_pooled=True in model.backbone')
-        if spec.class_names is None:
-            raise ValueError(f'TextScoredClsHead needs class texts, but the {spec.producer} '
-                             f'built before has no vocabulary: set model.backbone.classes')
-        if spec.pooled_channels != spec.text_channels:
-            raise ValueError(f'the pooled image embedding has {spec.pooled_channels} channels '
-                             f'but the class embeddings {spec.text_channels}: make the vision '
-                             f'encoder output_dim equal the text encoder embed_dim')
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
 
     def forward(self, features: BridgedFeatures) -> torch.Tensor:

@@ -23,7 +23,7 @@ def test_config_builds_a_classifier(config):
     cfg = Config.fromfile(str(config))
     backbone = cfg.model.backbone
     backbone.clip_weights = None
-    backbone.vision_encoder.update(TINY_VISION[backbone.vision_encoder.type])
+    backbone.vision_encoder.update(TINY_VISION[backbone.vision_encoder.type.rpartition('.')[2]])
     backbone.text_encoder.update(width=32, layers=3, heads=2, embed_dim=32)
     model = MODELS.build(cfg.model).eval()
     with torch.no_grad():

@@ -10,8 +10,8 @@ model = dict(
         clip_weights=None,
         vision_encoder=dict(width=width, layers=3, heads=2, output_dim=width),
         text_encoder=dict(width=width, layers=3, heads=2, embed_dim=width)),
-    neck=dict(in_channels=[width, width, width], sentence_channels=width, channels=width),
-    decode_head=dict(sentence_channels=width, in_channels=width, channels=16,
+    neck=dict(in_channels=[width, width, width], text_channels=width, channels=width),
+    decode_head=dict(text_channels=width, in_channels=width, channels=16,
                      decoder=dict(d_model=width, ffn_channels=width)))
 loader = dict(batch_size=8, num_workers=0, persistent_workers=False)
 train_dataloader = loader

@@ -3,9 +3,11 @@ import math
 
 import torch
 import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
 
 from mmris.models.decode_heads import ProjectorHead
-from mmris.models.decode_heads.global_alignment_decoder import sine_positions_1d, sine_positions_2d
+from mmris.models.layers.global_alignment_decoder import sine_positions_1d, sine_positions_2d
 from mmris.models.utils import BridgedFeatures, TextFeatures
 
 DECODER = dict(type='GlobalAlignmentDecoder', num_layers=2, d_model=32, num_heads=4,
@@ -27,7 +29,7 @@ def test_sine_positions_closed_form():
 
 def test_projector_applies_each_sample_its_own_kernel():
     torch.manual_seed(0)
-    head = ProjectorHead(decoder=DECODER, sentence_channels=24, in_channels=32, channels=8).eval()
+    head = ProjectorHead(decoder=DECODER, text_channels=24, in_channels=32, channels=8).eval()
     x, words = torch.randn(3, 32, 4, 4), torch.randn(3, 6, 32)
     padding = torch.zeros(3, 6, dtype=torch.bool)
     padding[:, 4:] = True
@@ -45,7 +47,7 @@ def test_projector_applies_each_sample_its_own_kernel():
 
 def test_padded_words_do_not_reach_the_decoder():
     torch.manual_seed(0)
-    head = ProjectorHead(decoder=DECODER, sentence_channels=24, in_channels=32, channels=8).eval()
+    head = ProjectorHead(decoder=DECODER, text_channels=24, in_channels=32, channels=8).eval()
     x, words = torch.randn(1, 32, 4, 4), torch.randn(1, 6, 32)
     padding = torch.tensor([[False] * 4 + [True] * 2])
     changed = words.clone()
@@ -55,9 +57,10 @@ def test_padded_words_do_not_reach_the_decoder():
 
 
 def test_loss_is_mean_bce_against_the_nearest_resized_mask():
-    head = ProjectorHead(decoder=DECODER, sentence_channels=24, in_channels=32, channels=8)
+    head = ProjectorHead(decoder=DECODER, text_channels=24, in_channels=32, channels=8)
     logits = torch.randn(2, 1, 4, 4)
     masks = [torch.rand(1, 16, 16) for _ in range(2)]
     target = F.interpolate(torch.stack(masks), (4, 4), mode='nearest')
-    loss = head.loss_by_feat(logits, masks)['loss_mask']
+    samples = [SegDataSample(gt_sem_seg=PixelData(data=mask)) for mask in masks]
+    loss = head.loss_by_feat(logits, samples)['loss_mask']
     torch.testing.assert_close(loss, F.binary_cross_entropy_with_logits(logits, target))

@@ -9,6 +9,7 @@ from mmseg.structures import SegDataSample
 
 from mmris.models.decode_heads import TextKernelHead
 from mmris.models.utils import BridgedFeatures, TextFeatures
+from mmris.models.utils.class_vocabulary import set_vocabulary
 from mmris.registry import MODELS
 
 CONFIG = 'etris-vitb16_4xb4-80k_ade20k-512x512'
@@ -17,7 +18,7 @@ CLASSES = ['background', 'circle', 'square', 'triangle']
 
 def seg_model(tiny_seg_config, classes=CLASSES, name=CONFIG):
     cfg = tiny_seg_config(name)
-    cfg.model.backbone.classes = classes
+    set_vocabulary(cfg.model, classes)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
@@ -59,7 +60,7 @@ def test_each_class_of_each_image_gets_its_own_kernel():
                                            rtol=1e-5)
 
 
-def test_channels_and_classes_are_read_from_the_backbone(tiny_seg_config):
+def test_the_vocabulary_sets_the_class_count_and_the_widths_fit(tiny_seg_config):
     model = seg_model(tiny_seg_config)
     assert model.decode_head.num_classes == model.num_classes == len(CLASSES)
     assert model.decode_head.in_channels == model.neck.out_conv.conv.out_channels
@@ -135,7 +136,7 @@ def test_iou_metric_consumes_the_predictions(tiny_seg_config):
     assert 0 <= computed['mIoU'] <= 100
 
 
-def test_a_head_without_a_backbone_before_it_asks_for_its_channels():
-    import contextvars
-    with pytest.raises(ValueError, match='give its channel arguments explicitly'):
-        contextvars.Context().run(TextKernelHead, channels=8)
+def test_a_head_without_its_widths_does_not_build():
+    with pytest.raises(TypeError, match="required positional arguments: 'in_channels', "
+                                        "'text_channels', and 'num_classes'"):
+        TextKernelHead(channels=8)

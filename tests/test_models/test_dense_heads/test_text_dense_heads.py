@@ -10,7 +10,7 @@ from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
 from mmris.models.dense_heads import TextFCOSHead, TextRetinaHead
-from mmris.models.utils import BridgedFeatures, TextFeatures, announce_features
+from mmris.models.utils import BridgedFeatures, TextFeatures
 
 STRIDES = [8, 16, 32]
 
@@ -123,15 +123,13 @@ def test_class_list_changes_without_new_weights(build):
     assert all(int(result.labels.max()) < 2 for result in results if len(result))
 
 
-def test_counts_read_from_the_module_built_before():
-    announce_features(object(), [16] * 3, text_channels=12, class_names=('a', 'b', 'c', 'd'))
-    head = TextFCOSHead(strides=STRIDES, stacked_convs=1, feat_channels=16, embed_channels=8,
-                        norm_cfg=None)
-    assert (head.num_classes, head.in_channels) == (4, 16)
+def test_counts_are_the_arguments_given():
+    head = TextFCOSHead(num_classes=4, in_channels=16, text_channels=12, strides=STRIDES,
+                        stacked_convs=1, feat_channels=16, embed_channels=8, norm_cfg=None)
+    assert (head.num_classes, head.in_channels, head.text_channels) == (4, 16, 12)
     assert head.region_text.text_proj.in_features == 12
-    announce_features(object(), [16] * 3, text_channels=12, class_names=None)
-    assert TextFCOSHead(strides=STRIDES, stacked_convs=1, feat_channels=16,
-                        norm_cfg=None).num_classes == 1  # one expression per image
+    with pytest.raises(TypeError, match='text_channels'):
+        TextFCOSHead(num_classes=4, in_channels=16, strides=STRIDES, norm_cfg=None)
 
 
 def test_bad_input_is_refused():

@@ -193,8 +193,8 @@ def test_etris_logits_equal_from_hf_directory_and_openai_archive(tiny_hf_dir, ti
         'model.backbone.text_encoder.context_length': 77,
         'model.backbone.text_encoder.embed_dim': 24,
         'model.neck.in_channels': [32, 32, 24],
-        'model.neck.sentence_channels': 24,
-        'model.decode_head.sentence_channels': 24,
+        'model.neck.text_channels': 24,
+        'model.decode_head.text_channels': 24,
     })
     models = []
     for weights in (directory, str(archive)):

@@ -7,7 +7,7 @@ from mmris.models.utils import BridgedFeatures, TextFeatures
 
 
 def test_resnet_strides_bring_three_scales_to_one_grid():
-    neck = CascadedAlignmentNeck(in_channels=[16, 32, 24], sentence_channels=20, channels=32,
+    neck = CascadedAlignmentNeck(in_channels=[16, 32, 24], text_channels=20, channels=32,
                                  strides=(2, 1, 2), num_heads=4).eval()
     maps = [torch.randn(2, 16, 8, 8), torch.randn(2, 32, 4, 4), torch.randn(2, 24, 2, 2)]
     text = TextFeatures(torch.randn(2, 20))

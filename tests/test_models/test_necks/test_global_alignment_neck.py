@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from mmris.models.necks import GlobalAlignmentNeck
-from mmris.models.utils import BridgedFeatures, TextFeatures, announce_features, expect_features
+from mmris.models.utils import BridgedFeatures, TextFeatures
 
 DECODER = dict(type='GlobalAlignmentDecoder', num_layers=1, num_heads=2, ffn_channels=16,
                dropout=0.)
@@ -16,10 +16,9 @@ def _features(words, padding_mask):
 
 
 def test_decodes_the_map_with_the_words_and_carries_the_text():
-    announce_features(object(), [8], text_channels=6, word_channels=12)
-    neck = GlobalAlignmentNeck(DECODER).eval()
+    neck = GlobalAlignmentNeck(DECODER, in_channels=8, word_channels=12).eval()
     assert isinstance(neck.word_proj, torch.nn.Linear)  # 12 -> 8
-    assert expect_features('test').out_channels == (8, )
+    assert neck.out_channels == (8, )
     padding = torch.tensor([[False, False, True], [False, True, True]])
     words = torch.randn(2, 3, 12)
     features = _features(words, padding)

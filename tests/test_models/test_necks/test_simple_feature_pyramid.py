@@ -1,11 +1,11 @@
-"""ViTDet's simple feature pyramid: strides from one map, channels announced,
+"""ViTDet's simple feature pyramid: strides from one map, channels as given,
 text carried."""
 import pytest
 import torch
 
 from mmris.models.necks import SimpleFeaturePyramid
 from mmris.models.necks.simple_feature_pyramid import LayerNorm2d
-from mmris.models.utils import BridgedFeatures, TextFeatures, announce_features, expect_features
+from mmris.models.utils import BridgedFeatures, TextFeatures, output_channels
 
 
 def test_strides_4_to_32_from_a_stride_16_map_and_a_pooled_extra_level():
@@ -15,16 +15,16 @@ def test_strides_4_to_32_from_a_stride_16_map_and_a_pooled_extra_level():
     assert [tuple(level.shape) for level in out] == [
         (2, 8, 24, 40), (2, 8, 12, 20), (2, 8, 6, 10), (2, 8, 3, 5), (2, 8, 2, 3)]
     assert out.text is text
-    assert expect_features('test').out_channels == (8, ) * 5
+    assert output_channels(neck) == (8, ) * 5
     # ViTDet halves the channels at each 2x up-sampling: 32 -> 16 -> 8 for x4.
     up4 = neck.levels[0][0]
     assert [layer.out_channels for layer in up4 if hasattr(layer, 'out_channels')] == [16, 8]
     assert neck.levels[0][1].in_channels == 8 and neck.levels[3][1].in_channels == 32
 
 
-def test_in_channels_are_read_from_the_backbone_and_the_map_chosen():
-    announce_features(object(), [12, 20], text_channels=6)
-    neck = SimpleFeaturePyramid(out_channels=8, scale_factors=(2.0, 1.0), in_index=-1)
+def test_the_map_chosen_by_in_index_is_used():
+    neck = SimpleFeaturePyramid(in_channels=20, out_channels=8, scale_factors=(2.0, 1.0),
+                                in_index=-1)
     maps = [torch.randn(1, 12, 4, 4), torch.randn(1, 20, 4, 4)]
     out = neck(BridgedFeatures(maps, TextFeatures(torch.randn(1, 6))))
     assert [tuple(level.shape) for level in out] == [(1, 8, 8, 8), (1, 8, 4, 4)]

@@ -26,7 +26,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmris.apis import init_model
-from mmris.models.utils import MultiheadAttention
+from mmris.models.layers import MultiheadAttention
 
 GOLDEN = Path(__file__).resolve().parents[2] / 'data' / 'etris_reference_outputs.npz'
 TEXTS = ['the man on the left in a red shirt', 'smallest blue umbrella']

@@ -1,5 +1,5 @@
 """The RoI box head of Mask R-CNN with text-scored classification."""
-from typing import Optional, Tuple
+from typing import Tuple
 
 import torch
 import torch.nn.functional as F
@@ -8,7 +8,7 @@ from torch import nn
 
 from mmris.registry import MODELS
 
-from ...utils import RegionTextScorer, text_head_arguments
+from ...layers import RegionTextScorer
 
 
 @MODELS.register_module()
@@ -23,11 +23,11 @@ class TextShared2FCBBoxHead(Shared2FCBBoxHead):
     on the number of classes and the class list can change at test time.
 
     Args:
-        num_classes (int, optional): K; ``None``: the backbone's vocabulary
-            size (1 for expressions).
-        in_channels (int, optional): RoI feature channels; ``None``: those of
-            the neck built before.
-        text_channels (int, optional): ``None``: from the backbone.
+        num_classes (int): K: the backbone's vocabulary size (1 for
+            expressions).
+        in_channels (int): RoI feature channels.
+        text_channels (int): Channels of the texts (the backbone's
+            ``text_channels``).
         embed_channels (int): Channels of the RoI embeddings (256).
         reg_class_agnostic (bool): Must be True.
         **kwargs: Other :class:`Shared2FCBBoxHead` arguments; ``loss_cls``
@@ -38,11 +38,10 @@ class TextShared2FCBBoxHead(Shared2FCBBoxHead):
     last) and bbox_pred (N, 4).
     """
 
-    def __init__(self, num_classes: Optional[int] = None, in_channels: Optional[int] = None,
-                 text_channels: Optional[int] = None, embed_channels: int = 256,
+    def __init__(self, num_classes: int, in_channels: int, text_channels: int,
+                 embed_channels: int = 256,
                  reg_class_agnostic: bool = True, **kwargs):
-        in_channels, text_channels, num_classes = text_head_arguments(
-            type(self).__name__, in_channels, text_channels, num_classes)
+        self.text_channels = text_channels
         if not reg_class_agnostic:
             raise ValueError('TextShared2FCBBoxHead regresses class-agnostic boxes, so that no '
                              'weight depends on the class list: set reg_class_agnostic=True')

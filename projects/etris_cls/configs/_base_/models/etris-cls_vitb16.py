@@ -9,11 +9,11 @@
 _base_ = ['../../../../../configs/_base_/models/etris-seg_vitb16.py']
 model = dict(
     _delete_=True,
-    type='ETRISClassifier',
+    type='mmris.ETRISClassifier',
     data_preprocessor=dict(
-        type='ImgDataPreprocessor',
+        type='mmengine.ImgDataPreprocessor',
         mean={{_base_.model.data_preprocessor.mean}},
         std={{_base_.model.data_preprocessor.std}},
         bgr_to_rgb=True),
     backbone={{_base_.model.backbone}},
-    head=dict(type='TextScoredClsHead'))
+    head=dict(type='mmris.TextScoredClsHead'))

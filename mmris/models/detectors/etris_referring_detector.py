@@ -4,14 +4,15 @@ from typing import List, Tuple
 import torch
 from mmdet.models.detectors import SingleStageDetector
 from mmdet.structures import DetDataSample
+from torch import nn
 
 from mmris.registry import MODELS
 
-from ..utils import BridgedFeatures, sample_expressions
+from ..utils import BridgedFeatures, check_parts_fit, sample_expressions
 
 
 @MODELS.register_module()
-class ReferringDetector(SingleStageDetector):
+class ETRISReferringDetector(SingleStageDetector):
     """mmdet's single-stage detector, driven by one expression per image.
 
     As mmdet's GLIP, it reads each image's expression from its data sample
@@ -25,8 +26,16 @@ class ReferringDetector(SingleStageDetector):
     :meth:`predict` keeps, for each expression, the box of highest score (set
     ``test_cfg.score_thr=0`` so that there always is one).
 
-    Args: those of mmdet's :class:`SingleStageDetector`.
+    Args: those of mmdet's :class:`SingleStageDetector`. Parts whose widths
+    do not fit fail the build, naming both (:func:`check_parts_fit`).
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        necks = []
+        if self.with_neck:
+            necks = list(self.neck) if isinstance(self.neck, nn.Sequential) else [self.neck]
+        check_parts_fit(self.backbone, *necks, self.bbox_head)
 
     def extract_feat(self, batch_inputs: torch.Tensor,
                      batch_data_samples: List[DetDataSample]) -> BridgedFeatures:
@@ -53,3 +62,7 @@ class ReferringDetector(SingleStageDetector):
     def _forward(self, batch_inputs: torch.Tensor,
                  batch_data_samples: List[DetDataSample] = None) -> Tuple[List[torch.Tensor]]:
         return self.bbox_head.forward(self.extract_feat(batch_inputs, batch_data_samples))
+
+
+# The name earlier configs use.
+MODELS.register_module(name='ReferringDetector', module=ETRISReferringDetector)

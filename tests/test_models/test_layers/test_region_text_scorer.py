@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from mmris.models.utils import RegionTextScorer
+from mmris.models.layers import RegionTextScorer
 
 
 def _hand_logit(scorer, region, text):

@@ -1,4 +1,4 @@
-"""ReferringDetector: one box per expression, the expression read from the
+"""ETRISReferringDetector: one box per expression, the expression read from the
 data sample, the sentence embedding scored by the FCOS head."""
 import pytest
 import torch

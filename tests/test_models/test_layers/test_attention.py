@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from mmris.models.utils import MultiheadAttention
+from mmris.models.layers import MultiheadAttention
 
 
 def _pair(dropout=0.):

@@ -9,7 +9,7 @@ from torch import nn
 
 from mmris.registry import MODELS
 
-from ..utils import MultiheadAttention
+from .attention import MultiheadAttention
 
 
 @MODELS.register_module()

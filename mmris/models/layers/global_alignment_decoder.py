@@ -7,7 +7,7 @@ from torch import nn
 
 from mmris.registry import MODELS
 
-from ..utils import MultiheadAttention
+from .attention import MultiheadAttention
 
 
 def sine_positions_1d(channels: int, length: int) -> torch.Tensor:

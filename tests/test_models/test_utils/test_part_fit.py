@@ -1,0 +1,125 @@
+"""Explicit widths: every neck and head builds alone from its own arguments,
+and a model whose parts do not fit fails at build time, naming both."""
+import pytest
+import torch
+from mmengine.registry import MODELS as ROOT_MODELS
+from mmengine.registry import DefaultScope
+
+from mmris.models.utils import BridgedFeatures, TextFeatures, check_parts_fit, output_channels
+from mmris.registry import MODELS
+from mmris.utils.errors import PartsMismatchError, UserError
+
+DECODER = dict(type='GlobalAlignmentDecoder', num_layers=1, num_heads=2, ffn_channels=16,
+               dropout=0.)
+FCOS = dict(type='mmris.TextFCOSHead', num_classes=3, in_channels=8, text_channels=6,
+            stacked_convs=1, feat_channels=8, embed_channels=4, strides=[8, 16],
+            regress_ranges=((-1, 16), (16, 1e8)), norm_cfg=None)
+#: Each neck and head with nothing but its own arguments, the input it
+#: takes, and the shape of its first output. Texts are 6 wide, words 8.
+PARTS = {
+    'CascadedAlignmentNeck': (
+        dict(type='CascadedAlignmentNeck', in_channels=[4, 5, 7], text_channels=6, channels=8,
+             num_heads=2),
+        [(4, 4, 4), (5, 4, 4), (7, 4, 4)], (1, 8, 4, 4)),
+    'GlobalAlignmentNeck': (
+        dict(type='GlobalAlignmentNeck', decoder=DECODER, in_channels=8, word_channels=8),
+        [(8, 4, 4)], (1, 8, 4, 4)),
+    'SimpleFeaturePyramid': (
+        dict(type='SimpleFeaturePyramid', in_channels=8, out_channels=4,
+             scale_factors=(2.0, 1.0)),
+        [(8, 4, 4)], (1, 4, 8, 8)),
+    'TextCarryingNeck': (
+        dict(type='TextCarryingNeck',
+             neck=dict(type='mmdet.FPN', in_channels=[4, 8], out_channels=4, num_outs=2)),
+        [(4, 8, 8), (8, 4, 4)], (1, 4, 8, 8)),
+    'ProjectorHead': (
+        dict(type='ProjectorHead', decoder=DECODER, in_channels=8, text_channels=6, channels=4),
+        [(8, 4, 4)], (1, 1, 16, 16)),
+    'TextKernelHead': (
+        dict(type='TextKernelHead', in_channels=8, text_channels=6, num_classes=3, channels=4,
+             decoder=DECODER),
+        [(8, 4, 4)], (1, 3, 16, 16)),
+    'TextFCOSHead': (FCOS, [(8, 8, 8), (8, 4, 4)], (1, 3, 8, 8)),
+}
+
+
+def _features(shapes, num_texts):
+    torch.manual_seed(0)
+    texts = torch.randn(1, num_texts, 6) if num_texts > 1 else torch.randn(1, 6)
+    return BridgedFeatures([torch.randn(1, *shape) for shape in shapes],
+                           TextFeatures(texts, torch.randn(1, 3, 8),
+                                        torch.tensor([[False, False, True]])))
+
+
+@pytest.mark.parametrize('name', PARTS)
+def test_each_part_builds_alone_from_its_own_arguments(name):
+    cfg, shapes, out_shape = PARTS[name]
+    # mmdet's heads build their losses and coders in mmdet's scope.
+    scope = 'mmdet' if cfg['type'].startswith('mmris.Text') else 'mmris'
+    with DefaultScope.overwrite_default_scope(scope):
+        part = ROOT_MODELS.build(cfg).eval()
+    num_texts = cfg.get('num_classes', 1)
+    with torch.no_grad():
+        out = part(_features(shapes, num_texts))
+    first = out[0][0] if name == 'TextFCOSHead' else out[0] if isinstance(out, tuple) else out
+    assert tuple(first.shape) == out_shape
+
+
+@pytest.mark.parametrize('name', ['CascadedAlignmentNeck', 'ProjectorHead', 'TextKernelHead'])
+def test_a_part_without_its_widths_does_not_build(name):
+    cfg = {key: value for key, value in PARTS[name][0].items() if key != 'text_channels'}
+    with pytest.raises(TypeError, match='text_channels'):
+        MODELS.build(cfg)
+
+
+def _tiny_etris(tiny_config, **changes):
+    cfg = tiny_config('vitb')
+    cfg.merge_from_dict(changes)
+    return cfg.model
+
+
+def test_a_neck_that_does_not_fit_the_backbone_fails_at_build_naming_both(tiny_config):
+    model = _tiny_etris(tiny_config, **{'model.neck.in_channels': [32, 32, 24]})
+    with pytest.raises(PartsMismatchError) as error:
+        MODELS.build(model)
+    message = str(error.value)
+    assert '\n' not in message and isinstance(error.value, UserError)
+    assert ('CascadedAlignmentNeck in_channels=(32, 32, 24) does not fit BridgedDualEncoder '
+            'out_channels=(32, 32, 32)') in message
+
+
+def test_a_head_whose_text_width_differs_fails_at_build_naming_both(tiny_config):
+    model = _tiny_etris(tiny_config, **{'model.decode_head.text_channels': 16})
+    with pytest.raises(PartsMismatchError,
+                       match='ProjectorHead text_channels=16 does not fit BridgedDualEncoder '
+                             'text_channels=32'):
+        MODELS.build(model)
+
+
+def test_a_head_that_does_not_fit_the_neck_fails_at_build(tiny_config):
+    model = _tiny_etris(tiny_config, **{'model.neck.channels': 16})
+    with pytest.raises(PartsMismatchError,
+                       match=r'ProjectorHead in_channels=\(32,\) does not fit '
+                             r'CascadedAlignmentNeck out_channels=\(16,\)'):
+        MODELS.build(model)
+
+
+def test_the_referring_detector_checks_its_chain(tiny_det_config):
+    cfg = tiny_det_config('configs/etris_refdet/refdet-fcos_etris-vitb16_simplefpn_50e_refcoco.py')
+    cfg.merge_from_dict({'model.neck.2.in_channels': 24})
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        with pytest.raises(PartsMismatchError,
+                           match=r'SimpleFeaturePyramid in_channels=\(24,\) does not fit '
+                                 r'GlobalAlignmentNeck out_channels=\(32,\)'):
+            ROOT_MODELS.build(cfg.model)
+
+
+def test_widths_of_stock_parts_are_read_as_mmdet_states_them():
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        fpn = ROOT_MODELS.build(dict(type='mmdet.FPN', in_channels=[4, 8], out_channels=4,
+                                     num_outs=3))
+        head = ROOT_MODELS.build(dict(FCOS, in_channels=5))
+    assert output_channels(fpn) == (4, 4, 4)
+    with pytest.raises(PartsMismatchError, match=r'in_channels=\(5, 5, 5\) does not fit FPN '
+                                                 r'out_channels=\(4, 4, 4\)'):
+        check_parts_fit(fpn, head)
