@@ -35,8 +35,8 @@ etris2mmris.py (full and ``--parameter-efficient``) into mmris models built
 from the config through ``mmris.apis.init_model``. On one 480 x 640 image
 it reports mask agreement (each side's own pre- and post-processing),
 stride-4 logits max abs diff (same input tensor), the parameter-efficient
-checkpoint's mask agreement, and one training step (dropout off): the loss
-before and after one Adam step on each side.
+checkpoint's mask agreement, and one training-mode forward and backward
+pass (dropout off): both losses and the largest gradient difference.
 """
 import argparse
 import contextlib
@@ -446,27 +446,29 @@ def convert(reference_checkpoint: Path, out: Path, config: Path, archive: Path,
         raise RuntimeError(f'{" ".join(command)} failed:\n{done.stdout}{done.stderr}')
 
 
-def training_losses(reference: torch.nn.Module, ours: torch.nn.Module, images: torch.Tensor,
-                    token_ids: torch.Tensor, target: torch.Tensor, text: str) -> Dict:
-    """One training step on each side, dropout off: the loss, then the loss
-    after one Adam step (the reference's lr 1e-4, weight decay 0) on the
-    trainable parameters. ``target`` (1, 1, H, W) in [0, 1]."""
+def training_step(reference: torch.nn.Module, ours: torch.nn.Module, images: torch.Tensor,
+                  token_ids: torch.Tensor, target: torch.Tensor, text: str) -> Dict:
+    """One training-mode forward and backward pass on each side, dropout
+    off: both losses, and the gradients of the trainable parameters
+    compared under the converter's names: the largest absolute difference
+    and the largest gradient. ``target`` (1, 1, H, W) in [0, 1]."""
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
     sample = SegDataSample(metainfo=dict(text=text))
     sample.gt_sem_seg = PixelData(data=target[0])
-    steps = {'reference': lambda: reference(images, token_ids, target)[2],
-             'mmris': lambda: ours(images, [sample], mode='loss')['loss_mask']}
-    losses = {}
-    for name, model in (('reference', reference), ('mmris', ours)):
-        without_dropout(model).train()
-        optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-        loss = steps[name]()
+    losses = {'reference': without_dropout(reference).train()(images, token_ids, target)[2],
+              'mmris': without_dropout(ours).train()(images, [sample], mode='loss')['loss_mask']}
+    for loss in losses.values():
         loss.backward()
-        optimizer.step()
-        with torch.no_grad():
-            losses[name] = [loss.item(), steps[name]().item()]
-    return losses
+    names = to_mmris_names(dict(reference.named_parameters()))
+    ours_by_name = dict(ours.named_parameters())
+    pairs = [(param.grad, ours_by_name[names[key]].grad)
+             for key, param in reference.named_parameters() if param.requires_grad and key in names]
+    if any(ours_grad is None for _, ours_grad in pairs):
+        raise RuntimeError('a parameter trainable in the reference has no gradient in mmris')
+    return {'loss': {name: loss.item() for name, loss in losses.items()},
+            'grad_max_abs_diff': max(float((a - b).abs().max()) for a, b in pairs),
+            'grad_max_abs': max(float(a.abs().max()) for a, _ in pairs)}
 
 
 def build_pair(ref: types.SimpleNamespace, checkout: str, backbone: str, work_dir: Path,
@@ -520,7 +522,7 @@ def full_parity(ref: types.SimpleNamespace, checkout: str, backbone: str, work_d
              for kind in ('full', 'parameter_efficient')}
     trainable = {name: sum(p.numel() for p in model.parameters() if p.requires_grad)
                  for name, model in (('reference', reference), ('mmris', ours))}
-    losses = training_losses(reference, ours, images, token_ids, target, text)
+    step = training_step(reference, ours, images, token_ids, target, text)
     return {
         'backbone': backbone,
         'config': f'configs/etris/{backbone}_refcoco.py',
@@ -529,11 +531,11 @@ def full_parity(ref: types.SimpleNamespace, checkout: str, backbone: str, work_d
         'foreground': float(expected.mean()),
         'mask_agreement': float((masks['full'] == expected).mean()),
         'logits_max_abs_diff': float((our_logits - reference_logits).abs().max()),
+        'logits_max_abs': float(reference_logits.abs().max()),
         'pet_mask_agreement': float((masks['parameter_efficient'] == expected).mean()),
         'pet_equals_full': bool((masks['parameter_efficient'] == masks['full']).all()),
         'trainable_parameters': trainable,
-        'loss': {name: values[0] for name, values in losses.items()},
-        'loss_after_step': {name: values[1] for name, values in losses.items()},
+        **step,
         'seconds': time.perf_counter() - started,
     }
 
@@ -544,15 +546,16 @@ def model_mask(result) -> np.ndarray:
 
 
 def format_table(rows: List[Dict]) -> str:
-    header = ['backbone', 'mask agreement', 'logits max abs diff', 'loss ref / mmris (step 1)',
-              'loss ref / mmris (after 1 Adam step)', 'PET mask agreement', 'foreground']
+    """The figures of :func:`full_parity` as a markdown table."""
+    header = ['backbone', 'mask agreement', 'logits max abs diff (max abs logit)',
+              'loss reference / mmris', 'grads max abs diff (max abs grad)',
+              'PET mask agreement', 'foreground']
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for row in rows:
-        step1, step2 = row['loss'], row['loss_after_step']
         cells = [row['backbone'], f'{100 * row["mask_agreement"]:.4f}%',
-                 f'{row["logits_max_abs_diff"]:.2e}',
-                 f'{step1["reference"]:.6f} / {step1["mmris"]:.6f}',
-                 f'{step2["reference"]:.6f} / {step2["mmris"]:.6f}',
+                 f'{row["logits_max_abs_diff"]:.2e} ({row["logits_max_abs"]:.1f})',
+                 f'{row["loss"]["reference"]:.6f} / {row["loss"]["mmris"]:.6f}',
+                 f'{row["grad_max_abs_diff"]:.2e} ({row["grad_max_abs"]:.2e})',
                  f'{100 * row["pet_mask_agreement"]:.4f}%', f'{100 * row["foreground"]:.1f}%']
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
