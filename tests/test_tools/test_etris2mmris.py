@@ -14,7 +14,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmris.engine.checkpoint_loader import UnsafeCheckpointError, safe_load
+from mmris.checkpoint.loader import UnsafeCheckpointError, safe_load
 from mmris.registry import MODELS
 from mmris.utils import CheckpointError, run_cli
 
@@ -281,7 +281,7 @@ def test_safetensors_source_and_destination(tiny, run_tool, tmp_path):
 
     from safetensors import safe_open
 
-    from mmris.engine.safetensors_file import save_safetensors
+    from mmris.checkpoint.safetensors_file import save_safetensors
     config, state_dict = tiny['vitb']
     src, dst = tmp_path / 'best_model.safetensors', tmp_path / 'etris_vitb.safetensors'
     save_safetensors(to_reference_layout(state_dict, plain_zoom=False), str(src))

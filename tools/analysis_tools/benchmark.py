@@ -77,7 +77,7 @@ import torch
 from mmengine.utils import ProgressBar
 
 from mmris.apis import init_model
-from mmris.engine.checkpoint_loader import UnsafeCheckpointError
+from mmris.checkpoint.loader import UnsafeCheckpointError
 from mmris.utils import UsageError, add_cfg_options_argument, load_config, require_checkpoint, run_cli
 from mmris.utils.precision import PRECISIONS, autocast, resolve_precision
 

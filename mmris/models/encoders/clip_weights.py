@@ -25,7 +25,7 @@ from typing import Dict, Tuple
 import torch
 from transformers import CLIPModel
 
-from mmris.engine.checkpoint_loader import safe_load
+from mmris.checkpoint.loader import safe_load
 
 from .hf_pretrained import quiet_transformers
 
