@@ -86,10 +86,13 @@ def check_state_dict_fits(state_dict: Dict[str, torch.Tensor], model: torch.nn.M
     found = misfit(state_dict, model, meta)
     if not any(found.values()):
         return
-    counts = (f'{len(found["missing"])} of the model\'s {len(model.state_dict())} tensors are '
-              f'missing [{_short(found["missing"])}], {len(found["differ"])} differ in shape '
-              f'[{_short(found["differ"])}] and {len(found["unexpected"])} are not in the model '
-              f'[{_short(found["unexpected"])}]')
+    parts = [f'{len(found["missing"])} of the model\'s {len(model.state_dict())} tensors are '
+             f'missing [{_short(found["missing"])}]' if found['missing'] else '',
+             f'{len(found["differ"])} differ in shape [{_short(found["differ"])}]'
+             if found['differ'] else '',
+             f'{len(found["unexpected"])} are not in the model [{_short(found["unexpected"])}]'
+             if found['unexpected'] else '']
+    counts = '; '.join(part for part in parts if part)
     if partial:
         print_log(f'{PARTIAL_KEY}=True: loading the tensors of checkpoint {source} that fit; '
                   f'{counts}', logger='current')

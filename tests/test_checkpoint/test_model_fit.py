@@ -33,8 +33,8 @@ def test_counts_and_names_what_does_not_fit():
     assert '\n' not in message
     assert message.startswith("checkpoint 'other.pth' (written with configs/other.py) does not "
                               "fit the model of this config: 1 of the model's 9 tensors are "
-                              "missing [2.bias], 1 differ in shape [0.weight ((4, 2) vs (3, 2))] "
-                              "and 1 are not in the model [head.weight]")
+                              "missing [2.bias]; 1 differ in shape [0.weight ((4, 2) vs (3, 2))]; "
+                              "1 are not in the model [head.weight]. ")
     assert 'load_from_partial=True' in message
     check_state_dict_fits(state_dict, model, "'other.pth'", partial=True)  # logs, no error
 
@@ -45,5 +45,5 @@ def test_keys_left_out_on_purpose_and_batch_counts_are_not_missing():
                   if k not in ('0.weight', '1.num_batches_tracked')}
     meta = dict(parameter_efficient=dict(omitted_keys=['0.weight']))
     check_state_dict_fits(state_dict, model, "'pet.pth'", meta=meta)
-    with pytest.raises(CheckpointError, match=r'1 of the model\'s 8 tensors are missing \[0.weight\]'):
+    with pytest.raises(CheckpointError, match=r'1 of the model\'s 9 tensors are missing \[0.weight\]\. '):
         check_state_dict_fits(state_dict, model, "'pet.pth'")

@@ -2,6 +2,7 @@
 (``torch.load(weights_only=True)``, no ``init_weights``) and predict there
 exactly what they predict through mmris; a parameter-efficient one gets its
 frozen towers from the config's CLIP file, or is refused in one line."""
+import copy
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ def demo_config(name: str) -> Config:
 
 
 def train(cfg: Config, work_dir: Path) -> str:
-    cfg = cfg.copy()
+    cfg = copy.deepcopy(cfg)
     cfg.work_dir = str(work_dir)
     Runner.from_cfg(cfg).train()
     return str(work_dir / f'iter_{ITERS}.pth')
@@ -37,7 +38,7 @@ def train(cfg: Config, work_dir: Path) -> str:
 def with_clip_file(cfg: Config, path: Path, writer) -> Config:
     """``cfg`` whose towers come from a generated CLIP file, so that its
     checkpoints are parameter-efficient (towers left out)."""
-    cfg = cfg.copy()
+    cfg = copy.deepcopy(cfg)
     cfg.model.backbone.clip_weights = writer(cfg, path)
     return cfg
 
@@ -88,11 +89,11 @@ def test_mmseg_init_model_and_inference_model_match_mmris(seg_demo, shapes_root,
     from mmris.apis import VocabularySegInferencer
     cfg, checkpoint = seg_demo[kind]
     image = str(next((shapes_root / 'img_dir' / 'val').iterdir()))
-    theirs = mmseg_init_model(cfg.copy(), checkpoint, device='cpu')
-    ours = init_model(cfg.copy(), checkpoint)
+    theirs = mmseg_init_model(copy.deepcopy(cfg), checkpoint, device='cpu')
+    ours = init_model(copy.deepcopy(cfg), checkpoint)
     assert_same_weights(theirs, ours)  # for 'pet': towers from the CLIP file in both
     predicted = inference_model(theirs, image).pred_sem_seg.data
-    inferencer = VocabularySegInferencer(model=cfg.copy(), weights=checkpoint, device='cpu')
+    inferencer = VocabularySegInferencer(model=copy.deepcopy(cfg), weights=checkpoint, device='cpu')
     reference = inferencer(image, return_datasamples=True).pred_sem_seg.data
     assert torch.equal(predicted, reference)
 
@@ -100,7 +101,7 @@ def test_mmseg_init_model_and_inference_model_match_mmris(seg_demo, shapes_root,
 def test_mmseg_init_model_refuses_pet_checkpoint_without_the_clip_file(seg_demo, tmp_path):
     cfg, checkpoint = seg_demo['pet']
     from mmseg.apis import init_model as mmseg_init_model
-    missing = cfg.copy()
+    missing = copy.deepcopy(cfg)
     missing.model.backbone.clip_weights = str(tmp_path / 'absent' / 'ViT-B-16.pt')
     with pytest.raises(CheckpointError) as error:
         mmseg_init_model(missing, checkpoint, device='cpu')
@@ -109,7 +110,7 @@ def test_mmseg_init_model_refuses_pet_checkpoint_without_the_clip_file(seg_demo,
     assert 'frozen weights of the backbone' in message
     assert f"CLIP weights '{missing.model.backbone.clip_weights}' not found" in message
 
-    unnamed = cfg.copy()
+    unnamed = copy.deepcopy(cfg)
     unnamed.model.backbone.clip_weights = None
     with pytest.raises(CheckpointError, match='the config names no weights file to restore '
                        'them from: set model.backbone.clip_weights'):
@@ -120,12 +121,12 @@ def test_mmdet_init_detector_and_det_inferencer_match_mmris(det_demo):
     from mmdet.apis import DetInferencer, inference_detector, init_detector
     cfg, checkpoint, image = det_demo
     assert 'parameter_efficient' in torch.load(checkpoint, weights_only=True)['meta']
-    theirs = init_detector(cfg.copy(), checkpoint, device='cpu')
-    ours = init_model(cfg.copy(), checkpoint)
+    theirs = init_detector(copy.deepcopy(cfg), checkpoint, device='cpu')
+    ours = init_model(copy.deepcopy(cfg), checkpoint)
     assert_same_weights(theirs, ours)
     expected = inference_detector(ours, image).pred_instances
     for result in (inference_detector(theirs, image),
-                   DetInferencer(model=cfg.copy(), weights=checkpoint, device='cpu')(
+                   DetInferencer(model=copy.deepcopy(cfg), weights=checkpoint, device='cpu')(
                        image, return_datasamples=True)['predictions'][0]):
         got = result.pred_instances
         assert len(got) == len(expected) > 0
@@ -134,19 +135,23 @@ def test_mmdet_init_detector_and_det_inferencer_match_mmris(det_demo):
         assert torch.equal(got.scores, expected.scores)
 
 
-def test_referring_checkpoint_loads_in_mmseg_init_model(tmp_path, refcoco_root):
-    from mmseg.apis import init_model as mmseg_init_model
+def test_referring_checkpoint_loads_through_mmengine_load_checkpoint(tmp_path, refcoco_root):
+    # ETRIS is no EncoderDecoder (mmseg's init_model passes it `pretrained`):
+    # the parents' path underneath, a built model and mmengine's loader.
+    from mmengine.registry import MODELS
+    from mmengine.runner import load_checkpoint
     cfg = demo_config('etris_tiny_synthetic_refcoco')
     cfg.train_dataloader.dataset.data_root = str(refcoco_root)
     checkpoint = train(cfg, tmp_path)
     torch.load(checkpoint, weights_only=True)
-    assert_same_weights(mmseg_init_model(cfg.copy(), checkpoint, device='cpu'),
-                        init_model(cfg.copy(), checkpoint))
+    theirs = MODELS.build(copy.deepcopy(cfg.model))
+    load_checkpoint(theirs, checkpoint, map_location='cpu', strict=True)
+    assert_same_weights(theirs, init_model(copy.deepcopy(cfg), checkpoint))
 
 
 def _other_model(cfg: Config) -> Config:
-    """``cfg`` with a wider decode head: a model the checkpoint does not fit."""
-    other = cfg.copy()
+    """A copy of ``cfg`` with a wider decode head: a model the checkpoint does not fit."""
+    other = copy.deepcopy(cfg)
     other.model.decode_head.channels = 48
     return other
 
@@ -195,7 +200,7 @@ def test_resume_from_a_plain_checkpoint_restores_the_message_hub(shapes_root, tm
     cfg.default_hooks.checkpoint.interval = 1
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     train(cfg, tmp_path / 'straight')
-    resumed = cfg.copy()
+    resumed = copy.deepcopy(cfg)
     resumed.update(resume=True, load_from=str(tmp_path / 'straight' / 'iter_1.pth'))
     train(resumed, tmp_path / 'resumed')
     straight, again = (torch.load(tmp_path / run / f'iter_{ITERS}.pth', weights_only=True)

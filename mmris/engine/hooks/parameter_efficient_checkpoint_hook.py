@@ -54,7 +54,8 @@ class ParameterEfficientCheckpointHook(Hook):
             runner.logger.info(f'parameter-efficient checkpoints: {len(self._omitted)} frozen '
                                f'weights are left out (the config restores them), {kept} '
                                f'entries are saved')
-        make_parameter_efficient(checkpoint, self._omitted, model_cfg, self._fingerprint)
+        if self._omitted:
+            make_parameter_efficient(checkpoint, self._omitted, model_cfg, self._fingerprint)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         source = runner.cfg.get('load_from') or f'the latest checkpoint in {runner.work_dir}'
