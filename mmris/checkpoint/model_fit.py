@@ -34,7 +34,7 @@ CONFIG_FILE_KEY = 'config_file'
 PARTIAL_KEY = 'load_from_partial'
 
 
-def _short(keys: List[str], limit: int = 3) -> str:
+def _short(keys: List[str], limit: int = 5) -> str:
     return ', '.join(keys[:limit]) + (f', ... ({len(keys) - limit} more)' if len(keys) > limit
                                       else '')
 
