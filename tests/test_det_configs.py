@@ -132,7 +132,7 @@ def test_class_list_changes_at_test_time(tmp_path, tiny_det_config, write_coco_d
     assert 'coco/bbox_mAP' in metrics
     # Every tensor the (parameter-efficient) checkpoint holds came through
     # load_from unchanged.
-    from mmris.engine.checkpoint_loader import safe_load
+    from mmris.checkpoint.loader import safe_load
     saved = safe_load(str(checkpoint), map_location='cpu')['state_dict']
     loaded = runner.model.state_dict()
     assert saved and set(saved) <= set(loaded)

@@ -6,7 +6,7 @@
 
 Checkpoints are parameter-efficient unless --save-full-state: they leave out
 the frozen weights that the config restores from its weights files (see
-mmris/engine/parameter_efficient_checkpoint.py).
+mmris/checkpoint/parameter_efficient.py).
 
 ``--amp`` trains with automatic mixed precision: fp16 with a loss scaler on
 GPUs, bf16 autocast on CPUs with native bf16 (AVX512-BF16/AMX), as

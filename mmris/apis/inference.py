@@ -1,6 +1,6 @@
 """Building a model from a config and running it on an image and expressions."""
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -8,58 +8,11 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import MODELS, init_default_scope
-from mmengine.runner import CheckpointLoader
 from mmseg.structures import SegDataSample
 
-from mmris.engine.checkpoint_loader import safe_checkpoint_loading
-from mmris.engine.parameter_efficient_checkpoint import complete_state_dict
-from mmris.utils.errors import CheckpointError
+from mmris.checkpoint.model_fit import PARTIAL_KEY, load_weights
 
 from .inputs import check_expressions, check_image, read_image
-
-
-def _short(keys: List[str], limit: int = 5) -> str:
-    return ', '.join(keys[:limit]) + (f', ... ({len(keys) - limit} more)' if len(keys) > limit
-                                      else '')
-
-
-def check_state_dict_fits(state_dict: Dict[str, torch.Tensor], model: torch.nn.Module,
-                          source: str) -> None:
-    """Raise CheckpointError naming ``source`` and the missing, unexpected
-    and mis-shaped keys, unless ``state_dict`` fits ``model`` exactly."""
-    own = model.state_dict()
-    missing = [key for key in own if key not in state_dict]
-    unexpected = [key for key in state_dict if key not in own]
-    mismatched = [f'{key}: {tuple(value.shape)} vs {tuple(own[key].shape)}'
-                  for key, value in state_dict.items()
-                  if key in own and tuple(value.shape) != tuple(own[key].shape)]
-    if missing or unexpected or mismatched:
-        raise CheckpointError(
-            f'checkpoint {source} does not fit the model of this config (is it a checkpoint of '
-            f'this config?): missing {len(missing)} [{_short(missing)}], unexpected '
-            f'{len(unexpected)} [{_short(unexpected)}], shape mismatch {len(mismatched)} '
-            f'[{_short(mismatched)}]')
-
-
-def load_weights(model: torch.nn.Module, checkpoint: str, model_cfg: dict) -> dict:
-    """Load ``checkpoint`` (full or parameter-efficient) into ``model``,
-    weights-only and strictly; returns the loaded checkpoint dict.
-
-    Raises:
-        CheckpointError: the file cannot be read or does not fit ``model``.
-    """
-    with safe_checkpoint_loading():
-        loaded = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
-    if not isinstance(loaded, dict):
-        raise CheckpointError(f'checkpoint {checkpoint!r} holds a {type(loaded).__name__}, not '
-                              f'a checkpoint dict')
-    complete_state_dict(loaded, model, model_cfg, repr(checkpoint))
-    state_dict = loaded.get('state_dict', loaded)
-    state_dict = {key[len('module.'):] if key.startswith('module.') else key: value
-                  for key, value in state_dict.items()}
-    check_state_dict_fits(state_dict, model, repr(checkpoint))
-    model.load_state_dict(state_dict, strict=True)
-    return loaded
 
 
 def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = None,
@@ -70,7 +23,8 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
         config: Config path or object.
         checkpoint (str, optional): Weights to load, weights-only (strict:
             keys that do not fit the config raise a CheckpointError naming
-            them). A parameter-efficient checkpoint gets its frozen weights
+            them, unless the config sets ``load_from_partial=True``; see
+            :mod:`mmris.checkpoint.model_fit`). A parameter-efficient checkpoint gets its frozen weights
             from the config's weights files first. Without a checkpoint the
             model keeps its random initialisation and no weights file is
             read.
@@ -91,7 +45,7 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
     init_default_scope(config.get('default_scope', 'mmris'))
     model = MODELS.build(config.model)
     if checkpoint is not None:
-        load_weights(model, checkpoint, config.model)
+        load_weights(model, checkpoint, config.model, config.get(PARTIAL_KEY, False))
     if not str(device).startswith('cuda'):
         model = revert_sync_batchnorm(model)
     model.cfg = config

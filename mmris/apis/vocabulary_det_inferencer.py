@@ -10,8 +10,9 @@ from typing import Optional, Sequence, Union
 
 from mmdet.apis import DetInferencer
 
-from mmris.engine.checkpoint_loader import safe_checkpoint_loading
-from mmris.engine.parameter_efficient_checkpoint import complete_state_dict
+from mmris.checkpoint.loader import safe_checkpoint_loading
+from mmris.checkpoint.model_fit import PARTIAL_KEY, check_checkpoint_fits
+from mmris.checkpoint.parameter_efficient import complete_state_dict
 from mmris.models.utils.class_vocabulary import resolve_class_names, set_vocabulary
 from mmris.registry import INFERENCERS
 
@@ -58,7 +59,9 @@ class VocabularyDetInferencer(DetInferencer):
 
     def _load_weights_to_model(self, model, checkpoint, cfg) -> None:
         """mmdet's, after the frozen weights a parameter-efficient
-        checkpoint left out are restored from the config's weights files."""
+        checkpoint left out are restored from the config's weights files,
+        and the weights are checked to fit the model (one-line refusal)."""
         if checkpoint is not None:
             complete_state_dict(checkpoint, model, cfg.model, 'the weights')
+            check_checkpoint_fits(checkpoint, model, 'the weights', cfg.get(PARTIAL_KEY, False))
         super()._load_weights_to_model(model, checkpoint, cfg)

@@ -16,9 +16,9 @@ from typing import List
 
 from mmengine.fileio import join_path
 
+from mmris.checkpoint.restricted_unpickler import load_plain_data
 from mmris.registry import DATASETS
 from mmris.utils.errors import DatasetError
-from mmris.utils.restricted_unpickler import load_plain_data
 
 from .base_ris_dataset import BaseRISDataset, load_json, require_file
 

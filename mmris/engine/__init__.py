@@ -1,5 +1,16 @@
-"""Training machinery: the Runner, hooks and checkpoint loading."""
-from .checkpoint_loader import UnsafeCheckpointError, safe_checkpoint_loading, safe_load
+"""Training machinery: the Runner and its hooks.
+
+Checkpoint loading lives in :mod:`mmris.checkpoint`; its entry points are
+also importable from here, as before.
+"""
+from mmris.checkpoint import (
+                              UnsafeCheckpointError,
+                              complete_state_dict,
+                              make_parameter_efficient,
+                              safe_checkpoint_loading,
+                              safe_load,
+)
+
 from .hooks import (
                     ClassVocabularyHook,
                     ParameterEfficientCheckpointHook,
@@ -7,7 +18,6 @@ from .hooks import (
                     RISVisualizationHook,
 )
 from .optimizers import AutocastOptimWrapper
-from .parameter_efficient_checkpoint import complete_state_dict, make_parameter_efficient
 from .runner import Runner, init_dist
 
 __all__ = [

@@ -18,12 +18,16 @@ optimizer step stay eager. It is registered as
 ``mmris.Runner``; the mmris tools build it for every config.
 
 It also loads every checkpoint weights-only (it is built, trains, validates
-and tests within :func:`~mmris.engine.checkpoint_loader.safe_checkpoint_loading`)
-and adds two default hooks unless the config's ``default_hooks`` names
-them (``None`` leaves one out): ``parameter_efficient_checkpoint``
+and tests within :func:`~mmris.checkpoint.loader.safe_checkpoint_loading`),
+refuses one whose tensors do not fit the model unless the config sets
+``load_from_partial=True`` (:mod:`mmris.checkpoint.model_fit`), and adds
+three default hooks unless the config's ``default_hooks`` names them
+(``None`` leaves one out): ``parameter_efficient_checkpoint``
 (:class:`ParameterEfficientCheckpointHook`: checkpoints without the frozen
-weights the config restores) and ``random_state``
-(:class:`RandomStateHook`: a resumed run equals an uninterrupted one).
+weights the config restores), ``random_state`` (:class:`RandomStateHook`:
+a resumed run equals an uninterrupted one) and ``weights_only_checkpoint``
+(:class:`WeightsOnlyCheckpointHook`: checkpoints that
+``torch.load(weights_only=True)`` opens, as mmseg's and mmdet's loaders do).
 """
 import atexit
 import datetime
@@ -39,19 +43,22 @@ from mmengine.dist import init_dist as mmengine_init_dist
 from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.runner import Runner as MMEngineRunner
+from mmengine.runner.checkpoint import CheckpointLoader
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
+from mmris.checkpoint import safe_checkpoint_loading
+from mmris.checkpoint.model_fit import PARTIAL_KEY, check_checkpoint_fits
 from mmris.registry import RUNNERS
+from mmris.utils.mmengine_private import load_checkpoint_to_model
 from mmris.utils.precision import cpu_supports_bf16
-
-from .checkpoint_loader import safe_checkpoint_loading
 
 #: Default hooks mmris.Runner adds to mmengine's, named with their scope so
 #: that configs of another default scope (mmdet's) find them too.
 MMRIS_DEFAULT_HOOKS = dict(
     parameter_efficient_checkpoint=dict(type='mmris.ParameterEfficientCheckpointHook'),
-    random_state=dict(type='mmris.RandomStateHook'))
+    random_state=dict(type='mmris.RandomStateHook'),
+    weights_only_checkpoint=dict(type='mmris.WeightsOnlyCheckpointHook'))
 
 
 def _export_slurm_env(port=None) -> None:
@@ -129,6 +136,21 @@ class Runner(MMEngineRunner):
     def test(self):
         with safe_checkpoint_loading():
             return super().test()
+
+    def load_checkpoint(self, filename: str, map_location='cpu', strict: bool = False,
+                        revise_keys: list = [(r'^module.', '')]):  # noqa: B006 (mmengine's)
+        """mmengine's, refusing a checkpoint whose tensors do not fit the
+        model (after the ``after_load_checkpoint`` hooks, which complete a
+        parameter-efficient one) with one line, unless ``load_from_partial``;
+        this serves ``load_from``, ``--resume`` and ``tools/test.py``."""
+        checkpoint = CheckpointLoader.load_checkpoint(filename, map_location=map_location)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        check_checkpoint_fits(checkpoint, model, repr(filename), self.cfg.get(PARTIAL_KEY, False))
+        checkpoint = load_checkpoint_to_model(model, checkpoint, strict, revise_keys)
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
 
     def _maybe_compile(self, target: str) -> None:
         """For ``target='train_step'`` (the only one mmengine compiles),

@@ -68,8 +68,9 @@ def write_clip_weights(cfg, path, seed: int = 0) -> str:
 @pytest.fixture(scope='session')
 def etris_config(tmp_path_factory, refcoco_root):
     """What the tool tests train and test: ``configs/etris/vitb_refcoco.py``
-    shrunk (:func:`tiny_etris_config`) to read the generated referring set,
-    4 training objects (2 iterations of batch 2 per epoch), with seed 0,
+    shrunk (:func:`tiny_etris_config`), its towers read from a generated
+    CLIP file (so its checkpoints leave them out), to read the generated
+    referring set, 4 training objects (2 iterations of batch 2 per epoch), with seed 0,
     written to a file. Returns its path."""
     cfg = tiny_etris_config('vitb')
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -78,7 +79,9 @@ def etris_config(tmp_path_factory, refcoco_root):
         cfg[loader].num_workers = 1
     cfg.train_dataloader.dataset.indices = 4
     cfg.randomness = dict(seed=0)
-    path = tmp_path_factory.mktemp('configs') / 'etris_tiny_vitb.py'
+    folder = tmp_path_factory.mktemp('configs')
+    cfg.model.backbone.clip_weights = write_clip_weights(cfg, folder / 'clip.pt')
+    path = folder / 'etris_tiny_vitb.py'
     cfg.dump(str(path))
     return str(path)
 

@@ -60,7 +60,7 @@ def test_empty_expression_is_refused(tiny_checkpoint):
 
 
 def test_safetensors_checkpoint(tmp_path, tiny_checkpoint):
-    from mmris.engine.safetensors_file import save_safetensors
+    from mmris.checkpoint.safetensors_file import save_safetensors
     cfg, source, _ = tiny_checkpoint
     path = tmp_path / 'tiny.safetensors'
     save_safetensors(source.state_dict(), str(path))

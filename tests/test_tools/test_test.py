@@ -61,7 +61,7 @@ def test_frozen_weights_other_than_the_trained_ones_are_refused(etris_config, tr
                                                                 run_tool, tmp_path):
     checkpoint = safe_load(str(trained_etris / 'epoch_1.pth'))
     info = checkpoint['meta']['parameter_efficient']
-    assert info['omitted_keys']  # frozen LayerNorms: init_weights sets them to 1 and 0
+    assert info['omitted_keys']  # the towers, which init_weights reads from the CLIP file
     # As if the towers had been trained on other weights than those restored:
     checkpoint['meta']['parameter_efficient'] = dict(info, fingerprint='sha256:' + '0' * 64)
     other = tmp_path / 'other.pth'

@@ -22,7 +22,7 @@ Loading the pickle safely: ``DumpResults`` writes with plain ``pickle``
 ``torch.load(weights_only=True)`` cannot read it (no torch header), and
 ``pickle.load`` would run whatever callable the file names. The file is
 read by mmris' restricted unpickler instead
-(:func:`mmris.utils.restricted_unpickler.load_with_tensors`), which resolves
+(:func:`mmris.checkpoint.restricted_unpickler.load_with_tensors`), which resolves
 only what such a dump needs (tensors, numpy arrays, containers) and loads a
 tensor's storage bytes with ``torch.load(weights_only=True)``. Any other
 name is refused with an error, so nothing in the file is run.
@@ -43,13 +43,13 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
+from mmris.checkpoint.restricted_unpickler import load_with_tensors
 from mmris.utils import UsageError, add_cfg_options_argument, load_config, require_at_least, run_cli
-from mmris.utils.restricted_unpickler import load_with_tensors
 
 
 def load_results(path: str) -> List[dict]:
     """The list of sample dicts in a ``tools/test.py --out`` file, read with
-    :func:`mmris.utils.restricted_unpickler.load_with_tensors`."""
+    :func:`mmris.checkpoint.restricted_unpickler.load_with_tensors`."""
     if not osp.isfile(path):
         raise UsageError(f'results file {path!r} does not exist; write one with '
                          f'tools/test.py CONFIG CHECKPOINT --out {path}')

@@ -77,7 +77,7 @@ from mmris.benchmark import (
     format_results,
     is_reference_checkout,
 )
-from mmris.engine.checkpoint_loader import UnsafeCheckpointError
+from mmris.checkpoint.loader import UnsafeCheckpointError
 from mmris.utils import UsageError, add_cfg_options_argument, load_config, require_checkpoint, run_cli
 from mmris.utils.precision import PRECISIONS, resolve_precision
 

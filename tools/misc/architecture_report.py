@@ -30,7 +30,7 @@ from typing import Iterator, List, Optional, Tuple
 
 #: Layer of each top-level part, low to high.
 LAYERS = {
-    'utils': 0, 'registry': 0, 'version': 0, 'config_package': 0,
+    'utils': 0, 'checkpoint': 0, 'registry': 0, 'version': 0, 'config_package': 0,
     'datasets': 1, 'synthetic': 1,
     'engine': 2, 'evaluation': 2, 'visualization': 2,
     'models': 3,

@@ -25,7 +25,7 @@ are reported and nothing is written otherwise). DST holds the full state
 dict, unless ``--parameter-efficient`` (needs ``--config``): then it leaves
 out the frozen weights that the config restores bit for bit from its weights
 files (``model.backbone.clip_weights``), as tools/train.py saves by default
-(see mmris/engine/parameter_efficient_checkpoint.py).
+(see mmris/checkpoint/parameter_efficient.py).
 """
 import argparse
 import collections
@@ -36,8 +36,8 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 
-from mmris.engine.checkpoint_loader import safe_load
-from mmris.engine.safetensors_file import is_safetensors, save_safetensors
+from mmris.checkpoint.loader import safe_load
+from mmris.checkpoint.safetensors_file import is_safetensors, save_safetensors
 from mmris.utils import UsageError, add_cfg_options_argument, load_config, require_writable_file, run_cli
 
 Rule = Tuple[str, Union[str, Callable[[re.Match], str]]]
@@ -254,14 +254,14 @@ def main():
     output = {'state_dict': state_dict}
     if args.config:
         from mmris.apis import init_model
-        from mmris.apis.inference import check_state_dict_fits
+        from mmris.checkpoint.model_fit import check_state_dict_fits
         cfg = load_config(args.config, args.cfg_options)
         model = init_model(cfg, device='cpu')
         check_state_dict_fits(state_dict, model, f'{args.src!r} (converted; nothing written)')
         print(f'checked against {args.config}: all {len(state_dict)} keys and shapes match')
         if args.parameter_efficient:
+            from mmris.checkpoint.parameter_efficient import restorable_keys
             from mmris.engine import make_parameter_efficient
-            from mmris.engine.parameter_efficient_checkpoint import restorable_keys
             omitted = restorable_keys(state_dict, model, cfg.model)
             make_parameter_efficient(output, omitted, cfg.model)
             print(f'parameter-efficient: left out {len(omitted)} frozen weights that '

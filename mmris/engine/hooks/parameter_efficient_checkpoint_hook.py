@@ -4,14 +4,13 @@ from typing import List, Optional
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from mmris.registry import HOOKS
-
-from ..parameter_efficient_checkpoint import (
+from mmris.checkpoint.parameter_efficient import (
     complete_state_dict,
     fingerprint,
     make_parameter_efficient,
     restorable_keys,
 )
+from mmris.registry import HOOKS
 
 
 @HOOKS.register_module()
@@ -20,7 +19,7 @@ class ParameterEfficientCheckpointHook(Hook):
     complete such checkpoints when they are loaded (``load_from``,
     ``--resume``, ``tools/test.py``).
 
-    See :mod:`mmris.engine.parameter_efficient_checkpoint` for what is left
+    See :mod:`mmris.checkpoint.parameter_efficient` for what is left
     out and how it comes back. Which keys are left out, and their
     fingerprint, are found at the first save and reused (frozen parameters
     do not change in training). ``mmris.Runner`` registers this hook for
@@ -55,7 +54,8 @@ class ParameterEfficientCheckpointHook(Hook):
             runner.logger.info(f'parameter-efficient checkpoints: {len(self._omitted)} frozen '
                                f'weights are left out (the config restores them), {kept} '
                                f'entries are saved')
-        make_parameter_efficient(checkpoint, self._omitted, model_cfg, self._fingerprint)
+        if self._omitted:
+            make_parameter_efficient(checkpoint, self._omitted, model_cfg, self._fingerprint)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         source = runner.cfg.get('load_from') or f'the latest checkpoint in {runner.work_dir}'

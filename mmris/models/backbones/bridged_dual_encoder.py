@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmris.registry import MODELS
+from mmris.utils.errors import CheckpointError
 
 from ..encoders import load_clip_state_dict, split_clip_state_dict
 from ..utils import BridgedFeatures, TextFeatures, checkpointed
@@ -143,6 +144,7 @@ class BridgedDualEncoder(BaseModule):
         self.freeze_positional_embedding = freeze_positional_embedding
         self.norm_eval = norm_eval
         self.freeze_encoders()
+        self.register_load_state_dict_pre_hook(self._restore_missing_towers)
 
         level_channels = (vision.embed_channels, *vision.stage_channels, vision.output_dim)
         self.out_indices = self._check_out_indices(out_indices, len(level_channels), out_pooled)
@@ -200,18 +202,61 @@ class BridgedDualEncoder(BaseModule):
     def init_weights(self) -> None:
         super().init_weights()
         if self.clip_weights:
-            visual, text = split_clip_state_dict(load_clip_state_dict(self.clip_weights))
-            towers = [(encoder, weights) for encoder, weights in
-                      ((self.vision_encoder, visual), (self.text_encoder, text))
-                      if encoder.takes_openai_weights]
-            if not towers:
-                raise ValueError(f'clip_weights={self.clip_weights!r}, but neither encoder takes '
-                                 'OpenAI-layout CLIP weights: set clip_weights=None and give '
-                                 'the encoders their own `pretrained` directories')
-            for encoder, weights in towers:
-                encoder.load_openai_state_dict(weights, self.clip_weights)
-            print_log(f'loaded CLIP weights from {self.clip_weights} into the '
-                      f'{" and ".join(type(e).__name__ for e, _ in towers)}', logger='current')
+            self.load_clip_weights()
+
+    def load_clip_weights(self) -> None:
+        """Load ``clip_weights`` into the encoders that take OpenAI-layout weights."""
+        visual, text = split_clip_state_dict(load_clip_state_dict(self.clip_weights))
+        towers = [(encoder, weights) for encoder, weights in
+                  ((self.vision_encoder, visual), (self.text_encoder, text))
+                  if encoder.takes_openai_weights]
+        if not towers:
+            raise ValueError(f'clip_weights={self.clip_weights!r}, but neither encoder takes '
+                             'OpenAI-layout CLIP weights: set clip_weights=None and give '
+                             'the encoders their own `pretrained` directories')
+        for encoder, weights in towers:
+            encoder.load_openai_state_dict(weights, self.clip_weights)
+        print_log(f'loaded CLIP weights from {self.clip_weights} into the '
+                  f'{" and ".join(type(e).__name__ for e, _ in towers)}', logger='current')
+
+    def _restore_missing_towers(self, module, state_dict: dict, prefix: str, *args) -> None:
+        """``load_state_dict`` pre-hook: when ``state_dict`` lacks frozen
+        encoder weights (a parameter-efficient checkpoint) and this backbone
+        was never initialised (mmseg's ``init_model``, mmdet's
+        ``init_detector`` call no ``init_weights``), put them in from the
+        config's weights (``clip_weights``, an HF encoder's ``pretrained``).
+
+        Raises:
+            CheckpointError: the config names no weights file for them, or
+                it cannot be read; the towers would stay random.
+        """
+        missing = [name for name, param in self.named_parameters()
+                   if not param.requires_grad and prefix + name not in state_dict]
+        if not missing or self.is_init:
+            return
+        towers = [encoder for name, encoder in (('vision_encoder.', self.vision_encoder),
+                                                ('text_encoder.', self.text_encoder))
+                  if any(key.startswith(name) for key in missing)]
+        what = (f'the checkpoint lacks {len(missing)} frozen weights of the backbone\'s '
+                f'{" and ".join(type(e).__name__ for e in towers)} (e.g. {prefix}{missing[0]})')
+        restorable = [e for e in towers if getattr(e, 'pretrained', None)
+                      or (self.clip_weights and e.takes_openai_weights)]
+        if len(restorable) < len(towers):
+            raise CheckpointError(
+                f'{what} and the config names no weights file to restore them from: set '
+                f'model.backbone.clip_weights (or the encoder\'s pretrained) to the weights it '
+                f'was trained with, or load a full checkpoint')
+        try:
+            for encoder in towers:
+                if getattr(encoder, 'pretrained', None):
+                    encoder.init_weights()
+            if self.clip_weights:
+                self.load_clip_weights()
+        except (OSError, ValueError) as error:
+            raise CheckpointError(f'{what}, which cannot be restored from the config: '
+                                  f'{error}') from None
+        own = self.state_dict()
+        state_dict.update({prefix + name: own[name] for name in missing})
 
     def tokenize(self, texts: Union[str, Sequence[str]]) -> torch.Tensor:
         """Expressions -> token ids (B, L), by the text encoder's tokenizer."""

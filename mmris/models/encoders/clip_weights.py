@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from transformers import CLIPModel
 
-from mmris.engine.checkpoint_loader import safe_load
+from mmris.checkpoint.loader import safe_load
 
 from .hf_pretrained import quiet_transformers
 

@@ -124,7 +124,7 @@ def test_import_leaves_mmengine_loading_alone_and_the_scope_restores_it():
             'with safe_checkpoint_loading():\n'
             '    with safe_checkpoint_loading():\n'
             '        inside[0] = CheckpointLoader._schemes[""]\n'
-            'assert inside[0].__module__ == "mmris.engine.checkpoint_loader"\n'
+            'assert inside[0].__module__ == "mmris.checkpoint.loader"\n'
             'assert dict(CheckpointLoader._schemes) == before, "the scope did not restore them"\n'
             'print("ok")')
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)

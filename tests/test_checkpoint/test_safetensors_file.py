@@ -4,8 +4,8 @@ import torch
 from mmengine.runner.checkpoint import _load_checkpoint, load_checkpoint
 from safetensors.torch import save_file
 
+from mmris.checkpoint.safetensors_file import load_safetensors, save_safetensors
 from mmris.engine import safe_load
-from mmris.engine.safetensors_file import load_safetensors, save_safetensors
 
 
 def test_load_from_reads_a_safetensors_file(tmp_path):

@@ -2,10 +2,11 @@
 
 ``torch.load`` with ``weights_only=True`` (the default from torch 2.6) only
 rebuilds tensors, numbers, strings and plain containers; anything else in a
-pickle must be allow-listed by name. A checkpoint written by mmengine's
-Runner also holds numpy arrays and scalars (``meta``, ``message_hub``) and
-mmengine ``HistoryBuffer`` objects, whose pickled state refers to the
-buffer's statistics methods through ``builtins.getattr``.
+pickle must be allow-listed by name. mmris' Runner writes plain data only
+(:mod:`.plain_state`), but a checkpoint written by mmengine's own Runner (or
+by mmris before) also holds numpy arrays and scalars (``meta``,
+``message_hub``) and mmengine ``HistoryBuffer`` objects, whose pickled
+state refers to the buffer's statistics methods through ``builtins.getattr``.
 
 :func:`safe_load` allow-lists exactly those objects, for the duration of a
 load only, and replaces ``builtins.getattr`` by a lookup that resolves
@@ -40,8 +41,8 @@ from mmris.utils.mmengine_private import (
     history_buffer_statistics,
     restore_checkpoint_loaders,
 )
-from mmris.utils.restricted_unpickler import NUMPY_GLOBALS
 
+from .restricted_unpickler import NUMPY_GLOBALS
 from .safetensors_file import is_safetensors, load_safetensors
 
 # What HistoryBuffer registers in every process once a buffer is created;

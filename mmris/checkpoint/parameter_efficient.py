@@ -5,12 +5,13 @@ parameters are frozen weights that the config loads in ``init_weights``
 (e.g. CLIP towers from ``model.backbone.clip_weights``). Saving those in
 every checkpoint makes each hundreds of MB. A *parameter-efficient
 checkpoint* leaves out every frozen parameter that a freshly built model
-of the same config gets bit for bit from ``init_weights``, and keeps the
-rest: every trainable parameter, every buffer (frozen BatchNorm statistics
-do change in training) and every frozen parameter that ``init_weights``
-does not reproduce (a randomly initialised frozen layer, or whole towers
-when the config loads no weights file, as the demo config: such a
-checkpoint is in effect a full one).
+of the same config gets bit for bit from ``init_weights`` (and not
+already when built), and keeps the rest: every trainable parameter, every
+buffer (frozen BatchNorm statistics do change in training), every frozen
+parameter that ``init_weights`` does not reproduce (a randomly initialised
+frozen layer, or whole towers when the config loads no weights file, as
+the demo config: such a checkpoint is in effect a full one) and every one
+a model has as soon as it is built (a LayerNorm's 1 / 0).
 
 Its ``meta['parameter_efficient']`` lists the keys left out, a SHA-256
 fingerprint of their values, and the config's weight fields (``*weights*``,
@@ -20,17 +21,20 @@ not run yet, checks the fingerprint of the restored values, and puts them
 into the checkpoint's ``state_dict``, which then loads like a full one. A
 different weights file gives a different fingerprint and a
 :class:`~mmris.utils.errors.CheckpointError` naming the config's weight
-fields.
+fields. A loader that never calls ``init_weights`` (mmseg's
+``init_model``, mmdet's ``init_detector``) gets the towers from the
+backbone's ``load_state_dict`` pre-hook, which reads the same files.
 
-Which frozen parameters the config reproduces is found by building a
-second model from the config and running its ``init_weights`` (with the
-random state saved and restored around it, so training is not disturbed);
+Which frozen parameters the config reproduces is found by building two
+more models from the config, with two random seeds, and running their
+``init_weights`` (with the random state saved and restored around it, so
+training is not disturbed); what both reproduce does not hang on a seed;
 this is generic: it works for any model and any way of loading weights.
 """
 import hashlib
 import random
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -84,29 +88,43 @@ def weight_fields(model_cfg: dict, prefix: str = 'model') -> List[str]:
     return fields
 
 
-def _initialised(model_cfg: dict) -> nn.Module:
-    """A model built from ``model_cfg`` on the CPU, after its ``init_weights``."""
+def _built_and_initialised(model_cfg: dict, seed: int) -> Tuple[Dict[str, torch.Tensor],
+                                                                  Dict[str, torch.Tensor]]:
+    """The state dicts of a model built from ``model_cfg`` on the CPU with
+    the random seed ``seed``, as built and after its ``init_weights``."""
     with preserved_random_state():
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
         model = MODELS.build(model_cfg)
+        built = {key: value.clone() for key, value in model.state_dict().items()}
         if hasattr(model, 'init_weights'):
             model.init_weights()
-    return model
+    return built, model.state_dict()
 
 
 def restorable_keys(state_dict: Dict[str, torch.Tensor], model: nn.Module,
                     model_cfg: dict) -> List[str]:
     """Keys of the frozen parameters of ``model`` whose value in
-    ``state_dict`` a fresh model of ``model_cfg`` gets from ``init_weights``."""
+    ``state_dict`` a fresh model of ``model_cfg`` gets from ``init_weights``
+    whatever the random state (two fresh models, of two seeds, agree), and
+    not already when it is built (a LayerNorm's 1 / 0 stay in the
+    checkpoint: a loader that never calls ``init_weights``, as mmseg's
+    ``init_model``, then needs the config's weights files only for what
+    they hold)."""
     frozen = {name for name, param in model.named_parameters() if not param.requires_grad}
     if not frozen:
         return []
     print_log('parameter-efficient checkpoint: finding the frozen weights the config restores '
-              '(a fresh model of the config is built once)', logger='current')
-    fresh = _initialised(model_cfg).state_dict()
+              '(two fresh models of the config are built once)', logger='current')
+    (built, fresh), (_, other) = (_built_and_initialised(model_cfg, seed) for seed in (1, 2))
+
+    def same(a: torch.Tensor, b: torch.Tensor) -> bool:
+        return a.dtype == b.dtype and a.shape == b.shape and torch.equal(a.cpu(), b.cpu())
+
     return sorted(key for key in frozen if key in state_dict and key in fresh
-                  and state_dict[key].dtype == fresh[key].dtype
-                  and state_dict[key].shape == fresh[key].shape
-                  and torch.equal(state_dict[key].cpu(), fresh[key]))
+                  and same(state_dict[key], fresh[key]) and same(fresh[key], other[key])
+                  and not same(built[key], fresh[key]))
 
 
 def make_parameter_efficient(checkpoint: dict, omitted: List[str], model_cfg: dict,
