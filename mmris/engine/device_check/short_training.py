@@ -55,7 +55,8 @@ class LossRecorder(Hook):
         self.metrics: Dict[str, float] = {}
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
-        self.losses.append(float(outputs['loss']))
+        loss = outputs['loss']
+        self.losses.append(loss.item() if hasattr(loss, 'item') else float(loss))
 
     def after_val_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
         self.metrics = dict(metrics or {})
