@@ -106,7 +106,8 @@ class RISInferencer(BaseInferencer):
         precision (str): ``'fp32'``, ``'bf16'`` (autocast; a CPU without
             native bf16 runs fp32 and says so) or ``'fp16'`` (CUDA autocast).
         backend (str): ``'pytorch'`` or ``'onnxruntime'`` (then ``weights``
-            is the exported ``.onnx`` file; it runs on the CPU in fp32).
+            is the exported ``.onnx`` file, fp32 or int8 (``export_onnx.py
+            --int8``); it runs on the CPU as it was written).
 
     Call it with an image (path, or (H, W, 3) uint8 array in BGR order as
     read by ``mmcv.imread``) and ``expressions`` (a str or a list), with a
@@ -141,8 +142,8 @@ class RISInferencer(BaseInferencer):
                 raise ValueError(f"backend='onnxruntime' runs an exported network: pass weights="
                                  f"'<file>.onnx' (tools/deployment/export_onnx.py), got {weights!r}")
             if precision != 'fp32':
-                raise ValueError(f"backend='onnxruntime' runs the exported fp32 network; "
-                                 f"precision={precision!r} applies to the pytorch backend")
+                raise ValueError(f"backend='onnxruntime' runs the network as exported (fp32 or "
+                                 f"int8); precision={precision!r} applies to the pytorch backend")
             device = 'cpu'
         self.backend = backend
         self.device = device = device or get_device()

@@ -9,7 +9,8 @@ CONFIG is a config file or a config name such as vitb_refcoco
 expression; the mask area of each expression is printed. ``--precision bf16``
 runs the network under bf16 autocast (CPUs with native bf16, CUDA);
 ``--backend onnxruntime`` runs an exported network (``--weights FILE.onnx``
-from tools/deployment/export_onnx.py) with ONNX Runtime. Example:
+from tools/deployment/export_onnx.py, fp32 or ``--int8``) with ONNX Runtime.
+Example:
 
     python tools/demo/image_demo.py demo.jpg "the man on the left" "the red car" \\
         vitb_refcoco --weights etris_vitb_refcoco.pth --out-file demo_out.png
@@ -106,7 +107,7 @@ def build_inferencer(config: str, args: argparse.Namespace, device: str):
                              f'.onnx file written by tools/deployment/export_onnx.py')
         if args.precision != 'fp32':
             raise UsageError(f'--precision {args.precision} applies to --backend pytorch; the '
-                             f'ONNX file runs in fp32')
+                             f'ONNX file runs as exported (fp32, or int8 with export_onnx.py --int8)')
         device = 'cpu'
     else:
         require_checkpoint(weights, '--weights')

@@ -1,7 +1,7 @@
 """Export a referring segmentation model (ETRIS) to ONNX.
 
     python tools/deployment/export_onnx.py CONFIG CHECKPOINT [--out FILE.onnx]
-        [--batch-size 1] [--verify] [--cfg-options KEY=VALUE ...]
+        [--batch-size 1] [--int8] [--verify] [--cfg-options KEY=VALUE ...]
 
 The file takes ``image`` (B, 3, H, W), normalised as the config's data
 preprocessor does, at the config's input size, and ``token_ids`` (B, L)
@@ -11,6 +11,10 @@ W / 4), the stride-4 mask logits; shapes are fixed at export. Run it with
 adds the letterbox, tokenisation and post-processing of the config, or with
 ``tools/demo/image_demo.py ... --backend onnxruntime``.
 
+``--int8`` writes the network with int8 weights in its matrix products
+(ONNX Runtime's dynamic quantisation, :func:`mmris.deployment.quantize_onnx`;
+no calibration data needed); it runs wherever the fp32 file does.
+
 ``--verify`` runs the file with ONNX Runtime and the model with PyTorch on
 the same random batch and prints the largest logit difference and how many
 pixels of the two masks agree (probability above the config's threshold).
@@ -18,6 +22,7 @@ Needs ``onnx``, ``onnxscript`` and ``onnxruntime`` (requirements/deploy.txt).
 """
 import argparse
 import os.path as osp
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +44,11 @@ def parse_args():
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='ONNX file to write (default: the checkpoint path with '
-                        'the suffix .onnx)')
+                        'the suffix .onnx, or _int8.onnx with --int8)')
     parser.add_argument('--batch-size', type=int, default=1,
                         help='images per run of the exported network (1)')
+    parser.add_argument('--int8', action='store_true',
+                        help='quantise the matrix products to int8 (ONNX Runtime, dynamic)')
     parser.add_argument('--verify', action='store_true',
                         help='compare ONNX Runtime with PyTorch on a random batch')
     add_cfg_options_argument(parser, 'model.test_cfg.mask_threshold=0.4')
@@ -72,7 +79,8 @@ def main():
     args = parse_args()
     require_at_least('--batch-size', args.batch_size, 1)
     require_checkpoint(args.checkpoint, 'CHECKPOINT')
-    out = Path(args.out or osp.splitext(args.checkpoint)[0] + '.onnx')
+    suffix = '_int8.onnx' if args.int8 else '.onnx'
+    out = Path(args.out or osp.splitext(args.checkpoint)[0] + suffix)
     if out.suffix != '.onnx':
         raise UsageError(f'--out {str(out)!r} must end with .onnx')
     if not out.parent.is_dir():
@@ -83,12 +91,18 @@ def main():
         raise UsageError(f'{args.config!r} builds a {type(model).__name__}; only referring '
                          f'segmentation models (ETRIS) export to ONNX')
     try:
-        from mmris.deployment import export_onnx
-        export_onnx(model, out, batch_size=args.batch_size)
+        from mmris.deployment import export_onnx, quantize_onnx
+        if args.int8:
+            with tempfile.TemporaryDirectory() as folder:
+                fp32_file = export_onnx(model, Path(folder) / 'fp32.onnx', batch_size=args.batch_size)
+                quantize_onnx(fp32_file, out)
+        else:
+            export_onnx(model, out, batch_size=args.batch_size)
     except ImportError as error:
-        raise UsageError(f'exporting needs onnx and onnxscript ({error}): pip install -r '
-                         f'requirements/deploy.txt') from error
-    print(f'wrote {out} ({out.stat().st_size / 2**20:.1f} MiB): image '
+        raise UsageError(f'exporting needs onnx, onnxscript and onnxruntime ({error}): pip '
+                         f'install -r requirements/deploy.txt') from error
+    precision = 'int8' if args.int8 else 'fp32'
+    print(f'wrote {out} ({out.stat().st_size / 2**20:.1f} MiB, {precision}): image '
           f'{args.batch_size}x3x{"x".join(map(str, model.data_preprocessor.size))}, token_ids '
           f'{args.batch_size}x{model.backbone.text_encoder.text_length} -> stride-4 logits')
     if args.verify:

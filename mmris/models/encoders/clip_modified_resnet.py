@@ -177,14 +177,16 @@ class CLIPModifiedResNet(VisionEncoder):
         return getattr(self, f'layer{index + 2}')(state)
 
     def stage_features(self, state: torch.Tensor) -> torch.Tensor:
-        return state
+        # contiguous: channels-last maps would give the 1x1 convs of the
+        # Bridger and the neck channels-last weight gradients, which DDP copies
+        return state.contiguous()
 
     def add_to_features(self, state: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
         return state + delta
 
     def finalize(self, state: torch.Tensor) -> torch.Tensor:
-        """``layer4`` output -> (B, output_dim, H / 32, W / 32)."""
-        return self.attnpool(state)
+        """``layer4`` output -> (B, output_dim, H / 32, W / 32), contiguous."""
+        return self.attnpool(state).contiguous()
 
     def pooled(self, state: torch.Tensor) -> torch.Tensor:
         """``layer4`` output -> (B, output_dim): OpenAI's image feature."""

@@ -95,7 +95,9 @@ class CLIPVisionTransformer(VisionEncoder):
 
     def stage_features(self, state) -> torch.Tensor:
         tokens, (h, w) = state
-        return tokens[1:].permute(1, 2, 0).reshape(tokens.shape[1], -1, h, w)
+        # contiguous: a channels-last-strided map would give the 1x1 convs
+        # after it channels-last weight gradients, which DDP copies each step
+        return tokens[1:].permute(1, 2, 0).reshape(tokens.shape[1], -1, h, w).contiguous()
 
     def add_to_features(self, state, delta: torch.Tensor):
         tokens, grid = state
@@ -106,7 +108,7 @@ class CLIPVisionTransformer(VisionEncoder):
         """State -> (B, output_dim, H, W)."""
         tokens, (h, w) = state
         patches = self.ln_post(tokens[1:].transpose(0, 1)) @ self.proj  # (B, H*W, D)
-        return patches.transpose(1, 2).reshape(patches.shape[0], -1, h, w)
+        return patches.transpose(1, 2).reshape(patches.shape[0], -1, h, w).contiguous()
 
     def pooled(self, state) -> torch.Tensor:
         """State -> (B, output_dim): the class token after ``ln_post`` and ``proj``."""
