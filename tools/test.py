@@ -3,6 +3,10 @@
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out RESULTS.pkl]
                          [--show-dir DIR] [--precision fp32|bf16|fp16]
                          [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
+                         [--preflight-only]
+
+The test set's files are checked before the model is built (see
+tools/train.py, mmris/utils/preflight.py); ``--preflight-only`` stops there.
 
 ``--precision bf16`` evaluates under bf16 autocast (CPUs with native bf16,
 CUDA; elsewhere fp32, with a notice), ``fp16`` under CUDA fp16 autocast: the
@@ -29,6 +33,7 @@ from mmris.utils import (
     run_cli,
 )
 from mmris.utils.precision import DTYPES, PRECISIONS, device_type, resolve_precision
+from mmris.utils.preflight import preflight
 
 
 def parse_args():
@@ -72,6 +77,9 @@ def main():
                               dict(type='DumpResults', out_file_path=args.out)]
     if args.precision != 'fp32':
         set_precision(cfg, args.precision)
+    preflight(cfg, 'test')
+    if args.preflight_only:
+        return
     RUNNERS.build(cfg).test()
 
 

@@ -11,9 +11,10 @@ import argparse
 import difflib
 import os
 import os.path as osp
+import shlex
 import sys
 import tempfile
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence, Union
 
 from mmengine.config import Config, DictAction
 
@@ -21,6 +22,9 @@ from .errors import UsageError, UserError
 
 #: Set to 1 to let user errors end in their full traceback.
 DEBUG_VARIABLE = 'MMRIS_DEBUG'
+#: ``KEY=VALUE ...`` merged into every config a tool loads, after its
+#: ``--cfg-options`` (e.g. short runs in CI: ``train_cfg.max_iters=4``).
+CFG_OPTIONS_VARIABLE = 'MMRIS_CFG_OPTIONS'
 
 
 def add_cfg_options_argument(parser: argparse.ArgumentParser,
@@ -66,6 +70,11 @@ def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
                         default='none', help='job launcher')
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--preflight-only', action='store_true',
+                        help='check the config, the options and the files the run needs '
+                        '(data, weights, checkpoint, work dir), then stop: exit status 0 when '
+                        'all is in place, 2 with one error line per problem otherwise; '
+                        'the dist_*/slurm_* launchers run it once before starting the ranks')
 
 
 def prepare_runner_config(args: argparse.Namespace) -> Config:
@@ -82,8 +91,25 @@ def prepare_runner_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def environment_cfg_options() -> dict:
+    """The options of the environment variable ``MMRIS_CFG_OPTIONS``,
+    written as on the command line (shell quoting allowed)."""
+    text = os.environ.get(CFG_OPTIONS_VARIABLE, '')
+    if not text.strip():
+        return {}
+    parser = argparse.ArgumentParser(add_help=False)
+    add_cfg_options_argument(parser)
+    try:
+        return parser.parse_args(['--cfg-options', *shlex.split(text)]).cfg_options
+    except (ValueError, SystemExit):
+        raise UsageError(f'{CFG_OPTIONS_VARIABLE}={text!r} is not a list of KEY=VALUE; '
+                         f'write it as --cfg-options takes it, e.g. '
+                         f"'train_cfg.max_iters=4 train_cfg.val_interval=4'") from None
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file and merge ``--cfg-options`` into it.
+    """Read a config file and merge ``--cfg-options`` into it, then the
+    options of the environment variable ``MMRIS_CFG_OPTIONS``.
 
     Every ``--cfg-options`` key must name an existing entry (list items by
     index): a new key is a misspelling more often than not (``trian_cfg``),
@@ -108,7 +134,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     except Exception as error:  # syntax errors, missing _base_ files, ...
         raise UsageError(f'config file {path!r} could not be read: {error}') from error
     options = {}
-    for key, value in (cfg_options or {}).items():
+    for key, value in {**(cfg_options or {}), **environment_cfg_options()}.items():
         if key.startswith('+'):
             key = key[1:]
         else:
@@ -205,10 +231,10 @@ def require_checkpoint(path: str, flag: str) -> None:
                          f'work_dirs/<config name>/iter_<N>.pth')
 
 
-def one_line(error: BaseException) -> str:
-    """The message of ``error`` as one line. An error re-raised from a
-    DataLoader worker carries the worker's traceback in its message; its
-    last line holds the original message."""
+def one_line(error: Union[BaseException, str]) -> str:
+    """The message of ``error`` (an exception or its text) as one line. An
+    error re-raised from a DataLoader worker carries the worker's traceback
+    in its message; its last line holds the original message."""
     message = str(error)
     if 'Original Traceback' in message:
         last = message.strip().splitlines()[-1]
@@ -216,14 +242,23 @@ def one_line(error: BaseException) -> str:
     return ' '.join(message.split())
 
 
+def process_rank() -> int:
+    """This process's rank in a multi-process run (torchrun's ``RANK``,
+    slurm's ``SLURM_PROCID``), 0 in a single-process one."""
+    return int(os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0')))
+
+
 def run_cli(main: Callable[[], None]) -> None:
     """Run a tool's ``main``; a :class:`UserError` ends it with one line,
-    ``error: <message>``, and exit status 2 (its traceback with
-    ``MMRIS_DEBUG=1``)."""
+    ``error: <message>`` (one per problem where it lists several), and exit
+    status 2 (its traceback with ``MMRIS_DEBUG=1``). In a multi-process run
+    only rank 0 prints it, as every rank meets the same error."""
     try:
         main()
     except UserError as error:
         if os.environ.get(DEBUG_VARIABLE, '') not in ('', '0'):
             raise
-        print(f'error: {one_line(error)}', file=sys.stderr)
+        if process_rank() == 0:
+            for line in error.lines():
+                print(f'error: {one_line(line)}', file=sys.stderr)
         sys.exit(2)
