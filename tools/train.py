@@ -25,7 +25,14 @@ from mmengine.device import get_device
 from mmengine.logging import print_log
 
 from mmris.registry import RUNNERS
-from mmris.utils import UsageError, add_runner_arguments, prepare_runner_config, require_checkpoint, run_cli
+from mmris.utils import (
+    UsageError,
+    add_runner_arguments,
+    config_arguments_checked,
+    prepare_runner_config,
+    require_checkpoint,
+    run_cli,
+)
 from mmris.utils.precision import cpu_supports_bf16
 from mmris.utils.preflight import preflight
 
@@ -80,7 +87,9 @@ def main():
     preflight(cfg, 'train')
     if args.preflight_only:
         return
-    RUNNERS.build(cfg).train()
+    with config_arguments_checked(cfg):
+        runner = RUNNERS.build(cfg)
+    runner.train()
 
 
 if __name__ == '__main__':

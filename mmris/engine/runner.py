@@ -44,6 +44,7 @@ from torch.utils.data import DataLoader
 
 from mmris.registry import RUNNERS
 from mmris.utils.precision import cpu_supports_bf16
+from mmris.utils.upstream_noise import quiet_logger
 
 from .checkpoint_loader import safe_checkpoint_loading
 
@@ -117,6 +118,13 @@ class Runner(MMEngineRunner):
             members = all_gather_object(f'rank {self.rank}@{socket.gethostname()}')
             self.logger.info(f'distributed run: world size {self.world_size}, backend '
                              f'{torch_dist.get_backend()}, members: {", ".join(members)}')
+
+    def build_logger(self, *args, **kwargs):
+        """mmengine's logger, without the upstream notices of
+        :mod:`mmris.utils.upstream_noise`."""
+        logger = super().build_logger(*args, **kwargs)
+        quiet_logger(logger)
+        return logger
 
     def train(self):
         with safe_checkpoint_loading():

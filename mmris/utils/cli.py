@@ -11,14 +11,18 @@ import argparse
 import difflib
 import os
 import os.path as osp
+import re
 import shlex
 import sys
 import tempfile
-from typing import Callable, Optional, Sequence, Union
+import zipfile
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional, Sequence, Union
 
 from mmengine.config import Config, DictAction
 
 from .errors import UsageError, UserError
+from .upstream_noise import quiet_upstream
 
 #: Set to 1 to let user errors end in their full traceback.
 DEBUG_VARIABLE = 'MMRIS_DEBUG'
@@ -224,11 +228,62 @@ def require_at_least(flag: str, value: int, least: int, why: str = '') -> None:
 
 
 def require_checkpoint(path: str, flag: str) -> None:
-    """Raise UsageError if the local checkpoint ``path`` given by ``flag`` is missing."""
-    if '://' not in path and not osp.isfile(path):
+    """Raise UsageError if the local checkpoint ``path`` given by ``flag`` is
+    missing, or is not a file that torch or safetensors could read: torch's
+    zip archive (``torch.save``; a truncated one lacks its directory), its
+    legacy pickle, or a ``.safetensors`` file. Loading checks the rest."""
+    if '://' in path:
+        return
+    if not osp.isfile(path):
         raise UsageError(f'checkpoint {path!r} ({flag}) does not exist; pass the path of a '
                          f'.pth file written by tools/train.py, e.g. '
                          f'work_dirs/<config name>/iter_<N>.pth')
+    with open(path, 'rb') as f:
+        head = f.read(1)
+    if not (path.endswith('.safetensors') or zipfile.is_zipfile(path) or head == b'\x80'):
+        raise UsageError(f'checkpoint {path!r} ({flag}) could not be read: it is truncated, '
+                         f'damaged or not a PyTorch checkpoint; copy or download it again, or '
+                         f'pick another one')
+
+
+_REFUSED_ARGUMENT = re.compile(r"(?:(\w+)\.)?__init__\(\) got an unexpected keyword argument "
+                               r"'(\w+)'")
+
+
+def _keys_of(node, key: str, name: str, found: list) -> list:
+    """Config keys (dotted) of ``name`` in dicts under ``node``."""
+    if isinstance(node, dict):
+        for child, value in node.items():
+            path = f'{key}.{child}' if key else str(child)
+            if child == name:
+                found.append(path)
+            _keys_of(value, path, name, found)
+    elif isinstance(node, (list, tuple)):
+        for index, value in enumerate(node):
+            _keys_of(value, f'{key}.{index}', name, found)
+    return found
+
+
+@contextmanager
+def config_arguments_checked(cfg: Config) -> Iterator[None]:
+    """Turn a component's refusal of an argument that the config gives it
+    (mmengine's build raising ``TypeError: class `X` in ...: __init__() got
+    an unexpected keyword argument 'y'``, e.g. from
+    ``+model.backbone.vision_encoder.channels_last=True`` on a ViT) into a
+    UsageError naming the key; a TypeError about anything the config does
+    not hold stays a bug."""
+    try:
+        yield
+    except TypeError as error:
+        match = _REFUSED_ARGUMENT.search(str(error))
+        keys = _keys_of(dict(cfg.items()), '', match.group(2), []) if match else []
+        if not keys:
+            raise
+        classes = re.findall(r'class `(\w+)`', str(error))
+        component = match.group(1) or (classes[-1] if classes else 'a component')
+        raise UsageError(f'{component} takes no argument {match.group(2)!r}, which the config '
+                         f'gives it ({" or ".join(keys)}); remove it or check its name and '
+                         f'place') from error
 
 
 def one_line(error: Union[BaseException, str]) -> str:
@@ -252,7 +307,9 @@ def run_cli(main: Callable[[], None]) -> None:
     """Run a tool's ``main``; a :class:`UserError` ends it with one line,
     ``error: <message>`` (one per problem where it lists several), and exit
     status 2 (its traceback with ``MMRIS_DEBUG=1``). In a multi-process run
-    only rank 0 prints it, as every rank meets the same error."""
+    only rank 0 prints it, as every rank meets the same error. The upstream
+    warnings and notices of :mod:`mmris.utils.upstream_noise` are hidden."""
+    quiet_upstream()
     try:
         main()
     except UserError as error:

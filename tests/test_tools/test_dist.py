@@ -1,8 +1,11 @@
 """tools/dist_train.sh and dist_test.sh with 2 processes on this machine."""
+import json
 import os
+import shutil
 
 import torch
 
+from mmris.datasets.refcoco import load_refs
 from mmris.engine import safe_load
 
 
@@ -87,15 +90,22 @@ def test_missing_data_is_one_line_before_the_ranks_start(etris_config, run_tool,
 
 
 def test_a_user_error_in_the_ranks_is_one_line_without_torchrun_report(
-        etris_config, run_tool, free_port, tmp_path):
-    damaged = tmp_path / 'damaged.pth'
-    damaged.write_bytes(b'not a checkpoint')
+        etris_config, refcoco_root, run_tool, free_port, tmp_path):
+    # Annotations that do not fit together: found when the ranks read them.
+    root = tmp_path / 'coco'
+    shutil.copytree(refcoco_root, root)
+    refs = load_refs(str(root / 'refcoco' / 'refs(unc).p'))
+    instances = json.loads((root / 'refcoco' / 'instances.json').read_text())
+    instances['annotations'] = [a for a in instances['annotations']
+                                if a['id'] != refs[0]['ann_id']]
+    (root / 'refcoco' / 'instances.json').write_text(json.dumps(instances))
     result = run_tool('dist_train.sh', etris_config, 2, '--work-dir', tmp_path / 'work',
-                      '--cfg-options', f'load_from={damaged}', env=dict(PORT=free_port()))
+                      '--cfg-options', f'train_dataloader.dataset.data_root={root}',
+                      env=dict(PORT=free_port()))
     assert result.returncode == 2, result.stdout[-4000:]
     assert 'distributed run: world size 2' in result.stdout  # the ranks did start
     (line,) = error_lines(result.stdout)  # from rank 0 only
-    assert str(damaged) in line
+    assert f'annotation id {refs[0]["ann_id"]}' in line
     assert 'ChildFailedError' not in result.stdout and 'Traceback' not in result.stdout
     assert result.last_line == line
 
