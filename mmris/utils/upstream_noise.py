@@ -23,11 +23,10 @@ from typing import NamedTuple, Tuple, Type
 from mmengine.logging import MMLogger
 
 
-class Warning_(NamedTuple):
+class UpstreamWarning(NamedTuple):
     """A Python warning: its category and the start of its message."""
     category: Type[Warning]
     message: str
-    module: str
     why: str
 
 
@@ -38,12 +37,20 @@ class Notice(NamedTuple):
     why: str
 
 
-WARNINGS: Tuple[Warning_, ...] = (
-    Warning_(UserWarning, 'On January 1, 2023, MMCV will release v2.0.0', 'mmcv',
-             'mmcv 1.x notice printed on import by some mmcv builds; mmris uses mmcv 2'),
-    Warning_(DeprecationWarning, 'pkg_resources is deprecated as an API', '',
-             "mmengine 0.10's Config imports pkg_resources to find config packages; "
-             'setuptools<82 keeps it, and mmengine has no other way'),
+WARNINGS: Tuple[UpstreamWarning, ...] = (
+    UpstreamWarning(DeprecationWarning, '`torch.jit.script` is deprecated',
+                    "torch's own torch.distributed.optim scripts its optimizers when "
+                    "imported, which mmengine.optim does"),
+    UpstreamWarning(DeprecationWarning, '`torch.jit.interface` is deprecated',
+                    'the same import in torch.distributed.optim'),
+    UpstreamWarning(DeprecationWarning, "__array__ implementation doesn't accept a copy keyword",
+                    "pycocotools' compiled mask decoding under numpy 2 (mmris reads COCO "
+                    'masks with it); the masks are right'),
+    UpstreamWarning(ImportWarning, '``MultiScaleDeformableAttention`` has been moved',
+                    "mmseg's SAN layers import it from mmcv's old place"),
+    UpstreamWarning(UserWarning, 'The draw is False',
+             "mmseg's SegVisualizationHook announces its default (nothing drawn in training); "
+             'tools/test.py --show-dir turns drawing on'),
 )
 
 NOTICES: Tuple[Notice, ...] = (
@@ -59,9 +66,6 @@ NOTICES: Tuple[Notice, ...] = (
            "mmengine's own CheckpointHook and LoggerHook still build a FileClient"),
     Notice('"HardDiskBackend" is the alias of "LocalBackend"', '',
            "mmengine's FileClient builds it; nothing in mmris asks for it"),
-    Notice('The draw is False', '',
-           "mmseg's SegVisualizationHook announces its default; tools/test.py --show-dir "
-           'turns drawing on'),
 )
 
 
