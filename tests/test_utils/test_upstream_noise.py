@@ -43,8 +43,8 @@ def test_quiet_upstream_filters_each_warning(monkeypatch):
         warnings.simplefilter('always')
         quiet_upstream()
         for entry in WARNINGS:
-            warnings.warn(f'{entry.message} (and the rest)', entry.category)
-        warnings.warn('a warning of our own', UserWarning)
+            warnings.warn(f'{entry.message} (and the rest)', entry.category, stacklevel=1)
+        warnings.warn('a warning of our own', UserWarning, stacklevel=1)
     assert [str(w.message) for w in caught] == ['a warning of our own']
 
 
