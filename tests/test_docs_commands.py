@@ -130,7 +130,7 @@ def test_block_runs_as_printed(block, checkout):
         env['MMRIS_CFG_OPTIONS'] = SHORT_TRAINING
     result = subprocess.run(['bash', '-euo', 'pipefail', '-c', _lines_to_run(block, done)],
                             cwd=root, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, timeout=900)
+                            stderr=subprocess.STDOUT, text=True, timeout=1800)
     done.update(command for command in map(_command, block.text.splitlines())
                 if re.fullmatch(r'make [\w-]+', command))
     assert result.returncode == 0, f'{block} failed:\n{block.text}\n{result.stdout[-4000:]}'
