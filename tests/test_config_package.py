@@ -107,3 +107,21 @@ def test_model_index_names_existing_metafiles_and_configs():
         models = yaml.safe_load((mim / metafile).read_text())['Models']
         for model in models:
             assert (mim / model['Config']).is_file(), (metafile, model['Name'])
+
+
+def test_the_docs_loveda_config_builds_its_norm_layers(tmp_path):
+    """docs/semantic_segmentation.md's config for another mmseg dataset:
+    every norm_cfg that reaches mmcv is free of mmengine's ``_scope_`` mark."""
+    from mmcv.cnn import build_norm_layer
+    config = tmp_path / 'loveda.py'
+    config.write_text(
+        "_base_ = ['mmris::_base_/models/etris-seg_vitb16.py', "
+        "'mmseg::_base_/datasets/loveda.py', 'mmris::_base_/etris_seg_runtime.py', "
+        "'mmris::_base_/schedules/etris-seg_80k.py']\n"
+        "model = dict(backbone=dict(classes='loveda'))\n")
+    model = Config.fromfile(str(config)).model
+    norm_cfgs = [model.decode_head.norm_cfg, model.neck.norm_cfg,
+                 model.backbone.bridger.zoom_norm_cfg]
+    for norm_cfg in norm_cfgs:
+        assert '_scope_' not in norm_cfg
+        build_norm_layer(norm_cfg, 8)

@@ -10,8 +10,9 @@
 #      installed: $TORCH_SPEC, by default `torch` where an NVIDIA driver is
 #      present and `torch==2.13.0` (a CPU build here) where not.
 #   2. mmengine 0.10.x, then mmcv $MMCV_VERSION built from source with its
-#      compiled ops (CUDA ops too when torch has CUDA and nvcc is found). The
-#      built wheel is cached in $MMRIS_CACHE (outside the checkout) under a
+#      compiled ops (CUDA ops too when torch has CUDA and nvcc is found), in
+#      a throwaway build venv with the old setuptools its setup.py needs, so
+#      the user's venv stays consistent (`pip check`). The built wheel is cached in $MMRIS_CACHE (outside the checkout) under a
 #      key of mmcv, torch, Python and CUDA versions, so later runs and other
 #      clones reuse it instead of rebuilding.
 #   3. mmsegmentation (which ships CLIP's BPE vocabulary), mmdet,
@@ -48,6 +49,8 @@ if [ ! -x "$VENV/bin/python" ]; then
     fi
 fi
 PY=$VENV/bin/python
+# Root in a container is common; pip's notice about it is not ours to print.
+export PIP_ROOT_USER_ACTION=${PIP_ROOT_USER_ACTION:-ignore}
 PIP=("$PY" -m pip install --quiet --disable-pip-version-check)
 
 if ! "$PY" -c 'import torch' 2>/dev/null; then
@@ -56,8 +59,10 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
     "${PIP[@]}" "${TORCH_SPEC:-$default_torch}"
 fi
 
-# mmcv's setup.py imports pkg_resources, removed from setuptools 70.
-"${PIP[@]}" 'setuptools<70' wheel ninja 'mmengine>=0.10.0,<0.11.0'
+# setuptools and wheel for mmris' editable install: the newest setuptools
+# whose pkg_resources (mmengine's Config imports it) is there and quiet
+# (requirements/runtime.txt); it meets torch's own requirement (2.13: >=77.0.3).
+"${PIP[@]}" --upgrade 'setuptools<80.9' wheel 'mmengine>=0.10.0,<0.11.0'
 
 # 2. mmcv with compiled ops, built once per (mmcv, torch, python, cuda) ----
 build_key=$("$PY" - "$MMCV_VERSION" <<'EOF'
@@ -82,12 +87,23 @@ if [ "$(cat "$installed_key" 2>/dev/null)" != "$build_key" ] || ! "$PY" -c 'impo
             case $build_key in *_cuda*) force_cuda=1 ;; esac
             say "building mmcv $MMCV_VERSION with compiled ops ($build_key); this takes about 10 minutes once"
             tmp=$(mktemp -d)
+            trap 'rm -rf "$tmp"' EXIT
+            # A throwaway build venv: mmcv's setup.py imports pkg_resources
+            # and needs setuptools<70, which torch's own requirement rules
+            # out in the user's venv. It sees the venv's packages (torch,
+            # numpy) after its own (setuptools<70, wheel, ninja).
+            "$PY" -m venv "$tmp/build-venv"
+            build_site=$("$tmp/build-venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+            "$PY" -c 'import sys; print("\n".join(p for p in sys.path if p.endswith("-packages")))' \
+                >"$build_site/mmris-build-sees-venv.pth"
+            "$tmp/build-venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+                'setuptools<70' wheel ninja
             # --no-cache-dir: pip's own wheel cache is not keyed by torch version.
             MMCV_WITH_OPS=1 FORCE_CUDA=$force_cuda MAX_JOBS=${MAX_JOBS:-$(nproc)} \
-                "$PY" -m pip wheel --no-cache-dir --no-build-isolation --no-deps \
+                "$tmp/build-venv/bin/python" -m pip wheel --quiet --disable-pip-version-check \
+                --no-cache-dir --no-build-isolation --no-deps \
                 --no-binary mmcv "mmcv==$MMCV_VERSION" -w "$tmp"
             mv "$tmp"/mmcv-*.whl "$wheel_dir"/
-            rm -rf "$tmp"
         else
             say "reusing the mmcv wheel cached in $wheel_dir"
         fi

@@ -3,6 +3,10 @@
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out RESULTS.pkl]
                          [--show-dir DIR] [--precision fp32|bf16|fp16]
                          [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
+                         [--preflight-only]
+
+The test set's files are checked before the model is built (see
+tools/train.py, mmris/utils/preflight.py); ``--preflight-only`` stops there.
 
 ``--precision bf16`` evaluates under bf16 autocast (CPUs with native bf16,
 CUDA; elsewhere fp32, with a notice), ``fp16`` under CUDA fp16 autocast: the
@@ -22,6 +26,7 @@ from mmris.registry import RUNNERS
 from mmris.utils import (
     UsageError,
     add_runner_arguments,
+    config_arguments_checked,
     prepare_runner_config,
     require_checkpoint,
     require_writable_dir,
@@ -29,6 +34,7 @@ from mmris.utils import (
     run_cli,
 )
 from mmris.utils.precision import DTYPES, PRECISIONS, device_type, resolve_precision
+from mmris.utils.preflight import preflight
 
 
 def parse_args():
@@ -72,7 +78,31 @@ def main():
                               dict(type='DumpResults', out_file_path=args.out)]
     if args.precision != 'fp32':
         set_precision(cfg, args.precision)
-    RUNNERS.build(cfg).test()
+    preflight(cfg, 'test')
+    if args.preflight_only:
+        return
+    with config_arguments_checked(cfg):
+        runner = RUNNERS.build(cfg)
+        require_matching_vocabulary(cfg, runner)
+    runner.test()
+
+
+def require_matching_vocabulary(cfg, runner) -> None:
+    """A vocabulary model (``model.backbone.classes``, a list of names)
+    predicts one label per name; tested on a set with another number of
+    classes its labels do not fit the metric's. Refuse that in one line."""
+    names = (cfg.model.get('backbone') or {}).get('classes')
+    if not isinstance(names, (list, tuple)):
+        return
+    dataset = runner.test_loop.dataloader.dataset
+    dataset_classes = dataset.metainfo.get('classes')
+    if dataset_classes is not None and len(dataset_classes) != len(names):
+        raise UsageError(
+            f'model.backbone.classes has {len(names)} names but the test set '
+            f'({type(dataset).__name__}) has {len(dataset_classes)} classes '
+            f'({", ".join(map(str, dataset_classes))}); give the model the test set\'s classes '
+            f'in its label order, or set test_dataloader.dataset.metainfo.classes to the same '
+            f'names')
 
 
 def set_precision(cfg, precision: str) -> None:

@@ -2,7 +2,12 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CHECKPOINT]] [--amp]
                           [--save-full-state] [--cfg-options KEY=VALUE ...]
-                          [--launcher none|pytorch|slurm|mpi]
+                          [--launcher none|pytorch|slurm|mpi] [--preflight-only]
+
+Before building anything it checks that the data, the weights, the
+checkpoint and the work dir that the config names are in place
+(mmris/utils/preflight.py): one ``error:`` line per missing piece, exit 2.
+``--preflight-only`` stops after that check.
 
 Checkpoints are parameter-efficient unless --save-full-state: they leave out
 the frozen weights that the config restores from its weights files (see
@@ -20,8 +25,16 @@ from mmengine.device import get_device
 from mmengine.logging import print_log
 
 from mmris.registry import RUNNERS
-from mmris.utils import UsageError, add_runner_arguments, prepare_runner_config, require_checkpoint, run_cli
+from mmris.utils import (
+    UsageError,
+    add_runner_arguments,
+    config_arguments_checked,
+    prepare_runner_config,
+    require_checkpoint,
+    run_cli,
+)
 from mmris.utils.precision import cpu_supports_bf16
+from mmris.utils.preflight import preflight
 
 
 def parse_args():
@@ -71,7 +84,12 @@ def main():
         cfg.resume, cfg.load_from = True, args.resume
     elif cfg.get('load_from'):
         require_checkpoint(cfg.load_from, 'load_from in the config')
-    RUNNERS.build(cfg).train()
+    preflight(cfg, 'train')
+    if args.preflight_only:
+        return
+    with config_arguments_checked(cfg):
+        runner = RUNNERS.build(cfg)
+    runner.train()
 
 
 if __name__ == '__main__':

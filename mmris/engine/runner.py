@@ -52,6 +52,7 @@ from mmris.checkpoint.model_fit import PARTIAL_KEY, check_checkpoint_fits
 from mmris.registry import RUNNERS
 from mmris.utils.mmengine_private import load_checkpoint_to_model
 from mmris.utils.precision import cpu_supports_bf16
+from mmris.utils.upstream_noise import quiet_logger
 
 #: Default hooks mmris.Runner adds to mmengine's, named with their scope so
 #: that configs of another default scope (mmdet's) find them too.
@@ -124,6 +125,13 @@ class Runner(MMEngineRunner):
             members = all_gather_object(f'rank {self.rank}@{socket.gethostname()}')
             self.logger.info(f'distributed run: world size {self.world_size}, backend '
                              f'{torch_dist.get_backend()}, members: {", ".join(members)}')
+
+    def build_logger(self, *args, **kwargs):
+        """mmengine's logger, without the upstream notices of
+        :mod:`mmris.utils.upstream_noise`."""
+        logger = super().build_logger(*args, **kwargs)
+        quiet_logger(logger)
+        return logger
 
     def train(self):
         with safe_checkpoint_loading():

@@ -11,16 +11,24 @@ import argparse
 import difflib
 import os
 import os.path as osp
+import re
+import shlex
 import sys
 import tempfile
-from typing import Callable, Optional, Sequence
+import zipfile
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional, Sequence, Union
 
 from mmengine.config import Config, DictAction
 
 from .errors import UsageError, UserError
+from .upstream_noise import quiet_upstream
 
 #: Set to 1 to let user errors end in their full traceback.
 DEBUG_VARIABLE = 'MMRIS_DEBUG'
+#: ``KEY=VALUE ...`` merged into every config a tool loads, after its
+#: ``--cfg-options`` (e.g. short runs in CI: ``train_cfg.max_iters=4``).
+CFG_OPTIONS_VARIABLE = 'MMRIS_CFG_OPTIONS'
 
 
 def add_cfg_options_argument(parser: argparse.ArgumentParser,
@@ -66,6 +74,11 @@ def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
                         default='none', help='job launcher')
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--preflight-only', action='store_true',
+                        help='check the config, the options and the files the run needs '
+                        '(data, weights, checkpoint, work dir), then stop: exit status 0 when '
+                        'all is in place, 2 with one error line per problem otherwise; '
+                        'the dist_*/slurm_* launchers run it once before starting the ranks')
 
 
 def prepare_runner_config(args: argparse.Namespace) -> Config:
@@ -82,8 +95,25 @@ def prepare_runner_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def environment_cfg_options() -> dict:
+    """The options of the environment variable ``MMRIS_CFG_OPTIONS``,
+    written as on the command line (shell quoting allowed)."""
+    text = os.environ.get(CFG_OPTIONS_VARIABLE, '')
+    if not text.strip():
+        return {}
+    parser = argparse.ArgumentParser(add_help=False)
+    add_cfg_options_argument(parser)
+    try:
+        return parser.parse_args(['--cfg-options', *shlex.split(text)]).cfg_options
+    except (ValueError, SystemExit):
+        raise UsageError(f'{CFG_OPTIONS_VARIABLE}={text!r} is not a list of KEY=VALUE; '
+                         f'write it as --cfg-options takes it, e.g. '
+                         f"'train_cfg.max_iters=4 train_cfg.val_interval=4'") from None
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file and merge ``--cfg-options`` into it.
+    """Read a config file and merge ``--cfg-options`` into it, then the
+    options of the environment variable ``MMRIS_CFG_OPTIONS``.
 
     Every ``--cfg-options`` key must name an existing entry (list items by
     index): a new key is a misspelling more often than not (``trian_cfg``),
@@ -108,7 +138,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     except Exception as error:  # syntax errors, missing _base_ files, ...
         raise UsageError(f'config file {path!r} could not be read: {error}') from error
     options = {}
-    for key, value in (cfg_options or {}).items():
+    for key, value in {**(cfg_options or {}), **environment_cfg_options()}.items():
         if key.startswith('+'):
             key = key[1:]
         else:
@@ -198,17 +228,68 @@ def require_at_least(flag: str, value: int, least: int, why: str = '') -> None:
 
 
 def require_checkpoint(path: str, flag: str) -> None:
-    """Raise UsageError if the local checkpoint ``path`` given by ``flag`` is missing."""
-    if '://' not in path and not osp.isfile(path):
+    """Raise UsageError if the local checkpoint ``path`` given by ``flag`` is
+    missing, or is not a file that torch or safetensors could read: torch's
+    zip archive (``torch.save``; a truncated one lacks its directory), its
+    legacy pickle, or a ``.safetensors`` file. Loading checks the rest."""
+    if '://' in path:
+        return
+    if not osp.isfile(path):
         raise UsageError(f'checkpoint {path!r} ({flag}) does not exist; pass the path of a '
                          f'.pth file written by tools/train.py, e.g. '
                          f'work_dirs/<config name>/iter_<N>.pth')
+    with open(path, 'rb') as f:
+        head = f.read(1)
+    if not (path.endswith('.safetensors') or zipfile.is_zipfile(path) or head == b'\x80'):
+        raise UsageError(f'checkpoint {path!r} ({flag}) could not be read: it is truncated, '
+                         f'damaged or not a PyTorch checkpoint; copy or download it again, or '
+                         f'pick another one')
 
 
-def one_line(error: BaseException) -> str:
-    """The message of ``error`` as one line. An error re-raised from a
-    DataLoader worker carries the worker's traceback in its message; its
-    last line holds the original message."""
+_REFUSED_ARGUMENT = re.compile(r"(?:(\w+)\.)?__init__\(\) got an unexpected keyword argument "
+                               r"'(\w+)'")
+
+
+def _keys_of(node, key: str, name: str, found: list) -> list:
+    """Config keys (dotted) of ``name`` in dicts under ``node``."""
+    if isinstance(node, dict):
+        for child, value in node.items():
+            path = f'{key}.{child}' if key else str(child)
+            if child == name:
+                found.append(path)
+            _keys_of(value, path, name, found)
+    elif isinstance(node, (list, tuple)):
+        for index, value in enumerate(node):
+            _keys_of(value, f'{key}.{index}', name, found)
+    return found
+
+
+@contextmanager
+def config_arguments_checked(cfg: Config) -> Iterator[None]:
+    """Turn a component's refusal of an argument that the config gives it
+    (mmengine's build raising ``TypeError: class `X` in ...: __init__() got
+    an unexpected keyword argument 'y'``, e.g. from
+    ``+model.backbone.vision_encoder.channels_last=True`` on a ViT) into a
+    UsageError naming the key; a TypeError about anything the config does
+    not hold stays a bug."""
+    try:
+        yield
+    except TypeError as error:
+        match = _REFUSED_ARGUMENT.search(str(error))
+        keys = _keys_of(dict(cfg.items()), '', match.group(2), []) if match else []
+        if not keys:
+            raise
+        classes = re.findall(r'class `(\w+)`', str(error))
+        component = match.group(1) or (classes[-1] if classes else 'a component')
+        raise UsageError(f'{component} takes no argument {match.group(2)!r}, which the config '
+                         f'gives it ({" or ".join(keys)}); remove it or check its name and '
+                         f'place') from error
+
+
+def one_line(error: Union[BaseException, str]) -> str:
+    """The message of ``error`` (an exception or its text) as one line. An
+    error re-raised from a DataLoader worker carries the worker's traceback
+    in its message; its last line holds the original message."""
     message = str(error)
     if 'Original Traceback' in message:
         last = message.strip().splitlines()[-1]
@@ -216,14 +297,25 @@ def one_line(error: BaseException) -> str:
     return ' '.join(message.split())
 
 
+def process_rank() -> int:
+    """This process's rank in a multi-process run (torchrun's ``RANK``,
+    slurm's ``SLURM_PROCID``), 0 in a single-process one."""
+    return int(os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0')))
+
+
 def run_cli(main: Callable[[], None]) -> None:
     """Run a tool's ``main``; a :class:`UserError` ends it with one line,
-    ``error: <message>``, and exit status 2 (its traceback with
-    ``MMRIS_DEBUG=1``)."""
+    ``error: <message>`` (one per problem where it lists several), and exit
+    status 2 (its traceback with ``MMRIS_DEBUG=1``). In a multi-process run
+    only rank 0 prints it, as every rank meets the same error. The upstream
+    warnings and notices of :mod:`mmris.utils.upstream_noise` are hidden."""
+    quiet_upstream()
     try:
         main()
     except UserError as error:
         if os.environ.get(DEBUG_VARIABLE, '') not in ('', '0'):
             raise
-        print(f'error: {one_line(error)}', file=sys.stderr)
+        if process_rank() == 0:
+            for line in error.lines():
+                print(f'error: {one_line(line)}', file=sys.stderr)
         sys.exit(2)

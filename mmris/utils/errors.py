@@ -8,10 +8,16 @@ exception a caller would expect (``ValueError``, ``FileNotFoundError``, ...),
 so library users can catch either.
 """
 import pickle
+from typing import List
 
 
 class UserError(Exception):
     """A problem with the user's input, explained in its message."""
+
+    def lines(self) -> List[str]:
+        """What a tool prints for it: the message, or one line per problem
+        where a subclass lists several (see ``MissingInputsError``)."""
+        return [str(self)]
 
 
 class UsageError(UserError):

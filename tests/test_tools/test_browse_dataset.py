@@ -29,9 +29,16 @@ def test_browse_test_split(refcoco_root, run_tool, tmp_path):
 
 def test_browse_train_split_and_bad_options(refcoco_root, run_tool, tmp_path):
     out = tmp_path / 'browse'
+    # README's command, without a display: --output-dir alone writes the
+    # pictures and opens no window (a window would wait for a key: a hang).
+    no_display = dict(DISPLAY='', WAYLAND_DISPLAY='')
     result = run_tool('misc/browse_dataset.py', DEMO, '--output-dir', out, '--max-samples', 2,
-                      '--not-show', *options(refcoco_root))
+                      *options(refcoco_root), env=no_display, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     assert len(list(out.glob('*.png'))) == 2
+    result = run_tool('misc/browse_dataset.py', DEMO, '--max-samples', 2,
+                      *options(refcoco_root), env=no_display, timeout=300)
+    assert result.returncode == 2 and '--output-dir' in result.last_line
+    assert result.last_line.startswith('error: no display')
     result = run_tool('misc/browse_dataset.py', DEMO, '--max-samples', 0, '--not-show')
     assert result.returncode == 2 and 'max-samples' in result.last_line

@@ -71,6 +71,11 @@ def test_synthetic_set_is_ok(coco_root, run_tool):
         assert f'refcoco          {split:<14} {counts["refs"]:>6} {counts["sentences"]:>9}' \
             in result.stdout
 
+    # The docs' command as printed, on a RefCOCO-only tree: only what is there is checked.
+    result = run_tool(TOOL, '--data-root', root, '--check-images')
+    assert result.returncode == 0 and result.last_line == 'OK', result.stdout[-3000:]
+    assert not any(line.startswith(('refcoco+ ', 'refcocog')) for line in result.stdout.splitlines())
+
 
 def test_damaged_copy_lists_every_problem(damaged_root, run_tool):
     root, gone_ann, gone_image = damaged_root

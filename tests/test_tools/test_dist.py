@@ -1,8 +1,11 @@
 """tools/dist_train.sh and dist_test.sh with 2 processes on this machine."""
+import json
 import os
+import shutil
 
 import torch
 
+from mmris.datasets.refcoco import load_refs
 from mmris.engine import safe_load
 
 
@@ -68,3 +71,56 @@ def test_slurm_train_with_two_tasks(etris_config, run_tool, schedule_options, fr
     assert result.returncode == 0, result.stdout[-4000:]
     assert 'distributed run: world size 2' in result.stdout
     assert safe_load(str(work_dir / 'epoch_1.pth'))['meta']['iter'] == 1
+
+
+def error_lines(output: str) -> list:
+    return [line for line in output.splitlines() if line.startswith('error: ')]
+
+
+def test_missing_data_is_one_line_before_the_ranks_start(etris_config, run_tool, free_port,
+                                                         tmp_path):
+    nowhere = tmp_path / 'nowhere'
+    result = run_tool('dist_train.sh', etris_config, 2, '--work-dir', tmp_path / 'work',
+                      '--cfg-options', f'train_dataloader.dataset.data_root={nowhere}',
+                      env=dict(PORT=free_port()))
+    assert result.returncode == 2, result.stdout[-4000:]
+    assert [line for line in result.stdout.splitlines() if line.strip()] == [
+        f"error: train_dataloader.dataset.data_root '{nowhere}' does not exist; get the data "
+        f'(docs/dataset_preparation.md) or set train_dataloader.dataset.data_root']
+
+
+def test_a_user_error_in_the_ranks_is_one_line_without_torchrun_report(
+        etris_config, refcoco_root, run_tool, free_port, tmp_path):
+    # Annotations that do not fit together: found when the ranks read them.
+    root = tmp_path / 'coco'
+    shutil.copytree(refcoco_root, root)
+    refs = load_refs(str(root / 'refcoco' / 'refs(unc).p'))
+    instances = json.loads((root / 'refcoco' / 'instances.json').read_text())
+    instances['annotations'] = [a for a in instances['annotations']
+                                if a['id'] != refs[0]['ann_id']]
+    (root / 'refcoco' / 'instances.json').write_text(json.dumps(instances))
+    result = run_tool('dist_train.sh', etris_config, 2, '--work-dir', tmp_path / 'work',
+                      '--cfg-options', f'train_dataloader.dataset.data_root={root}',
+                      env=dict(PORT=free_port()))
+    assert result.returncode == 2, result.stdout[-4000:]
+    assert 'distributed run: world size 2' in result.stdout  # the ranks did start
+    (line,) = error_lines(result.stdout)  # from rank 0 only
+    assert f'annotation id {refs[0]["ann_id"]}' in line
+    assert 'ChildFailedError' not in result.stdout and 'Traceback' not in result.stdout
+    assert result.last_line == line
+
+
+def test_slurm_preflight_reports_once_before_srun(etris_config, run_tool, tmp_path):
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    srun = bin_dir / 'srun'
+    srun.write_text('#!/usr/bin/env bash\necho srun was started\nexit 1\n')
+    srun.chmod(0o755)
+    result = run_tool('slurm_train.sh', 'partition', 'job', etris_config,
+                      '--cfg-options', 'model.backbone.clip_weights=pretrain/none.pt',
+                      env=dict(GPUS='2', PATH=f'{bin_dir}:{os.environ["PATH"]}'))
+    assert result.returncode == 2, result.stdout[-4000:]
+    assert 'srun was started' not in result.stdout
+    assert error_lines(result.stdout) == [result.last_line]
+    assert result.last_line.startswith("error: model.backbone.clip_weights 'pretrain/none.pt' "
+                                       'does not exist; download them')

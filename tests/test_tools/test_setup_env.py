@@ -51,3 +51,8 @@ def test_new_venv_reuses_an_importable_torch_and_the_cached_mmcv(tmp_path):
          'print(mmcv.__file__)'], capture_output=True, text=True, check=True).stdout.split()
     assert where[0].startswith(sys.prefix)  # the torch of the interpreter that made it
     assert where[1].startswith(str(venv))  # mmcv installed into the new venv
+    # A consistent venv, and nothing alarming said on the way.
+    assert 'ERROR' not in output
+    check = subprocess.run([str(venv / 'bin' / 'python'), '-m', 'pip', 'check'],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout

@@ -1,6 +1,7 @@
 """Config loading for the tools: --cfg-options keys are checked; user
 errors end in one line."""
 import pytest
+from mmengine.config import Config
 
 from mmris.utils import DatasetError, UsageError, load_config, require_at_least, require_config_keys, run_cli
 from mmris.utils.cli import one_line
@@ -133,3 +134,20 @@ def test_print_split_counts_right_aligns_each_column_under_its_name(capsys):
         'train          5         30',
         'val            1          7',
     ]
+
+
+def test_an_argument_a_component_does_not_take_is_a_usage_error():
+    from mmris.registry import MODELS
+    from mmris.utils import config_arguments_checked
+    encoder = dict(type='CLIPVisionTransformer', input_size=32, patch_size=8, width=32,
+                   layers=3, heads=2, output_dim=32, channels_last=True)
+    cfg = Config(dict(model=dict(type='ETRIS', backbone=dict(vision_encoder=encoder))))
+    with pytest.raises(UsageError, match=r"CLIPVisionTransformer takes no argument "
+                       r"'channels_last', which the config gives it "
+                       r"\(model\.backbone\.vision_encoder\.channels_last\)"):
+        with config_arguments_checked(cfg):
+            MODELS.build(encoder)
+    # A TypeError about something the config does not hold stays a bug.
+    with pytest.raises(TypeError, match='unexpected keyword argument'):
+        with config_arguments_checked(Config(dict(model=dict()))):
+            MODELS.build(encoder)

@@ -6,12 +6,14 @@ For each data set: whether refcoco/instances.json and refcoco/refs(unc).p
 (refcoco+/refs(unc).p, refcocog/refs(umd).p, refcocog/refs(google).p) exist
 and load, the refs and sentences of each split, refs whose annotation id is
 not in instances.json and, with --check-images, the images missing from
-train2014/. Ends with "OK", or "error: N problems: ..." and exit status 2.
+train2014/. Without --datasets it checks the data sets whose folder
+(refcoco/, refcoco+/, refcocog/) is under the data root, or all of them
+where none is. Ends with "OK", or "error: N problems: ..." and exit status 2.
 """
 import argparse
 import os.path as osp
 
-from mmris.datasets.refcoco_layout import REFCOCO_FILES, check_layout, format_report
+from mmris.datasets.refcoco_layout import REFCOCO_FILES, check_layout, format_report, refer_files
 from mmris.utils import UsageError, run_cli
 
 
@@ -23,7 +25,8 @@ def parse_args():
                         help='folder holding train2014/ and the refer folders (default: data/coco)')
     parser.add_argument('--datasets', nargs='+', choices=list(REFCOCO_FILES),
                         metavar='NAME',
-                        help=f'data sets to check, of {", ".join(REFCOCO_FILES)} (default: all)')
+                        help=f'data sets to check, of {", ".join(REFCOCO_FILES)} (default: '
+                        f'those whose folder is under --data-root, or all where none is)')
     parser.add_argument('--check-images', action='store_true',
                         help='also check that every image of a ref is in train2014/')
     return parser.parse_args()
@@ -34,7 +37,9 @@ def main():
     if not osp.isdir(args.data_root):
         raise UsageError(f'data root {args.data_root!r} is not a folder; pass --data-root '
                          f'with the folder that holds train2014/ and refcoco/')
-    datasets = args.datasets or list(REFCOCO_FILES)
+    present = [name for name in REFCOCO_FILES
+               if osp.isdir(osp.dirname(refer_files(args.data_root, name).ann_file))]
+    datasets = args.datasets or present or list(REFCOCO_FILES)
     report = check_layout(args.data_root, datasets, check_images=args.check_images)
     print(format_report(report))
     problems = report.problems

@@ -1,16 +1,18 @@
 """Look at a data set as the model gets it: images and masks after the pipeline.
 
     python tools/misc/browse_dataset.py CONFIG [--split train|val|test]
-        [--output-dir DIR] [--max-samples N] [--not-show] [--cfg-options KEY=VALUE ...]
+        [--output-dir DIR] [--max-samples N] [--show | --not-show]
+        [--cfg-options KEY=VALUE ...]
 
 Each sample of ``<split>_dataloader.dataset`` goes through its pipeline and
 is drawn by the config's visualizer (``RISLocalVisualizer``): the image the
 model sees (e.g. letterboxed to 416 x 416) with its mask and expression. A
 mask that the pipeline leaves at the original size (test pipelines,
 ``RISLetterbox(warp_mask=False)``) is warped into the letterbox with the
-sample's ``affine_matrix``, so mask and image line up. Pictures are written
-to ``DIR/<image stem>_<index>_<expression>.png``; without ``--not-show`` each
-is also shown in a window.
+sample's ``affine_matrix``, so mask and image line up. With ``--output-dir``
+pictures are written to ``DIR/<image stem>_<index>_<expression>.png`` and
+no window opens (``--show`` opens one per sample as well); without it each
+is shown in a window, which needs a display.
 
 The pipeline's ``inputs`` are the image in mmcv's BGR order, C x H x W
 uint8, before the data preprocessor; they are turned into RGB for drawing.
@@ -42,7 +44,12 @@ def parse_args():
     parser.add_argument('--output-dir', help='write one picture per sample to this folder')
     parser.add_argument('--max-samples', type=int, metavar='N',
                         help='draw only the first N samples (default: all)')
-    parser.add_argument('--not-show', action='store_true', help='do not open a window per sample')
+    show = parser.add_mutually_exclusive_group()
+    show.add_argument('--show', action='store_true', default=None,
+                      help='open a window per sample (needs a display); the default '
+                      'without --output-dir')
+    show.add_argument('--not-show', dest='show', action='store_false',
+                      help='do not open a window per sample')
     add_cfg_options_argument(parser, 'train_dataloader.dataset.data_root=data/x/')
     return parser.parse_args()
 
@@ -77,8 +84,20 @@ def align_mask(data_sample, shape) -> None:
     data_sample.gt_sem_seg = PixelData(data=torch.from_numpy(warped > 0.5)[None].long())
 
 
+def has_display() -> bool:
+    """Whether a window can open: on Linux and BSD an X11 or Wayland display
+    must be set; macOS and Windows always have one."""
+    if not sys.platform.startswith(('linux', 'freebsd', 'openbsd')):
+        return True
+    return bool(os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
+
+
 def main():
     args = parse_args()
+    show = not args.output_dir if args.show is None else args.show
+    if show and not has_display():
+        raise UsageError('no display to open a window on (DISPLAY is not set); pass '
+                         '--output-dir DIR to write the pictures to files instead')
     if args.max_samples is not None and args.max_samples < 1:
         raise UsageError(f'--max-samples must be at least 1, got {args.max_samples}')
     cfg = load_config(args.config, args.cfg_options)
@@ -90,7 +109,7 @@ def main():
     if not loader or 'dataset' not in loader:
         raise UsageError(f'config {args.config!r} has no {args.split}_dataloader.dataset; '
                          f'pick another --split')
-    if args.not_show and not args.output_dir:
+    if not show and not args.output_dir:
         print('warning: with --not-show and no --output-dir nothing is drawn anywhere',
               file=sys.stderr)
     dataset = DATASETS.build(loader.dataset)
@@ -110,7 +129,7 @@ def main():
         align_mask(data_sample, image.shape[:2])
         name = sample_name(data_sample.img_path, index, data_sample.metainfo.get('text'))
         visualizer.add_datasample(
-            name, image, data_sample, draw_pred=False, show=not args.not_show,
+            name, image, data_sample, draw_pred=False, show=show,
             out_file=osp.join(args.output_dir, name + '.png') if args.output_dir else None)
         progress.update()
     print(f'\ndrew {count} of {len(dataset)} {args.split} samples'

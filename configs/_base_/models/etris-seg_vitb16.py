@@ -29,7 +29,9 @@ model = dict(
         channels=256,
         kernel_size=3,
         dropout_ratio=0.1,
-        norm_cfg={{_base_.norm_cfg}},
+        # Written out: {{_base_.norm_cfg}} would carry the `_scope_` that mmengine
+        # adds to a `mmris::` base's top-level dicts into mmcv's norm layer.
+        norm_cfg=dict(type='BN', requires_grad=True),
         align_corners=False,
         # Averaged over the labelled pixels, as torch's cross_entropy.
         loss_decode=dict(type='mmseg.CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
