@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope='session')
 def shapes_root(tmp_path_factory):
     """A small synthetic shapes set (16 train, 4 val images of 32x32)."""
-    from mmris.datasets import generate_synthetic_shapes
+    from mmris.synthetic import generate_synthetic_shapes
     root = tmp_path_factory.mktemp('synthetic_shapes')
     generate_synthetic_shapes(str(root), num_train=16, num_val=4, size=32, seed=0)
     return root
@@ -22,7 +22,7 @@ def shapes_root(tmp_path_factory):
 def refcoco_root(tmp_path_factory):
     """A small synthetic referring set in the refer layout (12 images of at
     most 64 px: refcoco/instances.json, refcoco/refs(unc).p, train2014/)."""
-    from mmris.datasets import generate_synthetic_refcoco
+    from mmris.synthetic import generate_synthetic_refcoco
     root = tmp_path_factory.mktemp('synthetic_refcoco')
     generate_synthetic_refcoco(str(root), num_images=12, size=64, seed=0)
     return root
@@ -456,7 +456,7 @@ def write_coco_files(dataset_cfg, root, classes, num_images: int = 2, seed: int 
     three)."""
     import json
 
-    from mmris.datasets import generate_synthetic_coco
+    from mmris.synthetic import generate_synthetic_coco
     generate_synthetic_coco(str(root), num_train=num_images, num_val=num_images, size=64,
                             seed=seed)
     categories = [dict(id=index + 1, name=name) for index, name in enumerate(classes)]

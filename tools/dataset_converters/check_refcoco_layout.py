@@ -1,17 +1,19 @@
-"""Check the RefCOCO / RefCOCO+ / RefCOCOg files under a data root.
+"""Check the RefCOCO / RefCOCO+ / RefCOCOg (and gRefCOCO) files under a data root.
 
     python tools/dataset_converters/check_refcoco_layout.py --data-root data/coco --check-images
+    python tools/dataset_converters/check_refcoco_layout.py --datasets grefcoco
 
 For each data set: whether refcoco/instances.json and refcoco/refs(unc).p
-(refcoco+/refs(unc).p, refcocog/refs(umd).p, refcocog/refs(google).p) exist
-and load, the refs and sentences of each split, refs whose annotation id is
-not in instances.json and, with --check-images, the images missing from
-train2014/. Ends with "OK", or "error: N problems: ..." and exit status 2.
+(refcoco+/refs(unc).p, refcocog/refs(umd).p, refcocog/refs(google).p;
+grefcoco/grefs(unc).json when named) exist and load, the refs and sentences
+of each split, refs whose annotation id is not in instances.json and, with
+--check-images, the images missing from train2014/. Ends with "OK", or
+"error: N problems: ..." and exit status 2.
 """
 import argparse
 import os.path as osp
 
-from mmris.datasets.refcoco_layout import REFCOCO_FILES, check_layout, format_report
+from mmris.datasets.refcoco_layout import DEFAULT_DATASETS, REFCOCO_FILES, check_layout, format_report
 from mmris.utils import UsageError, run_cli
 
 
@@ -23,7 +25,8 @@ def parse_args():
                         help='folder holding train2014/ and the refer folders (default: data/coco)')
     parser.add_argument('--datasets', nargs='+', choices=list(REFCOCO_FILES),
                         metavar='NAME',
-                        help=f'data sets to check, of {", ".join(REFCOCO_FILES)} (default: all)')
+                        help=f'data sets to check, of {", ".join(REFCOCO_FILES)} (default: '
+                        f'{", ".join(DEFAULT_DATASETS)})')
     parser.add_argument('--check-images', action='store_true',
                         help='also check that every image of a ref is in train2014/')
     return parser.parse_args()
@@ -34,7 +37,7 @@ def main():
     if not osp.isdir(args.data_root):
         raise UsageError(f'data root {args.data_root!r} is not a folder; pass --data-root '
                          f'with the folder that holds train2014/ and refcoco/')
-    datasets = args.datasets or list(REFCOCO_FILES)
+    datasets = args.datasets or list(DEFAULT_DATASETS)
     report = check_layout(args.data_root, datasets, check_images=args.check_images)
     print(format_report(report))
     problems = report.problems

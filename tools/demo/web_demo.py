@@ -16,8 +16,10 @@ listens.
 
 POST /predict takes JSON ``{"image": "<base64 or data: URL>", "expressions":
 "one per line" | ["...", ...]}`` and answers ``{"width", "height",
-"seconds", "results": [{"text", "area", "mask", "overlay"}]}`` (mask and
-overlay as PNG data URLs), or ``{"error": "<one line>"}`` with a 4xx or 5xx
+"seconds", "results": [{"text", "area", "no_target_score", "summary", "mask",
+"overlay"}]}`` (mask and overlay as PNG data URLs; ``summary`` reads "no
+match" for an empty mask, with the no-target score of a model that has a
+no-target head, docs/gres.md), or ``{"error": "<one line>"}`` with a 4xx or 5xx
 status.
 
 Safe to expose on a LAN (``--host 0.0.0.0``), within these limits:
@@ -136,7 +138,7 @@ form.addEventListener('submit', async (event) => {
       const figure = document.createElement('figure');
       figure.className = 'result';
       const caption = document.createElement('figcaption');
-      caption.textContent = '"' + result.text + '": ' + result.area + ' px';
+      caption.textContent = '"' + result.text + '": ' + result.summary;
       const overlay = new Image();
       overlay.className = 'overlay';
       overlay.alt = 'prediction for ' + result.text;
@@ -212,6 +214,8 @@ class Segmenter:
 
     def __call__(self, request: dict) -> dict:
         import numpy as np
+
+        from mmris.apis.ris_inferencer import describe_match
         if not isinstance(request, dict):
             raise RequestError('send a JSON object with "image" and "expressions"')
         image = request.get('image')
@@ -242,7 +246,10 @@ class Segmenter:
         seconds = time.perf_counter() - start
         results = []
         for prediction, picture in zip(output['predictions'], output['visualization']):
-            results.append(dict(text=prediction['text'], area=int(prediction['mask'].sum()),
+            area = int(prediction['mask'].sum())
+            results.append(dict(text=prediction['text'], area=area,
+                                no_target_score=prediction['no_target_score'],
+                                summary=describe_match(prediction['no_target_score'], area),
                                 mask=png_data_url(prediction['mask'] * 255),
                                 overlay=png_data_url(np.ascontiguousarray(picture[..., ::-1]))))
         return dict(width=int(img.shape[1]), height=int(img.shape[0]), seconds=seconds,
