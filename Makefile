@@ -2,6 +2,7 @@
 #   make demo      generate the synthetic referring set, train a small ETRIS, evaluate it
 #   make demo-seg  the semantic-segmentation variant on generated shapes
 #   make demo-det  the detection variant: a small ETRIS FCOS on a generated COCO-format set
+#   make demo-gres generalized referring (gRefCOCO variant): with / without the no-target head
 #   make test      run the test suite (tests/ and the projects' tests, setup.cfg testpaths)
 #   make lint      ruff (lint, import order) and codespell, configured in pyproject.toml
 PYTHON ?= python3
@@ -14,8 +15,10 @@ SEG_DEMO_CONFIG := configs/demo/etris-seg_tiny_synthetic-shapes.py
 SEG_DEMO_WORK_DIR := work_dirs/demo-seg
 DET_DEMO_CONFIG := configs/demo/fcos_etris-tiny_simplefpn_synthetic-coco.py
 DET_DEMO_WORK_DIR := work_dirs/demo-det
+GRES_DEMO_CONFIGS := configs/demo/etris_tiny_synthetic_grefcoco_no-target-head.py \
+	configs/demo/etris_tiny_synthetic_grefcoco.py
 
-.PHONY: setup demo demo-seg demo-det test lint
+.PHONY: setup demo demo-seg demo-det demo-gres test lint
 setup: $(READY)
 
 $(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/tests.txt \
@@ -43,6 +46,10 @@ demo-det: $(READY)
 	$(PY) tools/analysis_tools/det_baselines.py $(DET_DEMO_CONFIG)
 	$(PY) tools/test.py $(DET_DEMO_CONFIG) $$(cat $(DET_DEMO_WORK_DIR)/last_checkpoint) \
 		--work-dir $(DET_DEMO_WORK_DIR)
+
+demo-gres: $(READY)
+	$(PY) tools/dataset_converters/make_synthetic_refcoco.py --out data/synthetic_refcoco --grefcoco
+	$(PY) tools/analysis_tools/gres_demo.py $(GRES_DEMO_CONFIGS) --work-dir work_dirs/demo-gres
 
 test: $(READY)
 	$(PY) -m pytest

@@ -55,7 +55,7 @@ setup(
     license='Apache License 2.0',
     packages=find_packages(exclude=('configs', 'tools', 'tests', 'projects')),
     package_data={'mmris': mim_files()},
-    python_requires='>=3.8',
+    python_requires='>=3.10',
     install_requires=read_requirements('runtime'),
     extras_require=dict(tests=read_requirements('tests'), optional=read_requirements('optional'),
                         deploy=read_requirements('deploy')),

@@ -32,7 +32,7 @@ MMCV_VERSION=${MMCV_VERSION:-2.1.0}
 say() { echo "[setup_env] $*"; }
 die() { echo "[setup_env] error: $*" >&2; exit 1; }
 
-command -v "$PYTHON" >/dev/null || die "no '$PYTHON' on PATH; set PYTHON=/path/to/python3 (3.8-3.11)."
+command -v "$PYTHON" >/dev/null || die "no '$PYTHON' on PATH; set PYTHON=/path/to/python3 (3.10 or 3.11)."
 
 # 1. Virtual environment and torch ---------------------------------------
 if [ ! -x "$VENV/bin/python" ]; then

@@ -82,6 +82,14 @@ def find_config(model: Union[str, Path]) -> str:
                             f'{CONFIG_ROOT}); {hint}')
 
 
+def describe_match(no_target_score: Optional[float], area: int) -> str:
+    """What the demos print for one expression: ``no match`` with the
+    no-target score when the mask is empty, else the mask area (and the
+    score, when the model has a no-target head)."""
+    score = '' if no_target_score is None else f' (no-target score {no_target_score:.2f})'
+    return f'no match{score}' if area == 0 else f'mask area {area} px{score}'
+
+
 def encode_rle(mask: np.ndarray) -> dict:
     """COCO run-length encoding of a binary (H, W) mask, ``counts`` as str."""
     from pycocotools import mask as mask_utils
@@ -254,7 +262,9 @@ class RISInferencer(BaseInferencer):
         Returns:
             dict: ``predictions``, one per (image, expression) in input
             order: ``{'text', 'image_index', 'mask' (H, W) uint8 0/1,
-            'prob' (H, W) float32}``; ``visualization``, the RGB pictures
+            'prob' (H, W) float32, 'no_target_score'}`` (the probability
+            that the expression names nothing, from a model with a no-target
+            head; None without one: an empty mask is its "no match"); ``visualization``, the RGB pictures
             drawn by ``RISLocalVisualizer`` (a list, empty unless
             ``save_vis``, ``show`` or ``return_vis``).
         """
@@ -270,7 +280,8 @@ class RISInferencer(BaseInferencer):
             preds.extend(self.forward(data))
         if threshold is not None:
             for pred in preds:
-                pred.pred_sem_seg = PixelData(data=(pred.pred_prob.data > threshold).long())
+                keep = not pred.get('pred_no_target', False)  # a no-target answer stays empty
+                pred.pred_sem_seg = PixelData(data=(pred.pred_prob.data > threshold).long() * keep)
         visualization = self.visualize(
             items, preds, show=show, wait_time=wait_time, opacity=opacity,
             vis_out_dir=osp.join(out_dir, 'vis') if save_vis else '',
@@ -371,7 +382,8 @@ class RISInferencer(BaseInferencer):
                 text=pred.metainfo.get('text', item['text']),
                 image_index=item['image_index'],
                 mask=pred.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8),
-                prob=pred.pred_prob.data[0].cpu().numpy().astype(np.float32)))
+                prob=pred.pred_prob.data[0].cpu().numpy().astype(np.float32),
+                no_target_score=pred.get('no_target_score')))
         if pred_out_dir:
             self._save_json(items, predictions, pred_out_dir)
         return dict(predictions=list(preds) if return_datasample else predictions,

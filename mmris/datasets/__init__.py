@@ -1,15 +1,15 @@
-"""Datasets, their generators and data transforms."""
+"""Datasets (readers of the referring and segmentation sets) and data transforms."""
 from .base_ris_dataset import BaseRISDataset
+from .eval_sets import EvalSetsDataset
 from .expression_sampler import ExpressionSampler
+from .grefcoco import GRefCOCODataset
+from .leak_free_concat import LeakFreeConcatDataset
 from .refcoco import RefCOCODataset
 from .ris_custom import RISCustomDataset
-from .synthetic_coco import generate_synthetic_coco
-from .synthetic_refcoco import generate_synthetic_refcoco
-from .synthetic_shapes import SyntheticShapesDataset, generate_synthetic_shapes
+from .synthetic_shapes import SyntheticShapesDataset
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
-    'BaseRISDataset', 'ExpressionSampler', 'RefCOCODataset', 'RISCustomDataset', 'SyntheticShapesDataset',
-    'generate_synthetic_shapes'
+    'BaseRISDataset', 'EvalSetsDataset', 'ExpressionSampler', 'GRefCOCODataset',
+    'LeakFreeConcatDataset', 'RefCOCODataset', 'RISCustomDataset', 'SyntheticShapesDataset'
 ]
-__all__ += ['generate_synthetic_coco', 'generate_synthetic_refcoco']

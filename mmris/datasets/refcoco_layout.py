@@ -6,7 +6,10 @@ The refer releases laid out as mmdet's configs expect (``data/coco``)::
     refcoco/instances.json     refcoco/refs(unc).p
     refcoco+/instances.json    refcoco+/refs(unc).p
     refcocog/instances.json    refcocog/refs(umd).p  refcocog/refs(google).p
+    grefcoco/instances.json    grefcoco/grefs(unc).json
 
+(gRefCOCO's refs are JSON and a ref's ``ann_id`` is a list, ``[-1]`` for
+no target; it is checked when named, not by default.)
 :data:`REFCOCO_FILES` and :func:`refer_files` name the files of each data
 set, :data:`REFCOCO_SPLITS` its splits; :func:`check_layout` looks at a
 data root and returns a :class:`LayoutReport` of what is there and what is
@@ -28,13 +31,17 @@ REFCOCO_FILES = {
     'refcoco+': ('refcoco+', 'unc'),
     'refcocog_umd': ('refcocog', 'umd'),
     'refcocog_google': ('refcocog', 'google'),
+    'grefcoco': ('grefcoco', 'unc'),
 }
+#: the data sets checked when none are named: the RefCOCO family
+DEFAULT_DATASETS = ('refcoco', 'refcoco+', 'refcocog_umd', 'refcocog_google')
 #: data set name -> its splits (the google split of RefCOCOg has no test)
 REFCOCO_SPLITS = {
     'refcoco': ('train', 'val', 'testA', 'testB'),
     'refcoco+': ('train', 'val', 'testA', 'testB'),
     'refcocog_umd': ('train', 'val', 'test'),
     'refcocog_google': ('train', 'val'),
+    'grefcoco': ('train', 'val', 'testA', 'testB'),
 }
 #: the image folder under the data root
 IMAGE_DIR = 'train2014'
@@ -54,8 +61,9 @@ def refer_files(data_root: str, dataset: str) -> ReferFiles:
     if dataset not in REFCOCO_FILES:
         raise ValueError(f'unknown data set {dataset!r}; known: {", ".join(REFCOCO_FILES)}')
     folder, split_by = REFCOCO_FILES[dataset]
+    refs = f'grefs({split_by}).json' if dataset == 'grefcoco' else f'refs({split_by}).p'
     return ReferFiles(osp.join(data_root, folder, 'instances.json'),
-                      osp.join(data_root, folder, f'refs({split_by}).p'))
+                      osp.join(data_root, folder, refs))
 
 
 @dataclass
@@ -122,7 +130,10 @@ def _load_instances(path: str, cache: dict):
 
 def _check_dataset(data_root: str, name: str, check_images: bool, instance_cache: dict,
                    image_files: dict) -> DatasetReport:
-    from .refcoco import load_refs, refs_in_split  # here, so refcoco.py may import this module
+    # here, so refcoco.py may import this module
+    from .base_ris_dataset import load_json
+    from .grefcoco import NO_TARGET
+    from .refcoco import load_refs, refs_in_split
 
     ann_file, split_file = refer_files(data_root, name)
     report = DatasetReport(name, osp.relpath(ann_file, data_root),
@@ -145,7 +156,7 @@ def _check_dataset(data_root: str, name: str, check_images: bool, instance_cache
     refs = None
     if osp.isfile(split_file):
         try:
-            refs = load_refs(split_file)
+            refs = load_json(split_file) if split_file.endswith('.json') else load_refs(split_file)
             if not isinstance(refs, list) or not all(
                     isinstance(ref, dict) and {'ref_id', 'ann_id', 'image_id', 'split', 'sentences'}
                     <= set(ref) for ref in refs):
@@ -178,7 +189,9 @@ def _check_dataset(data_root: str, name: str, check_images: bool, instance_cache
 
     ann_ids = {ann['id'] for ann in instances['annotations']}
     images = {image['id']: image for image in instances['images']}
-    report.missing_ann_ids = sorted({ref['ann_id'] for ref in refs if ref['ann_id'] not in ann_ids})
+    referred = {ann_id for ref in refs
+                for ann_id in (ref['ann_id'] if isinstance(ref['ann_id'], list) else [ref['ann_id']])}
+    report.missing_ann_ids = sorted(referred - ann_ids - {NO_TARGET})
     if report.missing_ann_ids:
         problems.append(f'{len(report.missing_ann_ids)} annotation id(s) of refs not in '
                         f'{report.ann_file} (e.g. {_examples(report.missing_ann_ids)})')
@@ -213,7 +226,7 @@ def _check_dataset(data_root: str, name: str, check_images: bool, instance_cache
     return report
 
 
-def check_layout(data_root: str, datasets: Sequence[str] = tuple(REFCOCO_FILES),
+def check_layout(data_root: str, datasets: Sequence[str] = DEFAULT_DATASETS,
                  check_images: bool = False) -> LayoutReport:
     """Check the refer files of ``datasets`` under ``data_root``.
 

@@ -1,19 +1,14 @@
-"""Generated images of coloured shapes with per-pixel labels.
+"""The reader of the generated shapes set (semantic segmentation).
 
 A small, download-free semantic segmentation set for the demo job and the
-tests. :func:`generate_synthetic_shapes` writes it in mmseg's usual layout::
+tests. :func:`mmris.synthetic.generate_synthetic_shapes` writes it in
+mmseg's usual layout::
 
     root/img_dir/{train,val}/00000.png     RGB image (H, W, 3)
     root/ann_dir/{train,val}/00000.png     label map (H, W), values 0..3
 
 and :class:`SyntheticShapesDataset` reads it like any mmseg dataset.
 """
-import os
-import os.path as osp
-
-import cv2
-import numpy as np
-from mmengine.utils import ProgressBar
 from mmseg.datasets import BaseSegDataset
 
 from mmris.registry import DATASETS
@@ -31,54 +26,3 @@ class SyntheticShapesDataset(BaseSegDataset):
     def __init__(self, img_suffix: str = '.png', seg_map_suffix: str = '.png', **kwargs):
         super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
                          reduce_zero_label=False, **kwargs)
-
-
-def draw_sample(rng: np.random.Generator, size: int, max_shapes: int = 4):
-    """Draw one image and its label map.
-
-    Shapes get random colours, sizes and places over a noisy background;
-    later shapes cover earlier ones, in the image and in the labels alike.
-
-    Returns:
-        tuple: image ``(size, size, 3)`` uint8 (BGR, as cv2 writes it) and
-        label map ``(size, size)`` uint8 with values in ``0..3``.
-    """
-    image = rng.integers(0, 60, (size, size, 3), dtype=np.uint8)
-    labels = np.zeros((size, size), np.uint8)
-    for _ in range(rng.integers(1, max_shapes + 1)):
-        label = int(rng.integers(1, len(CLASSES)))
-        colour = [int(c) for c in rng.integers(80, 256, 3)]
-        radius = int(rng.integers(size // 10, size // 4))
-        cx, cy = (int(v) for v in rng.integers(radius, size - radius, 2))
-        mask = np.zeros((size, size), np.uint8)
-        if CLASSES[label] == 'circle':
-            cv2.circle(mask, (cx, cy), radius, 1, -1)
-        elif CLASSES[label] == 'square':
-            cv2.rectangle(mask, (cx - radius, cy - radius), (cx + radius, cy + radius), 1, -1)
-        else:
-            corners = np.array([[cx, cy - radius], [cx - radius, cy + radius],
-                                [cx + radius, cy + radius]], np.int32)
-            cv2.fillPoly(mask, [corners], 1)
-        image[mask > 0] = colour
-        labels[mask > 0] = label
-    return image, labels
-
-
-def generate_synthetic_shapes(out_dir: str, num_train: int = 200, num_val: int = 40,
-                              size: int = 64, seed: int = 0) -> None:
-    """Write the synthetic shapes set under ``out_dir`` (see the module docstring).
-
-    The same ``seed`` always gives the same files. Existing files with the
-    same names are overwritten; nothing else in ``out_dir`` is touched.
-    """
-    rng = np.random.default_rng(seed)
-    progress = ProgressBar(num_train + num_val)
-    for split, count in (('train', num_train), ('val', num_val)):
-        for sub in ('img_dir', 'ann_dir'):
-            os.makedirs(osp.join(out_dir, sub, split), exist_ok=True)
-        for index in range(count):
-            image, labels = draw_sample(rng, size)
-            name = f'{index:05d}.png'
-            cv2.imwrite(osp.join(out_dir, 'img_dir', split, name), image)
-            cv2.imwrite(osp.join(out_dir, 'ann_dir', split, name), labels)
-            progress.update()

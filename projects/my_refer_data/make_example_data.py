@@ -21,8 +21,9 @@ import tempfile
 
 import cv2
 
-from mmris.datasets import RefCOCODataset, generate_synthetic_refcoco
+from mmris.datasets import RefCOCODataset
 from mmris.datasets.transforms import decode_mask
+from mmris.synthetic import generate_synthetic_refcoco
 from mmris.utils import require_at_least, run_cli
 
 #: Split of the synthetic set -> annotation file written.

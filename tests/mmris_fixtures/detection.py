@@ -65,7 +65,7 @@ def write_coco_files(dataset_cfg, root, classes, num_images: int = 2, seed: int 
     three)."""
     import json
 
-    from mmris.datasets import generate_synthetic_coco
+    from mmris.synthetic import generate_synthetic_coco
     generate_synthetic_coco(str(root), num_train=num_images, num_val=num_images, size=64,
                             seed=seed)
     categories = [dict(id=index + 1, name=name) for index, name in enumerate(classes)]

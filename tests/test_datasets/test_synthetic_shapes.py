@@ -2,8 +2,10 @@
 import cv2
 import numpy as np
 
-from mmris.datasets import SyntheticShapesDataset, generate_synthetic_shapes
-from mmris.datasets.synthetic_shapes import CLASSES, draw_sample
+from mmris.datasets import SyntheticShapesDataset
+from mmris.datasets.synthetic_shapes import CLASSES
+from mmris.synthetic import generate_synthetic_shapes
+from mmris.synthetic.shapes import draw_sample
 
 
 def test_draw_sample_labels_exactly_the_painted_pixels():

@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from mmris.datasets import generate_synthetic_refcoco
 from mmris.datasets.refcoco import load_refs
 from mmris.datasets.refcoco_layout import REFCOCO_SPLITS, check_layout, format_report, refer_files
+from mmris.synthetic import generate_synthetic_refcoco
 
 TOOL = 'dataset_converters/check_refcoco_layout.py'
 

@@ -17,7 +17,7 @@ import mmseg
 import pytest
 
 from mmris.config_package import CONFIG_ROOT
-from mmris.datasets import generate_synthetic_coco, generate_synthetic_shapes
+from mmris.synthetic import generate_synthetic_coco, generate_synthetic_shapes
 
 SEG_CONFIG = '''
 _base_ = ['mmseg::_base_/default_runtime.py',

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
-from mmris.datasets import RISCustomDataset, generate_synthetic_refcoco
+from mmris.datasets import RISCustomDataset
 from mmris.datasets.refcoco import load_refs
+from mmris.synthetic import generate_synthetic_refcoco
 from mmris.utils import UsageError
 
 TOOL = 'dataset_converters/reference_to_custom_json.py'

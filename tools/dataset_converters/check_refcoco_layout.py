@@ -1,19 +1,27 @@
-"""Check the RefCOCO / RefCOCO+ / RefCOCOg files under a data root.
+"""Check the RefCOCO / RefCOCO+ / RefCOCOg (and gRefCOCO) files under a data root.
 
     python tools/dataset_converters/check_refcoco_layout.py --data-root data/coco --check-images
+    python tools/dataset_converters/check_refcoco_layout.py --datasets grefcoco
 
 For each data set: whether refcoco/instances.json and refcoco/refs(unc).p
-(refcoco+/refs(unc).p, refcocog/refs(umd).p, refcocog/refs(google).p) exist
-and load, the refs and sentences of each split, refs whose annotation id is
-not in instances.json and, with --check-images, the images missing from
-train2014/. Without --datasets it checks the data sets whose folder
-(refcoco/, refcoco+/, refcocog/) is under the data root, or all of them
-where none is. Ends with "OK", or "error: N problems: ..." and exit status 2.
+(refcoco+/refs(unc).p, refcocog/refs(umd).p, refcocog/refs(google).p;
+grefcoco/grefs(unc).json) exist and load, the refs and sentences of each
+split, refs whose annotation id is not in instances.json and, with
+--check-images, the images missing from train2014/. Without --datasets it
+checks the data sets whose folder (refcoco/, refcoco+/, refcocog/,
+grefcoco/) is under the data root, or RefCOCO, RefCOCO+ and RefCOCOg where
+none is. Ends with "OK", or "error: N problems: ..." and exit status 2.
 """
 import argparse
 import os.path as osp
 
-from mmris.datasets.refcoco_layout import REFCOCO_FILES, check_layout, format_report, refer_files
+from mmris.datasets.refcoco_layout import (
+    DEFAULT_DATASETS,
+    REFCOCO_FILES,
+    check_layout,
+    format_report,
+    refer_files,
+)
 from mmris.utils import UsageError, run_cli
 
 
@@ -26,7 +34,8 @@ def parse_args():
     parser.add_argument('--datasets', nargs='+', choices=list(REFCOCO_FILES),
                         metavar='NAME',
                         help=f'data sets to check, of {", ".join(REFCOCO_FILES)} (default: '
-                        f'those whose folder is under --data-root, or all where none is)')
+                        f'those whose folder is under --data-root, or {", ".join(DEFAULT_DATASETS)} '
+                        f'where none is)')
     parser.add_argument('--check-images', action='store_true',
                         help='also check that every image of a ref is in train2014/')
     return parser.parse_args()
@@ -39,7 +48,7 @@ def main():
                          f'with the folder that holds train2014/ and refcoco/')
     present = [name for name in REFCOCO_FILES
                if osp.isdir(osp.dirname(refer_files(args.data_root, name).ann_file))]
-    datasets = args.datasets or present or list(REFCOCO_FILES)
+    datasets = args.datasets or present or list(DEFAULT_DATASETS)
     report = check_layout(args.data_root, datasets, check_images=args.check_images)
     print(format_report(report))
     problems = report.problems

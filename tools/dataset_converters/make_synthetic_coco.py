@@ -6,7 +6,7 @@ writes train/*.jpg, val/*.jpg and annotations/instances_{train,val}.json
 under --out (categories circle, square and triangle, with boxes, polygons
 and RLE masks), which mmdet's CocoDataset and CocoMetric read as they are.
 """
-from mmris.datasets import generate_synthetic_coco
+from mmris.synthetic import generate_synthetic_coco
 from mmris.utils import print_split_counts, require_at_least, run_cli, synthetic_set_parser
 
 

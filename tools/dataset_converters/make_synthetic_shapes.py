@@ -2,7 +2,7 @@
 
     python tools/dataset_converters/make_synthetic_shapes.py --out data/synthetic_shapes
 """
-from mmris.datasets import generate_synthetic_shapes
+from mmris.synthetic import generate_synthetic_shapes
 from mmris.utils import require_at_least, run_cli, synthetic_set_parser
 
 

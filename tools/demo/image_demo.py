@@ -6,7 +6,8 @@
 
 CONFIG is a config file or a config name such as vitb_refcoco
 (configs/etris/vitb_refcoco.py). OUT gets one picture with a panel per
-expression; the mask area of each expression is printed. ``--precision bf16``
+expression; the mask area of each expression is printed, or "no match"
+(with the no-target score of a model with a no-target head, docs/gres.md). ``--precision bf16``
 runs the network under bf16 autocast (CPUs with native bf16, CUDA);
 ``--backend onnxruntime`` runs an exported network (``--weights FILE.onnx``
 from tools/deployment/export_onnx.py, fp32 or ``--int8``) with ONNX Runtime.
@@ -164,6 +165,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     import mmcv
 
     from mmris.apis.inputs import read_image
+    from mmris.apis.ris_inferencer import describe_match
     image = read_image(args.img)
     inferencer = build_inferencer(config, args, device)
     result = inferencer(image, args.expressions, batch_size=len(args.expressions),
@@ -171,7 +173,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     for prediction in result['predictions']:
         height, width = prediction['mask'].shape
         area = int(prediction['mask'].sum())
-        print(f'"{prediction["text"]}": mask area {area} px '
+        print(f'"{prediction["text"]}": {describe_match(prediction["no_target_score"], area)} '
               f'({100 * area / (height * width):.1f}% of {width}x{height})')
     if not mmcv.imwrite(mmcv.rgb2bgr(tile(result['visualization'])), args.out_file):
         raise UsageError(f'--out-file {args.out_file!r} could not be written')

@@ -19,8 +19,10 @@ prints ``Running on http://HOST:PORT`` once it listens.
 POST /predict takes ``Content-Type: application/json`` (415 otherwise) with
 ``{"image": "<base64 or data: URL>", "expressions":
 "one per line" | ["...", ...]}`` and answers ``{"width", "height",
-"seconds", "results": [{"text", "area", "mask", "overlay"}]}`` (mask and
-overlay as PNG data URLs), or ``{"error": "<one line>"}`` with a 4xx or 5xx
+"seconds", "results": [{"text", "area", "no_target_score", "summary", "mask",
+"overlay"}]}`` (mask and overlay as PNG data URLs; ``summary`` reads "no
+match" for an empty mask, with the no-target score of a model that has a
+no-target head, docs/gres.md), or ``{"error": "<one line>"}`` with a 4xx or 5xx
 status.
 
 It answers its own page only (same_origin.py): a ``Host`` header that
@@ -115,6 +117,8 @@ class Segmenter:
 
     def __call__(self, request: dict) -> dict:
         import numpy as np
+
+        from mmris.apis.ris_inferencer import describe_match
         if not isinstance(request, dict):
             raise RequestError('send a JSON object with "image" and "expressions"')
         image = request.get('image')
@@ -146,7 +150,10 @@ class Segmenter:
         results = []
         pairs = zip(output['predictions'], output['visualization'], strict=True)
         for prediction, picture in pairs:
-            results.append(dict(text=prediction['text'], area=int(prediction['mask'].sum()),
+            area = int(prediction['mask'].sum())
+            results.append(dict(text=prediction['text'], area=area,
+                                no_target_score=prediction['no_target_score'],
+                                summary=describe_match(prediction['no_target_score'], area),
                                 mask=png_data_url(prediction['mask'] * 255),
                                 overlay=png_data_url(np.ascontiguousarray(picture[..., ::-1]))))
         return dict(width=int(img.shape[1]), height=int(img.shape[0]), seconds=seconds,

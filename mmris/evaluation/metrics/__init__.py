@@ -1,5 +1,6 @@
 """Metrics of referring image segmentation and referring detection."""
+from .gres_metric import GRESMetric
 from .ref_box_metric import RefBoxMetric
 from .ris_metric import RISMetric
 
-__all__ = ['RISMetric', 'RefBoxMetric']
+__all__ = ['GRESMetric', 'RISMetric', 'RefBoxMetric']

@@ -24,7 +24,11 @@ class ETRISReferringDetector(SingleStageDetector):
     :class:`TextFCOSHead`), scores every location against the expression and
     trains with the referred box as the one ground truth of class 0.
     :meth:`predict` keeps, for each expression, the box of highest score (set
-    ``test_cfg.score_thr=0`` so that there always is one).
+    ``test_cfg.score_thr=0`` so that there always is one). With
+    ``test_cfg.multi_target=True`` (generalized referring detection,
+    gRefCOCO) it keeps every box the head gives above ``score_thr`` after
+    NMS instead: several boxes for an expression naming several objects,
+    none for one naming nothing.
 
     Args: those of mmdet's :class:`SingleStageDetector`. Parts whose widths
     do not fit fail the build, naming both (:func:`check_parts_fit`).
@@ -52,10 +56,13 @@ class ETRISReferringDetector(SingleStageDetector):
 
     def predict(self, batch_inputs: torch.Tensor, batch_data_samples: List[DetDataSample],
                 rescale: bool = True) -> List[DetDataSample]:
-        """Each sample gets ``pred_instances`` with at most one box: the
-        best-scoring one for its expression."""
+        """Each sample gets ``pred_instances``: the best-scoring box for its
+        expression, or with ``test_cfg.multi_target`` every box above the
+        score threshold (maybe none)."""
         x = self.extract_feat(batch_inputs, batch_data_samples)
         results = self.bbox_head.predict(x, batch_data_samples, rescale=rescale)
+        if (self.test_cfg or {}).get('multi_target', False):
+            return self.add_pred_to_datasample(batch_data_samples, results)
         best = [result[result.scores.argsort(descending=True)[:1]] for result in results]
         return self.add_pred_to_datasample(batch_data_samples, best)
 

@@ -37,6 +37,13 @@ class ETRIS(BaseSegmentor):
 
     at the original image size.
 
+    With a ``no_target_head`` (generalized referring segmentation: an
+    expression may name nothing), it reads the neck's output, trains with its
+    own loss beside the mask loss, and at inference empties the mask of each
+    sample it judges no-target, adding ``no_target_score`` and
+    ``pred_no_target`` (see :class:`NoTargetHead`). Without it (the default)
+    nothing changes.
+
     Args:
         backbone (dict): Backbone config.
         neck (dict): Neck config, with the backbone's widths.
@@ -44,12 +51,13 @@ class ETRIS(BaseSegmentor):
             widths. Parts whose widths do not fit fail the build, naming
             both (:func:`check_parts_fit`).
         test_cfg (dict, optional): ``mask_threshold`` (0.35).
+        no_target_head (dict, optional): e.g. ``NoTargetHead``; None: off.
         data_preprocessor (dict, optional): e.g. ``SegDataPreProcessor``.
         init_cfg (dict, optional): mmengine init config.
     """
 
     def __init__(self, backbone: dict, neck: dict, decode_head: dict,
-                 test_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None, no_target_head: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
@@ -57,6 +65,7 @@ class ETRIS(BaseSegmentor):
         self.decode_head = MODELS.build(decode_head)
         check_parts_fit(self.backbone, self.neck, self.decode_head)
         self.test_cfg = {'mask_threshold': DEFAULT_MASK_THRESHOLD, **(test_cfg or {})}
+        self.no_target_head = MODELS.build(no_target_head) if no_target_head else None
 
     @staticmethod
     def expressions(data_samples: List[SegDataSample]) -> List[str]:
@@ -87,13 +96,21 @@ class ETRIS(BaseSegmentor):
         return self.encode_decode(inputs, data_samples)
 
     def loss(self, inputs: torch.Tensor, data_samples: List[SegDataSample]) -> Dict[str, torch.Tensor]:
-        """BCE between the logits and each ``gt_sem_seg`` (1, H, W) in [0, 1]."""
-        return self.decode_head.loss(self.extract_feat(inputs, data_samples), data_samples,
-                                     train_cfg=dict())
+        """BCE between the logits and each ``gt_sem_seg`` (1, H, W) in [0, 1]
+        (and the no-target head's loss, when there is one)."""
+        features = self.extract_feat(inputs, data_samples)
+        losses = self.decode_head.loss(features, data_samples, train_cfg=dict())
+        if self.no_target_head is not None:
+            losses.update(self.no_target_head.loss(features, data_samples))
+        return losses
 
     def predict(self, inputs: torch.Tensor, data_samples: List[SegDataSample]) -> List[SegDataSample]:
-        logits = self.encode_decode(inputs, data_samples)
-        return self.masks_from_logits(logits, data_samples, tuple(inputs.shape[-2:]))
+        features = self.extract_feat(inputs, data_samples)
+        data_samples = self.masks_from_logits(self.decode_head(features), data_samples,
+                                              tuple(inputs.shape[-2:]))
+        if self.no_target_head is None:
+            return data_samples
+        return self.no_target_head.predict(features, data_samples)
 
     def masks_from_logits(self, logits: torch.Tensor, data_samples: List[SegDataSample],
                           input_shape: tuple) -> List[SegDataSample]:

@@ -64,3 +64,19 @@ def test_samples_without_an_expression_are_refused(model):
     samples[0].set_metainfo(dict(text=None))
     with pytest.raises(ValueError, match="metainfo\\['text'\\]"):
         model.loss(images, samples)
+
+
+def test_multi_target_keeps_every_box_above_the_threshold_and_may_keep_none(model):
+    model.eval()
+    images, samples = _batch(['all the circles', 'the purple star'], with_boxes=False)
+    settings = dict(multi_target=True, score_thr=0.0, max_per_img=4,
+                    nms=dict(type='nms', iou_threshold=0.99))
+    with torch.no_grad():
+        for cfg in (model.test_cfg, model.bbox_head.test_cfg):
+            cfg.update(settings)
+        several = model.predict(images, [s.clone() for s in samples])
+        for cfg in (model.test_cfg, model.bbox_head.test_cfg):
+            cfg.update(score_thr=1.1)  # above any sigmoid score
+        none = model.predict(images, [s.clone() for s in samples])
+    assert [len(r.pred_instances) for r in several] == [4, 4]
+    assert [len(r.pred_instances) for r in none] == [0, 0]

@@ -1,7 +1,7 @@
 """Scenes of coloured shapes on a grey background, with COCO annotations.
 
-What the synthetic referring set (:mod:`.synthetic_refcoco`) and the
-synthetic detection set (:mod:`.synthetic_coco`) draw: 2 to 4 shapes
+What the synthetic referring set (:mod:`.refcoco`) and the
+synthetic detection set (:mod:`.coco`) draw: 2 to 4 shapes
 (circle, square, triangle; red, green, blue or yellow) that do not overlap,
 on a plain or lightly textured grey background. Squares and triangles are
 annotated as polygons, circles as compressed RLE (``counts`` a str), so

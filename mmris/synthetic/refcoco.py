@@ -27,7 +27,7 @@ import os
 import os.path as osp
 import pickle
 import string
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import cv2
 import numpy as np
@@ -84,7 +84,7 @@ def _is_extreme(obj: dict, others: List[dict], side: str, margin: float) -> bool
     return all(sign * (centre - (o['cx'], o['cy'])[axis]) > margin for o in others)
 
 
-def _expressions(rng: np.random.Generator, target: dict, objects: List[dict],
+def single_target_expressions(rng: np.random.Generator, target: dict, objects: List[dict],
                  height: int, width: int) -> List[str]:
     """2 or 3 distinct expressions that fit ``target`` alone among ``objects``.
 
@@ -129,7 +129,7 @@ def _expressions(rng: np.random.Generator, target: dict, objects: List[dict],
     return chosen[:int(rng.integers(2, 4))]
 
 
-def _sentence(rng: np.random.Generator, text: str, sent_id: int) -> dict:
+def refer_sentence(rng: np.random.Generator, text: str, sent_id: int) -> dict:
     """A refer-style sentence: ``raw`` varies case and punctuation, ``sent``
     is its lower-case form without punctuation, ``tokens`` its words."""
     raw = text
@@ -144,7 +144,7 @@ def _sentence(rng: np.random.Generator, text: str, sent_id: int) -> dict:
     return dict(tokens=sent.split(), raw=raw, sent_id=sent_id, sent=sent)
 
 
-def _split_of_images(rng: np.random.Generator, num_images: int) -> List[str]:
+def split_of_images(rng: np.random.Generator, num_images: int) -> List[str]:
     held_out = max(1, int(round(0.1 * num_images)))
     names = ['train'] * (num_images - 3 * held_out)
     for split in SPLITS[1:]:
@@ -154,7 +154,8 @@ def _split_of_images(rng: np.random.Generator, num_images: int) -> List[str]:
 
 def generate_synthetic_refcoco(out_dir: str, num_images: int = 600, size: int = 128,
                                seed: int = 0, refer_prob: float = 0.85,
-                               jpeg_quality: int = 95) -> Dict[str, Dict[str, int]]:
+                               jpeg_quality: int = 95, scenes: Optional[list] = None
+                               ) -> Dict[str, Dict[str, int]]:
     """Write the synthetic referring set under ``out_dir`` (see the module docstring).
 
     Args:
@@ -166,6 +167,10 @@ def generate_synthetic_refcoco(out_dir: str, num_images: int = 600, size: int = 
         refer_prob: the chance that a shape is referred to; every image has
             at least one referred shape, the rest stay as distractors.
         jpeg_quality: quality of the written JPEG images.
+        scenes: a list that, when given, receives one dict per image:
+            ``image_id``, ``height``, ``width`` and its shapes (``objects``,
+            as :func:`draw_scene` gives them, with their ``ann_id``), for a
+            variant written over the same images (:mod:`.grefcoco`).
 
     Returns:
         dict: for each split, its number of ``images``, ``refs`` and
@@ -181,7 +186,7 @@ def generate_synthetic_refcoco(out_dir: str, num_images: int = 600, size: int = 
     os.makedirs(image_dir, exist_ok=True)
     os.makedirs(ann_dir, exist_ok=True)
 
-    splits = _split_of_images(rng, num_images)
+    splits = split_of_images(rng, num_images)
     summary = {split: dict(images=0, refs=0, sentences=0) for split in SPLITS}
     images, annotations, refs = [], [], []
     category_ids = {c['name']: c['id'] for c in CATEGORIES}
@@ -197,6 +202,8 @@ def generate_synthetic_refcoco(out_dir: str, num_images: int = 600, size: int = 
         cv2.imwrite(osp.join(image_dir, file_name), image[..., ::-1],
                     [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
         images.append(dict(id=image_id, file_name=file_name, height=height, width=width))
+        if scenes is not None:
+            scenes.append(dict(image_id=image_id, height=height, width=width, objects=objects))
 
         referred = [o for o in objects if rng.random() < refer_prob]
         if not referred:
@@ -204,8 +211,8 @@ def generate_synthetic_refcoco(out_dir: str, num_images: int = 600, size: int = 
         sent_id = sum(len(ref['sentences']) for ref in refs)
         for obj in referred:
             sentences = []
-            for text in _expressions(rng, obj, objects, height, width):
-                sentences.append(_sentence(rng, text, sent_id))
+            for text in single_target_expressions(rng, obj, objects, height, width):
+                sentences.append(refer_sentence(rng, text, sent_id))
                 sent_id += 1
             refs.append(dict(
                 ref_id=len(refs), ann_id=obj['ann_id'], image_id=image_id, split=split,

@@ -10,8 +10,8 @@ from mmdet.datasets import CocoDataset
 from mmdet.evaluation import CocoMetric
 from pycocotools import mask as mask_utils
 
-from mmris.datasets import generate_synthetic_coco
-from mmris.datasets.synthetic_coco import CLASSES
+from mmris.synthetic import generate_synthetic_coco
+from mmris.synthetic.coco import CLASSES
 
 METAINFO = dict(classes=CLASSES)
 

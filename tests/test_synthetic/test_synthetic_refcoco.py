@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
-from mmris.datasets import generate_synthetic_refcoco
 from mmris.datasets.refcoco import load_refs
-from mmris.datasets.shape_scenes import COLOURS, SHAPES
-from mmris.datasets.synthetic_refcoco import SPLITS
+from mmris.synthetic import generate_synthetic_refcoco
+from mmris.synthetic.refcoco import SPLITS
+from mmris.synthetic.shape_scenes import COLOURS, SHAPES
 
 RELATIONS = {  # as the expressions word them; all need the boxes apart
     'to the left of': lambda a, b: a['x2'] < b['x1'],
