@@ -23,17 +23,19 @@ SEG_CONFIG = '''
 _base_ = ['mmseg::_base_/default_runtime.py',
           '{root}/_base_/models/etris-seg_vitb16.py']
 custom_imports = dict(imports=['mmris'], allow_failed_imports=False)
+# mmris' Runner writes checkpoints that torch.load(weights_only=True) opens.
+runner_type = 'mmris.Runner'
 classes = ('background', 'circle', 'square', 'triangle')
 model = dict(
     data_preprocessor=dict(size=(32, 32)),
     backbone=dict(
-        type='mmris.BridgedDualEncoder', clip_weights=None, classes=list(classes),
+        clip_weights=None, classes=list(classes),
         vision_encoder=dict(input_size=32, patch_size=4, width=32, layers=3, heads=2,
                             output_dim=32),
         text_encoder=dict(width=32, layers=3, heads=2, embed_dim=32),
         bridger=dict(d_model=16, interactor=dict(num_heads=2))),
-    neck=dict(type='mmris.CascadedAlignmentNeck', channels=32, num_heads=2),
-    decode_head=dict(type='mmris.TextKernelHead',
+    neck=dict(in_channels=[32, 32, 32], text_channels=32, channels=32, num_heads=2),
+    decode_head=dict(in_channels=32, text_channels=32, num_classes=len(classes),
                      decoder=dict(num_layers=1, num_heads=2, ffn_channels=32), channels=16),
     test_cfg=dict(mode='whole'))
 dataset = dict(type='BaseSegDataset', data_root='{data}', metainfo=dict(classes=classes),
@@ -62,16 +64,19 @@ DET_CONFIG = '''
 _base_ = ['mmdet::_base_/default_runtime.py',
           '{root}/_base_/models/fcos_etris-vitb16_simplefpn.py']
 custom_imports = dict(imports=['mmris'], allow_failed_imports=False)
+# mmris' Runner writes checkpoints that torch.load(weights_only=True) opens.
+runner_type = 'mmris.Runner'
 classes = ('circle', 'square', 'triangle')
 model = dict(
     backbone=dict(
-        type='mmris.BridgedDualEncoder', clip_weights=None, classes=list(classes),
+        clip_weights=None, classes=list(classes),
         vision_encoder=dict(input_size=64, patch_size=8, width=32, layers=3, heads=2,
                             output_dim=32),
         text_encoder=dict(width=32, layers=3, heads=2, embed_dim=32),
         bridger=dict(d_model=16, interactor=dict(num_heads=2))),
-    neck=dict(out_channels=32, scale_factors=(2.0, 1.0, 0.5), num_outs=3),
-    bbox_head=dict(stacked_convs=1, feat_channels=32, embed_channels=32, strides=[4, 8, 16],
+    neck=dict(in_channels=32, out_channels=32, scale_factors=(2.0, 1.0, 0.5), num_outs=3),
+    bbox_head=dict(in_channels=32, text_channels=32, num_classes=len(classes), stacked_convs=1,
+                   feat_channels=32, embed_channels=32, strides=[4, 8, 16],
                    norm_cfg=dict(type='GN', num_groups=8, requires_grad=True),
                    regress_ranges=((-1, 16), (16, 32), (32, 1e8))))
 dataset = dict(type='CocoDataset', data_root='{data}/', metainfo=dict(classes=classes))
@@ -108,26 +113,10 @@ def shipped_tool(package, name: str) -> Path:
     return Path(package.__file__).parent / '.mim' / 'tools' / name
 
 
-class WeightsOnlyLoadError(Exception):
-    """The shipped test.py could not open the checkpoint with
-    ``torch.load(weights_only=True)``."""
-
-
-#: mmengine's checkpoints hold its HistoryBuffer, which torch >= 2.6's
-#: weights-only load refuses in the parent toolboxes' own loading path;
-#: checkpoints that load so are issue 23's item 2 (another branch).
-NEEDS_WEIGHTS_ONLY_CHECKPOINTS = pytest.mark.xfail(
-    raises=WeightsOnlyLoadError, strict=True,
-    reason='the shipped test.py loads with weights_only=True, which mmengine-written '
-           'checkpoints do not pass yet (issue 23, item 2)')
-
-
 def run(tool: Path, *args, cwd: Path):
     result = subprocess.run([sys.executable, str(tool), *map(str, args)], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             timeout=600)
-    if result.returncode and 'Weights only load failed' in result.stdout:
-        raise WeightsOnlyLoadError(result.stdout[-2000:])
     assert result.returncode == 0, f'{tool} {args}:\n{result.stdout[-5000:]}'
     return result.stdout
 
@@ -143,7 +132,6 @@ def train_then_test(package, config: Path, tmp_path: Path) -> str:
                cwd=tmp_path)
 
 
-@NEEDS_WEIGHTS_ONLY_CHECKPOINTS
 def test_mmseg_tools_train_and_test_a_user_config(tmp_path):
     data = tmp_path / 'shapes'
     generate_synthetic_shapes(str(data), num_train=4, num_val=2, size=32, seed=0)
@@ -153,7 +141,6 @@ def test_mmseg_tools_train_and_test_a_user_config(tmp_path):
     assert 'mIoU' in output
 
 
-@NEEDS_WEIGHTS_ONLY_CHECKPOINTS
 def test_mmdet_tools_train_and_test_a_user_config(tmp_path):
     data = tmp_path / 'coco'
     generate_synthetic_coco(str(data), num_train=4, num_val=2, size=64, seed=0)
