@@ -10,15 +10,14 @@ from typing import Optional, Sequence, Union
 
 from mmdet.apis import DetInferencer
 
-from mmris.checkpoint.loader import safe_checkpoint_loading
-from mmris.checkpoint.model_fit import PARTIAL_KEY, check_checkpoint_fits
-from mmris.checkpoint.parameter_efficient import complete_state_dict
-from mmris.models.utils.class_vocabulary import resolve_class_names, set_vocabulary
+from mmris.models.utils.class_vocabulary import resolve_class_names
 from mmris.registry import INFERENCERS
+
+from .vocabulary_loading import VocabularyLoading
 
 
 @INFERENCERS.register_module()
-class VocabularyDetInferencer(DetInferencer):
+class VocabularyDetInferencer(VocabularyLoading, DetInferencer):
     """:class:`mmdet.apis.DetInferencer` for vocabulary-mode detectors (the
     mmris detection configs), as :class:`VocabularySegInferencer` is for
     segmentation.
@@ -48,20 +47,3 @@ class VocabularyDetInferencer(DetInferencer):
                              f'use mmdet.apis.DetInferencer for it')
         self.model.dataset_meta = dict(self.model.dataset_meta or {}, classes=tuple(names))
         self.visualizer.dataset_meta = self.model.dataset_meta
-
-    def _init_model(self, cfg, weights, device):
-        """mmdet's, with the vocabulary set and ``weights`` loaded
-        weights-only (mmris' safe loader)."""
-        if self.vocabulary is not None:
-            set_vocabulary(cfg.model, self.vocabulary)
-        with safe_checkpoint_loading():
-            return super()._init_model(cfg, weights, device)
-
-    def _load_weights_to_model(self, model, checkpoint, cfg) -> None:
-        """mmdet's, after the frozen weights a parameter-efficient
-        checkpoint left out are restored from the config's weights files,
-        and the weights are checked to fit the model (one-line refusal)."""
-        if checkpoint is not None:
-            complete_state_dict(checkpoint, model, cfg.model, 'the weights')
-            check_checkpoint_fits(checkpoint, model, 'the weights', cfg.get(PARTIAL_KEY, False))
-        super()._load_weights_to_model(model, checkpoint, cfg)

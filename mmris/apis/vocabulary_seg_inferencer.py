@@ -12,12 +12,11 @@ from typing import List, Optional, Sequence, Union
 import numpy as np
 from mmseg.apis import MMSegInferencer
 
-from mmris.checkpoint.loader import safe_checkpoint_loading
-from mmris.checkpoint.model_fit import PARTIAL_KEY, check_checkpoint_fits
-from mmris.checkpoint.parameter_efficient import complete_state_dict
 from mmris.engine.hooks import model_class_names
-from mmris.models.utils.class_vocabulary import resolve_class_names, set_vocabulary
+from mmris.models.utils.class_vocabulary import resolve_class_names
 from mmris.registry import INFERENCERS
+
+from .vocabulary_loading import VocabularyLoading
 
 
 def class_palette(num_classes: int, seed: int = 42) -> List[List[int]]:
@@ -27,7 +26,7 @@ def class_palette(num_classes: int, seed: int = 42) -> List[List[int]]:
 
 
 @INFERENCERS.register_module()
-class VocabularySegInferencer(MMSegInferencer):
+class VocabularySegInferencer(VocabularyLoading, MMSegInferencer):
     """:class:`mmseg.apis.MMSegInferencer` for vocabulary-mode models (the
     mmris semantic-segmentation configs).
 
@@ -66,19 +65,3 @@ class VocabularySegInferencer(MMSegInferencer):
         if len(palette) != len(names):
             raise ValueError(f'palette has {len(palette)} colours for {len(names)} classes')
         self.visualizer.set_dataset_meta(list(names), [list(c) for c in palette])
-
-    def _init_model(self, cfg, weights, device):
-        """mmseg's, loading ``weights`` weights-only (mmris' safe loader)."""
-        if self.vocabulary is not None:
-            set_vocabulary(cfg.model, self.vocabulary)
-        with safe_checkpoint_loading():
-            return super()._init_model(cfg, weights, device)
-
-    def _load_weights_to_model(self, model, checkpoint, cfg) -> None:
-        """mmseg's, after the frozen weights a parameter-efficient
-        checkpoint left out are restored from the config's weights files,
-        and the weights are checked to fit the model (one-line refusal)."""
-        if checkpoint is not None:
-            complete_state_dict(checkpoint, model, cfg.model, 'the weights')
-            check_checkpoint_fits(checkpoint, model, 'the weights', cfg.get(PARTIAL_KEY, False))
-        super()._load_weights_to_model(model, checkpoint, cfg)

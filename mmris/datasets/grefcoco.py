@@ -22,8 +22,8 @@ from mmengine.fileio import join_path
 from mmris.registry import DATASETS
 from mmris.utils.errors import DatasetError
 
-from .base_ris_dataset import BaseRISDataset, load_json, require_file
-from .refcoco import refs_in_split
+from .base_ris_dataset import load_json, require_file
+from .refcoco import RefCOCODataset, refs_in_split
 from .transforms.loading import decode_mask
 
 #: ``ann_id`` of a ref that names no object.
@@ -54,7 +54,7 @@ def target_ids(ref: dict, source: str) -> List[int]:
 
 
 @DATASETS.register_module()
-class GRefCOCODataset(BaseRISDataset):
+class GRefCOCODataset(RefCOCODataset):
     """gRefCOCO, one split, in one of the RIS modes (see :class:`BaseRISDataset`).
 
     Each entry's ``mask`` is the union of its targets' masks (an empty mask
@@ -81,14 +81,8 @@ class GRefCOCODataset(BaseRISDataset):
     def __init__(self, ann_file: str = 'grefcoco/instances.json',
                  split_file: str = 'grefcoco/grefs(unc).json', split: str = 'train',
                  data_prefix: dict = dict(img_path='train2014/'), **kwargs):
-        self.split_file = split_file
-        self.split = split
-        super().__init__(ann_file=ann_file, data_prefix=data_prefix, **kwargs)
-
-    def _join_prefix(self):
-        if self.data_root and not osp.isabs(self.split_file):
-            self.split_file = join_path(self.data_root, self.split_file)
-        super()._join_prefix()
+        super().__init__(ann_file=ann_file, split_file=split_file, split=split,
+                         data_prefix=data_prefix, **kwargs)
 
     def load_objects(self) -> List[dict]:
         for path, what in ((self.ann_file, 'annotation file'), (self.split_file, 'grefs file')):

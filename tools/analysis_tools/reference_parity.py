@@ -56,6 +56,7 @@ from typing import Dict, Iterator, List, Optional
 import numpy as np
 import torch
 
+from mmris.models.encoders.clip_weights import save_clip_state_dict
 from mmris.utils import UsageError, require_writable_file, run_cli
 
 REPO = Path(__file__).resolve().parents[2]
@@ -323,29 +324,6 @@ def openai_clip_state(ref: types.SimpleNamespace, backbone: str) -> Dict[str, to
             for key, value in fill_weights(state).items()}
 
 
-class _ArchiveNode(torch.nn.Module):
-    """A scriptable module that holds only buffers (a node of an archive)."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x
-
-
-def write_openai_archive(state: Dict[str, torch.Tensor], path: Path) -> None:
-    """``state`` as a TorchScript archive whose ``state_dict()`` is
-    ``state``: the form of OpenAI's CLIP files, which the reference opens
-    with ``torch.jit.load``."""
-    root = _ArchiveNode()
-    for key, value in state.items():
-        *parents, leaf = key.split('.')
-        node = root
-        for name in parents:
-            if name not in node._modules:
-                node.add_module(name, _ArchiveNode())
-            node = node._modules[name]
-        node.register_buffer(leaf, value.detach().clone())
-    torch.jit.script(root).save(str(path))
-
-
 def reference_config(checkout: str, backbone: str) -> Dict:
     """The merged sections of the reference's ``config/refcoco`` yaml."""
     import yaml
@@ -484,7 +462,7 @@ def build_pair(ref: types.SimpleNamespace, checkout: str, backbone: str, work_di
     if ('RN' in str(archive)) != backbone.startswith('rn'):
         raise UsageError(f'the archive path {str(archive)!r} has "RN" in a folder name, which '
                          f'the reference reads as a ResNet; pick another --work-dir')
-    write_openai_archive(openai_clip_state(ref, backbone), archive)
+    save_clip_state_dict(openai_clip_state(ref, backbone), str(archive))
     reference = full_reference(ref, checkout, backbone, archive)
     centre_logits(reference, images, token_ids)
     reference_checkpoint = work_dir / f'reference_{backbone}.pth'
