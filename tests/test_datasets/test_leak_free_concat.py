@@ -88,7 +88,7 @@ def test_eval_sets_tag_their_samples(two_sets):
 def test_mixed_training_runs_one_iteration(two_sets, tmp_path):
     cfg = Config.fromfile('configs/demo/etris_tiny_synthetic_mixed.py')
     for dataset in (cfg.train_dataloader.dataset.datasets + cfg.train_dataloader.dataset.held_out
-                    + cfg.test_dataloader.dataset.datasets):
+                    + cfg.val_dataloader.dataset.datasets + cfg.test_dataloader.dataset.datasets):
         dataset.data_root = str(two_sets)
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.batch_size = 2
