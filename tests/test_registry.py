@@ -78,7 +78,8 @@ def test_mmris_modules_build_their_children_in_the_scope_the_child_names(tiny_co
     with DefaultScope.overwrite_default_scope('mmdet'):
         built = MMDET_MODELS.build(backbone)
         neck = MMDET_MODELS.build(dict(type='mmris.TextCarryingNeck',
-                                       neck=dict(type='mmdet.FPN', out_channels=8, num_outs=5)))
+                                       neck=dict(type='mmdet.FPN', in_channels=[32, 64, 128, 256],
+                                                 out_channels=8, num_outs=5)))
     assert type(built) is BridgedDualEncoder and type(built.text_encoder) is CLIPTextEncoder
     assert type(neck) is TextCarryingNeck and type(neck.neck) is FPN
     # An mmdet child builds its own children in mmdet's scope, from any scope.

@@ -105,11 +105,12 @@ class ETRIS(BaseSegmentor):
         return losses
 
     def predict(self, inputs: torch.Tensor, data_samples: List[SegDataSample]) -> List[SegDataSample]:
+        if self.no_target_head is None:
+            logits = self.encode_decode(inputs, data_samples)
+            return self.masks_from_logits(logits, data_samples, tuple(inputs.shape[-2:]))
         features = self.extract_feat(inputs, data_samples)
         data_samples = self.masks_from_logits(self.decode_head(features), data_samples,
                                               tuple(inputs.shape[-2:]))
-        if self.no_target_head is None:
-            return data_samples
         return self.no_target_head.predict(features, data_samples)
 
     def masks_from_logits(self, logits: torch.Tensor, data_samples: List[SegDataSample],
