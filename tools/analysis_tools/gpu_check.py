@@ -101,7 +101,7 @@ def parse_args():
 
 def make_sets(data_dir: Path, tasks: List[str], short: bool) -> None:
     """Generate each task's synthetic set under ``data_dir`` unless there."""
-    from mmris.datasets import (
+    from mmris.synthetic import (
         generate_synthetic_coco,
         generate_synthetic_refcoco,
         generate_synthetic_shapes,
