@@ -94,10 +94,10 @@ def test_a_user_error_in_the_ranks_is_one_line_without_torchrun_report(
     # Annotations that do not fit together: found when the ranks read them.
     root = tmp_path / 'coco'
     shutil.copytree(refcoco_root, root)
-    refs = load_refs(str(root / 'refcoco' / 'refs(unc).p'))
+    ref = next(r for r in load_refs(str(root / 'refcoco' / 'refs(unc).p'))
+               if r['split'] == 'train')
     instances = json.loads((root / 'refcoco' / 'instances.json').read_text())
-    instances['annotations'] = [a for a in instances['annotations']
-                                if a['id'] != refs[0]['ann_id']]
+    instances['annotations'] = [a for a in instances['annotations'] if a['id'] != ref['ann_id']]
     (root / 'refcoco' / 'instances.json').write_text(json.dumps(instances))
     result = run_tool('dist_train.sh', etris_config, 2, '--work-dir', tmp_path / 'work',
                       '--cfg-options', f'train_dataloader.dataset.data_root={root}',
@@ -105,7 +105,7 @@ def test_a_user_error_in_the_ranks_is_one_line_without_torchrun_report(
     assert result.returncode == 2, result.stdout[-4000:]
     assert 'distributed run: world size 2' in result.stdout  # the ranks did start
     (line,) = error_lines(result.stdout)  # from rank 0 only
-    assert f'annotation id {refs[0]["ann_id"]}' in line
+    assert f'annotation id {ref["ann_id"]}' in line
     assert 'ChildFailedError' not in result.stdout and 'Traceback' not in result.stdout
     assert result.last_line == line
 
