@@ -39,8 +39,10 @@ def test_draws_every_expression(run_tool, demo_files, tmp_path):
                       '--weights', demo_files['checkpoint'], '--out-file', out,
                       '--device', 'cpu', timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
-    areas = re.findall(r'^"(.+)": mask area (\d+) px \(([\d.]+)% of 64x48\)$', result.stdout,
-                       re.MULTILINE)
+    # "<text>": mask area N px (P% of WxH), or "no match (0.0% of WxH)" for an empty mask
+    lines = re.findall(r'^"(.+)": (?:mask area (\d+) px|no match) \(([\d.]+)% of 64x48\)$',
+                       result.stdout, re.MULTILINE)
+    areas = [(text, area or '0', percent) for text, area, percent in lines]
     assert [text for text, _, _ in areas] == ['the red car', 'the man on the left']
     # The areas are those of the masks the inferencer predicts for the same inputs.
     from mmris.apis import RISInferencer
@@ -122,7 +124,7 @@ def test_everyday_mistakes_end_in_one_line(run_tool, demo_files, tmp_path, case)
     elif case == 'damaged weights':
         weights = tmp_path / 'damaged.pth'
         weights.write_bytes(Path(demo_files['checkpoint']).read_bytes()[:1000])
-        expected = f"error: checkpoint '{weights}' could not be read"
+        expected = f"error: checkpoint '{weights}' (--weights) could not be read"
     elif case == 'unwritable --out-file':
         (tmp_path / 'a_file').write_text('')
         out = tmp_path / 'a_file' / 'o.png'
