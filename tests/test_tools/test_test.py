@@ -37,7 +37,7 @@ def test_damaged_checkpoint(etris_config, trained_etris, run_tool, tmp_path):
     damaged.write_bytes((trained_etris / 'epoch_1.pth').read_bytes()[:5000])
     result = run_tool('test.py', etris_config, damaged, '--work-dir', tmp_path / 'work')
     assert result.returncode == 2
-    assert result.last_line.startswith(f"error: checkpoint '{damaged}' could not be read")
+    assert result.last_line.startswith(f"error: checkpoint '{damaged}' (CHECKPOINT) could not be read")
     # Refused before anything starts: no run folder, and the one line alone.
     assert not (tmp_path / 'work').exists()
     assert result.stdout.strip() == result.last_line
