@@ -157,7 +157,8 @@ def test_upload_type_and_see_the_masks(web_demo_server, browser, tmp_path):
         pixels = decode_data_url(mask.get_attribute('src'))
         assert pixels.shape == (53, 77)
         assert set(np.unique(pixels)) <= {0, 255}
-        assert caption.endswith(f': {int((pixels > 0).sum())} px')
+        area = int((pixels > 0).sum())  # the caption: the mask's area, or "no match" when empty
+        assert caption.endswith(f': mask area {area} px' if area else ': no match')
 
 
 def test_bad_requests_are_answered(web_demo_server):
