@@ -117,8 +117,9 @@ def _break_data(root, problem: str):
 
 
 @pytest.mark.parametrize('problem,message', [
-    ('missing data root', r"annotation file .*nowhere/refcoco/instances.json not found \(the "
-                          r"folder .*nowhere does not exist\)"),
+    # the pre-flight check names the config key before any file is read
+    ('missing data root', r"test_dataloader.dataset.data_root '.*nowhere' does not exist; get the "
+                          r"data \(docs/dataset_preparation.md\)"),
     ('instances.json not JSON', r'refcoco/instances.json is not a JSON file \(Expecting value: '
                                 r'line 1 column 13'),
     ('missing annotation id', r'refs\(unc\).p ref \d+: annotation id \d+ is not in '
