@@ -96,12 +96,7 @@ class GRefCOCODataset(RefCOCODataset):
         refs = refs_in_split(refs, self.split)
         if not refs:
             raise DatasetError(f'{self.split_file} has no refs in split {self.split!r}')
-        instances = load_json(self.ann_file)
-        if not isinstance(instances, dict) or not {'images', 'annotations'} <= set(instances):
-            raise DatasetError(f'{self.ann_file} is not a COCO instances file (it needs '
-                               f'"images" and "annotations" lists)')
-        annotations = {ann['id']: ann for ann in instances['annotations']}
-        images = {img['id']: img for img in instances['images']}
+        annotations, images = self.load_instances()
         return [self._object(ref, annotations, images) for ref in refs]
 
     def _object(self, ref: dict, annotations: dict, images: dict) -> dict:

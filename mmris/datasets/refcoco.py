@@ -12,7 +12,7 @@ segmentation (polygons or RLE) by ``LoadRISAnnotations``.
 """
 import os.path as osp
 import pickle
-from typing import List
+from typing import Dict, List, Tuple
 
 from mmengine.fileio import join_path
 
@@ -75,6 +75,19 @@ class RefCOCODataset(BaseRISDataset):
             self.split_file = join_path(self.data_root, self.split_file)
         super()._join_prefix()
 
+    def load_instances(self) -> Tuple[Dict[int, dict], Dict[int, dict]]:
+        """``ann_file``'s annotations and images, each by id.
+
+        Raises:
+            DatasetError: ``ann_file`` is not a COCO instances file.
+        """
+        instances = load_json(self.ann_file)
+        if not isinstance(instances, dict) or not {'images', 'annotations'} <= set(instances):
+            raise DatasetError(f'{self.ann_file} is not a COCO instances file (it needs '
+                               f'"images" and "annotations" lists)')
+        return ({ann['id']: ann for ann in instances['annotations']},
+                {img['id']: img for img in instances['images']})
+
     def load_objects(self) -> List[dict]:
         for path, what in ((self.ann_file, 'annotation file'), (self.split_file, 'refs file')):
             require_file(path, what, f'put the refer release under data_root '
@@ -83,12 +96,7 @@ class RefCOCODataset(BaseRISDataset):
         refs = refs_in_split(load_refs(self.split_file), self.split)
         if not refs:
             raise DatasetError(f'{self.split_file} has no refs in split {self.split!r}')
-        instances = load_json(self.ann_file)
-        if not isinstance(instances, dict) or not {'images', 'annotations'} <= set(instances):
-            raise DatasetError(f'{self.ann_file} is not a COCO instances file (it needs '
-                               f'"images" and "annotations" lists)')
-        annotations = {ann['id']: ann for ann in instances['annotations']}
-        images = {img['id']: img for img in instances['images']}
+        annotations, images = self.load_instances()
         objects = []
         for ref in refs:
             source = f'{osp.basename(self.split_file)} ref {ref["ref_id"]}'
