@@ -51,6 +51,9 @@ WARNINGS: Tuple[UpstreamWarning, ...] = (
     UpstreamWarning(UserWarning, 'The draw is False',
              "mmseg's SegVisualizationHook announces its default (nothing drawn in training); "
              'tools/test.py --show-dir turns drawing on'),
+    UpstreamWarning(UserWarning, '``build_loss`` would be deprecated soon',
+                    "mmseg's own BaseDecodeHead builds its losses with it, for every decode "
+                    'head (ProjectorHead and TextKernelHead among them)'),
 )
 
 NOTICES: Tuple[Notice, ...] = (
