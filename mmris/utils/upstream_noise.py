@@ -54,6 +54,9 @@ WARNINGS: Tuple[UpstreamWarning, ...] = (
     UpstreamWarning(UserWarning, '``build_loss`` would be deprecated soon',
                     "mmseg's own BaseDecodeHead builds its losses with it, for every decode "
                     'head (ProjectorHead and TextKernelHead among them)'),
+    UpstreamWarning(DeprecationWarning, 'pkg_resources is deprecated as an API',
+                    "mmengine.utils.package_utils imports pkg_resources, which mmengine's "
+                    "package scopes (mmseg::, mmdet::) read; setuptools<80.9 keeps it"),
 )
 
 NOTICES: Tuple[Notice, ...] = (

@@ -42,7 +42,7 @@ def test_modes_and_one_step_lowers_the_loss_on_its_batch(cls_demo_config):
     before.backward()
     optimizer.step()
     after = model(**batch, mode='loss')['loss_cls']
-    assert float(after) < float(before)
+    assert float(after.detach()) < float(before.detach())
 
     model.eval()
     with torch.no_grad():
