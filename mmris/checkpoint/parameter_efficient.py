@@ -175,11 +175,13 @@ def complete_state_dict(checkpoint: dict, model: nn.Module, model_cfg: dict, sou
             f'load it with the config it was trained with')
     restored = {key: own[key] for key in info['omitted_keys']}
     if fingerprint(restored) != info['fingerprint']:
-        trained = ', '.join(info.get('weight_fields') or []) or 'no weights file'
+        trained_fields = info.get('weight_fields') or []
+        trained = ', '.join(trained_fields) or 'no weights file'
         here = ', '.join(weight_fields(model_cfg)) or 'no weights file'
+        option = f' (--cfg-options {" ".join(trained_fields)})' if trained_fields else ''
         raise CheckpointError(
             f'{source} is a parameter-efficient checkpoint trained on other frozen weights than '
             f'those this config restores (their fingerprints differ; trained with {trained}, '
-            f'this config: {here}): set the config to the weights it was trained with, or '
-            f'use a full checkpoint (tools/train.py --save-full-state)')
+            f'this config: {here}): set the config to the weights it was trained with{option}, '
+            f'or use a full checkpoint (tools/train.py --save-full-state)')
     checkpoint['state_dict'].update(restored)

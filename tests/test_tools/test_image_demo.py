@@ -95,6 +95,8 @@ def test_bad_arguments_are_explained(image_demo, demo_files, tmp_path):
     assert 'not a device' in error(image, 'a car', config, *out, '--device', 'gpu')
     assert "checkpoint '" in error(image, 'a car', config, '--weights',
                                    str(tmp_path / 'nothing.pth'), '--out-file', 'o.png')
+    assert 'trian_cfg' in error(image, 'a car', config, *out, '--cfg-options',
+                                'trian_cfg.max_iters=1')
 
     # Weights of another model: the keys are named.
     state = dict(demo_files['state'])
@@ -106,6 +108,37 @@ def test_bad_arguments_are_explained(image_demo, demo_files, tmp_path):
     assert 'does not fit the model of this config' in message
     assert 'neck.extra.weight' in message and 'decode_head.text_proj.bias' in message
     assert not (tmp_path / 'o.png').exists()
+
+
+def test_a_parameter_efficient_checkpoint_takes_its_clip_file_from_cfg_options(
+        image_demo, demo_files, tmp_path, tiny_config, clip_weights_writer, capsys):
+    """Without the CLIP file it was trained on, the checkpoint is refused in
+    one line that gives the option; with it, the towers are restored."""
+    from mmris.apis import init_model
+    from mmris.checkpoint.parameter_efficient import make_parameter_efficient
+    cfg = tiny_config('vitb')
+    clip = clip_weights_writer(cfg, tmp_path / 'clip.pt', seed=3)
+    cfg.model.backbone.clip_weights = clip
+    model = init_model(cfg)
+    model.init_weights()  # the towers from the CLIP file, as training starts
+    towers = [key for key in model.state_dict() if key.startswith('backbone.vision_encoder.')
+              and key.endswith('.attn.in_proj_weight')]
+    assert towers
+    save_checkpoint(model.state_dict(), str(tmp_path / 'full.pth'))
+    checkpoint = make_parameter_efficient(dict(state_dict=dict(model.state_dict()), meta={}),
+                                          towers, cfg.model)
+    torch.save(checkpoint, tmp_path / 'pet.pth')
+    argv = [demo_files['image'], 'a car', demo_files['config'], '--weights',
+            str(tmp_path / 'pet.pth'), '--out-file', str(tmp_path / 'o.png')]
+    with pytest.raises(UserError, match=r'trained on other frozen weights .* \(--cfg-options '
+                       rf'model.backbone.clip_weights={re.escape(clip)}\)'):
+        image_demo.main(argv)
+    image_demo.main([*argv, '--cfg-options', f'model.backbone.clip_weights={clip}'])
+    area = int(re.search(r'mask area (\d+) px|no match', capsys.readouterr().out).group(1) or 0)
+    # What the full checkpoint of the same model predicts.
+    from mmris.apis import RISInferencer
+    full = RISInferencer(cfg, weights=str(tmp_path / 'full.pth'), device='cpu')
+    assert area == int(full(demo_files['image'], ['a car'])['predictions'][0]['mask'].sum())
 
 
 @pytest.mark.parametrize('case', ['zero-byte image', 'not an image', 'damaged weights',

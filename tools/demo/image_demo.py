@@ -3,6 +3,7 @@
     python tools/demo/image_demo.py IMG EXPRESSION [EXPRESSION ...] CONFIG
         --weights CKPT --out-file OUT [--device cpu|cuda] [--threshold T]
         [--precision fp32|bf16|fp16] [--backend pytorch|onnxruntime]
+        [--cfg-options KEY=VALUE ...]
 
 CONFIG is a config file or a config name such as vitb_refcoco
 (configs/etris/vitb_refcoco.py). OUT gets one picture with a panel per
@@ -11,7 +12,9 @@ expression; the mask area of each expression is printed, or "no match"
 runs the network under bf16 autocast (CPUs with native bf16, CUDA);
 ``--backend onnxruntime`` runs an exported network (``--weights FILE.onnx``
 from tools/deployment/export_onnx.py, fp32 or ``--int8``) with ONNX Runtime.
-Example:
+``--cfg-options`` changes the config as in tools/test.py, e.g. the CLIP file
+that restores the frozen towers of a parameter-efficient checkpoint
+(``model.backbone.clip_weights=PATH``). Example:
 
     python tools/demo/image_demo.py demo.jpg "the man on the left" "the red car" \\
         vitb_refcoco --weights etris_vitb_refcoco.pth --out-file demo_out.png
@@ -33,7 +36,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Segment what each expression refers to in an image.',
         usage='%(prog)s IMG EXPRESSION [EXPRESSION ...] CONFIG --weights CKPT '
         '--out-file OUT [--device cpu|cuda] [--threshold T] [--precision fp32|bf16|fp16] '
-        '[--backend pytorch|onnxruntime]')
+        '[--backend pytorch|onnxruntime] [--cfg-options KEY=VALUE ...]')
     parser.add_argument('img', metavar='IMG', help='image file')
     parser.add_argument('rest', nargs='+', metavar='EXPRESSION ... CONFIG',
                         help='one or more referring expressions (quote each), then the config '
@@ -60,6 +63,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
                         'default fp32')
     parser.add_argument('--backend', choices=['pytorch', 'onnxruntime'], default='pytorch',
                         help='run the network with PyTorch (default) or ONNX Runtime')
+    from mmris.utils.cli import add_cfg_options_argument
+    add_cfg_options_argument(parser, example='model.backbone.clip_weights=pretrain/ViT-B-16.pt')
 
 
 def check_device(device: Optional[str]) -> str:
@@ -100,7 +105,7 @@ def build_inferencer(config: str, args: argparse.Namespace, device: str):
     UsageError when they do not fit each other, a CheckpointError naming
     the weights when they cannot be read or do not fit the config."""
     from mmris.apis import RISInferencer
-    from mmris.utils import UsageError, require_checkpoint
+    from mmris.utils import UsageError, load_config, require_checkpoint
     weights = args.weights
     if args.backend == 'onnxruntime':
         if not weights.endswith('.onnx') or not osp.isfile(weights):
@@ -115,8 +120,8 @@ def build_inferencer(config: str, args: argparse.Namespace, device: str):
     if args.precision == 'fp16' and not device.startswith('cuda'):
         raise UsageError('--precision fp16 (CUDA autocast) needs a CUDA --device; on a CPU use '
                          'bf16 or fp32')
-    return RISInferencer(config, weights=weights, device=device, precision=args.precision,
-                         backend=args.backend)
+    return RISInferencer(load_config(config, args.cfg_options), weights=weights, device=device,
+                         precision=args.precision, backend=args.backend)
 
 
 def tile(pictures: List[np.ndarray], gap: int = 8, max_columns: int = 3) -> np.ndarray:
