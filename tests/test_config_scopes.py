@@ -63,3 +63,39 @@ def test_a_user_config_on_mmsegs_runtime_builds_our_model(tmp_path):
     assert type(model.backbone).__name__ == 'BridgedDualEncoder'
     assert type(model.decode_head).__name__ == 'TextKernelHead'
     assert model.decode_head.loss_decode.__module__.startswith('mmseg')
+
+
+def _data_and_runtime_classes(cfg: Config, scope: str, save_dir: Path) -> dict:
+    """The classes that ``cfg``'s data and runtime entries build under
+    ``scope``: test dataset and its pipeline, evaluator, visualization hook
+    and visualizer."""
+    from mmengine.registry import DATASETS, HOOKS, METRICS, VISUALIZERS
+    with DefaultScope.overwrite_default_scope(scope):
+        dataset = DATASETS.build(dict(cfg.test_dataloader.dataset, lazy_init=True))
+        classes = dict(dataset=type(dataset),
+                       pipeline=[type(t) for t in dataset.pipeline.transforms],
+                       evaluator=type(METRICS.build(cfg.test_evaluator)))
+        if 'visualizer' in cfg:  # before the hook, which asks for it
+            visualizer = VISUALIZERS.build(dict(cfg.visualizer, name=f'{scope}_{id(cfg)}',
+                                                 save_dir=str(save_dir)))
+            classes['visualizer'] = type(visualizer)
+        if 'visualization' in cfg.get('default_hooks', {}):
+            classes['hook'] = type(HOOKS.build(cfg.default_hooks.visualization))
+    return classes
+
+
+@pytest.mark.parametrize('config', [
+    'configs/etris/vitb_refcoco.py', 'configs/etris_gres/vitb16_grefcoco.py',
+    'configs/etris/vitl14_refcoco.py',
+    'configs/etris_refdet/refdet-fcos_etris-vitb16_simplefpn_50e_refcoco.py'])
+@pytest.mark.parametrize('scope', SCOPES)
+def test_the_data_and_runtime_bases_build_the_same_parts_under_each_default_scope(
+        config, scope, tmp_path):
+    """A user config on mmseg's or mmdet's runtime base (default scope mmseg
+    or mmdet) next to our data bases gets the same dataset, transforms,
+    metric, hook and visualizer as our own configs do."""
+    cfg = Config.fromfile(str(REPO / config))
+    expected = _data_and_runtime_classes(cfg, cfg.default_scope, tmp_path)
+    assert _data_and_runtime_classes(Config.fromfile(str(REPO / config)), scope,
+                                     tmp_path) == expected
+    assert expected['dataset'].__module__.startswith('mmris')

@@ -10,7 +10,7 @@ vis_backends = [dict(type='LocalVisBackend')]
 # expression as caption, and anything else (e.g. semantic segmentation
 # classes) as mmseg's SegLocalVisualizer does; RISVisualizationHook names each picture
 # <image>_<index>_<expression>, one per sample (tools/test.py --show-dir).
-visualizer = dict(type='RISLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+visualizer = dict(type='mmris.RISLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
@@ -21,4 +21,4 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=1000),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='RISVisualizationHook'))
+    visualization=dict(type='mmris.RISVisualizationHook'))

@@ -5,4 +5,4 @@
 _base_ = ['mmseg::_base_/default_runtime.py']
 default_scope = 'mmris'
 custom_imports = dict(imports=['mmris.models', 'mmris.engine'], allow_failed_imports=False)
-custom_hooks = [dict(type='ClassVocabularyHook')]
+custom_hooks = [dict(type='mmris.ClassVocabularyHook')]

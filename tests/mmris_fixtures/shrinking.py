@@ -44,7 +44,7 @@ def letterbox_to_64(cfg) -> None:
                    ('train_dataloader', 'val_dataloader', 'test_dataloader'))]
     for pipeline in pipelines:
         for step in pipeline:
-            if step['type'] == 'RISLetterbox':
+            if step['type'].split('.')[-1] == 'RISLetterbox':
                 step['size'] = 64
 
 
@@ -65,7 +65,7 @@ def shrink_pipelines(cfg, size: int = 64) -> None:
                 step['scale'] = (2 * size, size)
             if 'crop_size' in step:
                 step['crop_size'] = (size, size)
-            if step['type'] == 'Pad':
+            if step['type'].split('.')[-1] == 'Pad':
                 step['size'] = (size, size)
 
 

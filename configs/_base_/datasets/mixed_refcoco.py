@@ -11,9 +11,9 @@ refer_sets = [
     ('refcocog', 'refs(umd).p', ('val', 'test')),
 ]
 with_grefcoco = False  # True: gRefCOCO's train split too, and its val split evaluated
-_refcoco = dict(type='RefCOCODataset', data_root='data/coco/',
+_refcoco = dict(type='mmris.RefCOCODataset', data_root='data/coco/',
                 data_prefix=dict(img_path='train2014/'))
-_grefcoco = dict(type='GRefCOCODataset', data_root='data/coco/',
+_grefcoco = dict(type='mmris.GRefCOCODataset', data_root='data/coco/',
                  data_prefix=dict(img_path='train2014/'))
 _eval_sets = [
     dict(_refcoco, ann_file=f'{folder}/instances.json', split_file=f'{folder}/{refs}', split=split,
@@ -23,7 +23,7 @@ _eval_sets = [
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,
-        type='LeakFreeConcatDataset',
+        type='mmris.LeakFreeConcatDataset',
         datasets=[
             dict(_refcoco, ann_file=f'{folder}/instances.json', split_file=f'{folder}/{refs}',
                  split='train', mode='train', pipeline={{_base_.train_pipeline}})
@@ -32,4 +32,4 @@ train_dataloader = dict(
              if with_grefcoco else []),
         held_out=_eval_sets,
         drop_leaked=True))
-test_dataloader = dict(dataset=dict(_delete_=True, type='EvalSetsDataset', datasets=_eval_sets))
+test_dataloader = dict(dataset=dict(_delete_=True, type='mmris.EvalSetsDataset', datasets=_eval_sets))

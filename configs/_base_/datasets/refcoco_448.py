@@ -4,15 +4,15 @@ _base_ = ['./refcoco.py']
 input_size = 448
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadRISAnnotations'),
-    dict(type='RISLetterbox', size=input_size),
-    dict(type='PackRISInputs'),
+    dict(type='mmris.LoadRISAnnotations'),
+    dict(type='mmris.RISLetterbox', size=input_size),
+    dict(type='mmris.PackRISInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadRISAnnotations'),
-    dict(type='RISLetterbox', size=input_size, warp_mask=False),  # IoU at the original size
-    dict(type='PackRISInputs'),
+    dict(type='mmris.LoadRISAnnotations'),
+    dict(type='mmris.RISLetterbox', size=input_size, warp_mask=False),  # IoU at the original size
+    dict(type='mmris.PackRISInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))

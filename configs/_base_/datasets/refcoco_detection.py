@@ -8,17 +8,17 @@ dataset_type = 'mmris.RefCOCODataset'
 # No flips: expressions say "left" and "right".
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=(416, 416), keep_ratio=True),
-    dict(type='PackDetInputs',
+    dict(type='mmdet.LoadAnnotations', with_bbox=True),
+    dict(type='mmdet.Resize', scale=(416, 416), keep_ratio=True),
+    dict(type='mmdet.PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'text'))
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(416, 416), keep_ratio=True),
+    dict(type='mmdet.Resize', scale=(416, 416), keep_ratio=True),
     # After the resize: the box is scored at the original image size.
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs',
+    dict(type='mmdet.LoadAnnotations', with_bbox=True),
+    dict(type='mmdet.PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'text'))
 ]
 train_dataloader = dict(
