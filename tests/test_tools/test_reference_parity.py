@@ -61,3 +61,26 @@ def test_a_folder_that_is_not_a_checkout_gets_one_line(tmp_path):
         f"error: --reference {str(tmp_path)!r} is not a checkout of the reference ETRIS (no "
         f"model/segmenter.py); clone github.com/kkakkkka/ETRIS there")
     assert not (tmp_path / 'out.npz').exists()
+
+
+def test_in_contiguous_format_runs_a_channels_last_resnet_as_the_reference_does(tool):
+    """The training step is compared with mmris' ResNet in the reference's
+    (contiguous) memory format: weights and the convolutions' inputs are
+    contiguous afterwards, and the outputs are the same up to rounding."""
+    import torch
+
+    from mmris.models.encoders.clip_modified_resnet import CLIPModifiedResNet
+    torch.manual_seed(0)
+    encoder = CLIPModifiedResNet(layers=(1, 1, 1, 1), output_dim=32, heads=2, pretrain_size=64,
+                                 width=8, channels_last=True).eval()
+    images = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        before = encoder.embed(images)
+    assert before.is_contiguous(memory_format=torch.channels_last)
+    assert tool.in_contiguous_format(encoder) is True
+    assert not encoder.channels_last and encoder.conv1.weight.is_contiguous()
+    with torch.no_grad():
+        after = encoder.embed(images)
+    assert after.is_contiguous()
+    torch.testing.assert_close(after, before)
+    assert tool.in_contiguous_format(encoder) is False  # nothing left to change
