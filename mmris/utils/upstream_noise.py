@@ -54,6 +54,18 @@ WARNINGS: Tuple[UpstreamWarning, ...] = (
     UpstreamWarning(UserWarning, '``build_loss`` would be deprecated soon',
                     "mmseg's own BaseDecodeHead builds its losses with it, for every decode "
                     'head (ProjectorHead and TextKernelHead among them)'),
+    UpstreamWarning(UserWarning, 'torch.meshgrid',
+                    "mmdet's point and anchor generators call torch.meshgrid without "
+                    '`indexing`; the grids they build are right'),
+    UpstreamWarning(UserWarning, '`reduce_zero_label` will be deprecated',
+                    "mmseg's own ADE20K base (which our ADE20K configs inherit) passes "
+                    'reduce_zero_label to LoadAnnotations, as all of mmseg 1.x does'),
+    UpstreamWarning(UserWarning, "Failed to add <class 'mmengine.visualization.vis_backend",
+                    "mmseg's and mmdet's inferencers build the config's visualizer without a "
+                    'save_dir; they draw in memory and never use the backend'),
+    UpstreamWarning(DeprecationWarning, '__array_wrap__ must accept context and return_scalar',
+                    "numpy 2 about mmdet's and mmengine's array subclasses in their drawing "
+                    'code; the pictures are right'),
     UpstreamWarning(DeprecationWarning, 'pkg_resources is deprecated as an API',
                     "mmengine.utils.package_utils imports pkg_resources, which mmengine's "
                     "package scopes (mmseg::, mmdet::) read; setuptools<80.9 keeps it"),
