@@ -50,9 +50,13 @@ class ProjectorHead(BaseDecodeHead):
                  loss_decode: dict = dict(type='CrossEntropyLoss', use_sigmoid=True,
                                           loss_name='loss_mask'),
                  threshold: float = 0.35, init_cfg=None):
-        super().__init__(in_channels, channels, num_classes=1, out_channels=1,
-                         threshold=threshold, dropout_ratio=0., norm_cfg=norm_cfg, in_index=0,
-                         loss_decode=loss_decode, init_cfg=init_cfg)
+        # mmseg's BaseDecodeHead draws a conv_seg this head does not use; the
+        # draw must not move the random stream, or every part built after the
+        # head (and each init_weights) starts elsewhere than ETRIS' always did.
+        with torch.random.fork_rng(devices=[]):
+            super().__init__(in_channels, channels, num_classes=1, out_channels=1,
+                             threshold=threshold, dropout_ratio=0., norm_cfg=norm_cfg,
+                             in_index=0, loss_decode=loss_decode, init_cfg=init_cfg)
         del self.conv_seg  # the kernel comes from the sentence
         self.text_channels = text_channels
         self.word_channels = in_channels  # the decoder's memory is the words

@@ -64,3 +64,21 @@ def test_loss_is_mean_bce_against_the_nearest_resized_mask():
     samples = [SegDataSample(gt_sem_seg=PixelData(data=mask)) for mask in masks]
     loss = head.loss_by_feat(logits, samples)['loss_mask']
     torch.testing.assert_close(loss, F.binary_cross_entropy_with_logits(logits, target))
+
+
+def test_building_the_head_draws_only_its_own_weights():
+    """mmseg's BaseDecodeHead builds a conv_seg that the head deletes; its
+    draw must not move the global random stream, or every part built after
+    the head, and every init_weights, starts from other random numbers than
+    ETRIS did before the head became a BaseDecodeHead (other initial
+    weights, another training run from the same seed)."""
+    from mmris.models.decode_heads.dynamic_kernels import upsampling_projection
+    from mmris.registry import MODELS
+    torch.manual_seed(0)
+    ProjectorHead(decoder=DECODER, text_channels=24, in_channels=32, channels=8)
+    after_head = torch.rand(4)
+    torch.manual_seed(0)  # the head's own layers, in the order it builds them
+    MODELS.build(dict(DECODER, d_model=32))
+    upsampling_projection(32, 8, dict(type='BN'))
+    torch.nn.Linear(24, 8 * 9 + 1)
+    assert torch.equal(after_head, torch.rand(4))
