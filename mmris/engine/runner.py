@@ -41,7 +41,7 @@ from mmengine.device import get_device
 from mmengine.dist import all_gather_object, is_distributed
 from mmengine.dist import init_dist as mmengine_init_dist
 from mmengine.model import is_model_wrapper, revert_sync_batchnorm
-from mmengine.registry import MODEL_WRAPPERS
+from mmengine.registry import MODEL_WRAPPERS, VISUALIZERS
 from mmengine.runner import Runner as MMEngineRunner
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch.nn.parallel import DistributedDataParallel
@@ -125,6 +125,26 @@ class Runner(MMEngineRunner):
             members = all_gather_object(f'rank {self.rank}@{socket.gethostname()}')
             self.logger.info(f'distributed run: world size {self.world_size}, backend '
                              f'{torch_dist.get_backend()}, members: {", ".join(members)}')
+
+    def build_visualizer(self, visualizer=None):
+        """mmengine's visualizer, of its own for each Runner of a process.
+
+        mmengine keeps one visualizer per name, and the configs name theirs
+        ``'visualizer'``: a second Runner in the same process
+        (``gres_demo.py`` trains two models, notebooks, tests) got the first
+        one back, with the first run's ``save_dir``, and mmengine's
+        "instance ... has been created" warning. A name already taken gets
+        a suffix (``visualizer_2``, ...) instead.
+        """
+        if isinstance(visualizer, dict):
+            cls = VISUALIZERS.get(visualizer.get('type', 'Visualizer'))
+            name = visualizer.get('name', self._experiment_name)
+            unique, count = name, 1
+            while cls is not None and cls.check_instance_created(unique):
+                count += 1
+                unique = f'{name}_{count}'
+            visualizer = dict(visualizer, name=unique)
+        return super().build_visualizer(visualizer)
 
     def build_logger(self, *args, **kwargs):
         """mmengine's logger, without the upstream notices of

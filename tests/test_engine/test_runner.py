@@ -116,3 +116,27 @@ def test_compile_compiles_the_model_loss_and_trains_the_same(tmp_path, tiny_conf
     assert trained.keys() == reference.keys()
     for name, value in trained.items():
         torch.testing.assert_close(value, reference[name], rtol=1e-5, atol=1e-6, msg=name)
+
+
+def test_each_runner_of_a_process_gets_its_own_visualizer(tmp_path, tiny_config):
+    """Two Runners in one process (gres_demo.py trains two models) with the
+    configs' visualizer named 'visualizer': the second gets a visualizer of
+    its own, saving under its own work dir, and mmengine does not warn that
+    the instance was created before."""
+    import copy
+    import warnings
+    cfg = tiny_config('vitb')
+    visualizer = dict(type='mmris.RISLocalVisualizer', name='visualizer',
+                      vis_backends=[dict(type='LocalVisBackend')])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        optim = dict(optimizer=dict(type='SGD', lr=0.01))
+        first = _two_step_runner(tmp_path / 'first', cfg, visualizer=copy.deepcopy(visualizer),
+                                 optim_wrapper=optim)
+        second = _two_step_runner(tmp_path / 'second', cfg, visualizer=copy.deepcopy(visualizer),
+                                  optim_wrapper=optim)
+    assert first.visualizer is not second.visualizer
+    assert str(tmp_path / 'second') in second.visualizer._vis_backends[
+        'LocalVisBackend']._save_dir
+    assert not [str(w.message) for w in caught
+                if 'Visualizer' in str(w.message) and 'has been created' in str(w.message)]
