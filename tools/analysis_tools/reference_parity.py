@@ -458,16 +458,19 @@ def training_step(reference: torch.nn.Module, ours: torch.nn.Module, images: tor
             'grad_max_abs': max(float(a.abs().max()) for a, _ in pairs)}
 
 
+def channels_last_modules(model: torch.nn.Module) -> List[torch.nn.Module]:
+    """``model``'s encoders that run channels-last (``channels_last`` set)."""
+    return [module for module in model.modules() if getattr(module, 'channels_last', False)]
+
+
 def in_contiguous_format(model: torch.nn.Module) -> bool:
-    """Run ``model``'s channels-last encoders (a ``channels_last``
-    attribute) in the contiguous format, as the reference does; returns
-    whether any was channels-last."""
-    changed = False
-    for module in model.modules():
-        if getattr(module, 'channels_last', False):
-            module.channels_last, changed = False, True
+    """Run ``model``'s channels-last encoders in the contiguous format, as
+    the reference does; returns whether any was channels-last."""
+    modules = channels_last_modules(model)
+    for module in modules:
+        module.channels_last = False
     model.to(memory_format=torch.contiguous_format)
-    return changed
+    return bool(modules)
 
 
 def build_pair(ref: types.SimpleNamespace, checkout: str, backbone: str, work_dir: Path,
@@ -522,7 +525,7 @@ def full_parity(ref: types.SimpleNamespace, checkout: str, backbone: str, work_d
     trainable = {name: sum(p.numel() for p in model.parameters() if p.requires_grad)
                  for name, model in (('reference', reference), ('mmris', ours))}
     own_format = {}
-    if any(getattr(module, 'channels_last', False) for module in ours.modules()):
+    if channels_last_modules(ours):
         own_format = {'loss_channels_last': training_step(
             reference, ours, images, token_ids, target, text)['loss']['mmris']}
         reference.zero_grad()
