@@ -15,8 +15,7 @@ SEG_DEMO_CONFIG := configs/demo/etris-seg_tiny_synthetic-shapes.py
 SEG_DEMO_WORK_DIR := work_dirs/demo-seg
 DET_DEMO_CONFIG := configs/demo/fcos_etris-tiny_simplefpn_synthetic-coco.py
 DET_DEMO_WORK_DIR := work_dirs/demo-det
-GRES_DEMO_CONFIGS := configs/demo/etris_tiny_synthetic_grefcoco_no-target-head.py \
-	configs/demo/etris_tiny_synthetic_grefcoco.py
+GRES_DEMO_CONFIGS := configs/demo/etris_tiny_synthetic_grefcoco_no-target-head.py
 
 .PHONY: setup demo demo-seg demo-det demo-gres test lint
 setup: $(READY)

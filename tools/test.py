@@ -3,7 +3,7 @@
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out RESULTS.pkl]
                          [--show-dir DIR] [--precision fp32|bf16|fp16]
                          [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
-                         [--preflight-only]
+                         [--compile] [--preflight-only]
 
 The test set's files are checked before the model is built (see
 tools/train.py, mmris/utils/preflight.py); ``--preflight-only`` stops there.
@@ -13,7 +13,10 @@ CUDA; elsewhere fp32, with a notice), ``fp16`` under CUDA fp16 autocast: the
 test loop's ``fp16`` switch of mmengine, set to that dtype.
 The batch size is the config's ``test_dataloader.batch_size``
 (``--cfg-options test_dataloader.batch_size=8``); every batch size gives the
-same metrics.
+same metrics. ``--compile`` runs the model's backbone, neck and decode head through
+``torch.compile`` (mmris/utils/network_compile.py): the first batch of each
+shape compiles; it pays for small models on long test sets
+(docs/performance.md).
 
 Multi-process: tools/dist_test.sh CONFIG CHECKPOINT N, tools/slurm_test.sh.
 """
@@ -21,6 +24,7 @@ import argparse
 
 import torch
 from mmengine.device import get_device
+from mmengine.model import is_model_wrapper
 
 from mmris.registry import RUNNERS
 from mmris.utils import (
@@ -33,6 +37,7 @@ from mmris.utils import (
     require_writable_file,
     run_cli,
 )
+from mmris.utils.network_compile import compile_network
 from mmris.utils.precision import DTYPES, PRECISIONS, device_type, resolve_precision
 from mmris.utils.preflight import preflight
 
@@ -47,6 +52,8 @@ def parse_args():
     parser.add_argument('--precision', choices=PRECISIONS, default='fp32',
                         help='autocast: bf16 (CPUs with native bf16, CUDA) or fp16 (CUDA); '
                         'default fp32')
+    parser.add_argument('--compile', action='store_true',
+                        help='compile the backbone, neck and decode head with torch.compile')
     add_runner_arguments(parser)
     return parser.parse_args()
 
@@ -84,6 +91,11 @@ def main():
     with config_arguments_checked(cfg):
         runner = RUNNERS.build(cfg)
         require_matching_vocabulary(cfg, runner)
+    if args.compile:
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        parts = compile_network(model)
+        runner.logger.info(f'compile: {", ".join(parts)} compiled (torch.compile); the '
+                           f'first batch of each shape is slow while it compiles')
     runner.test()
 
 

@@ -2,7 +2,9 @@
 # (etris_tiny_synthetic_refcoco.py) trained on the generated gRefCOCO variant
 # (make_synthetic_refcoco.py --grefcoco: expressions naming several shapes or
 # none). It can only answer "nothing" by an empty mask. `make demo-gres`
-# trains it beside etris_tiny_synthetic_grefcoco_no-target-head.py.
+# trains etris_tiny_synthetic_grefcoco_no-target-head.py, whose detached head
+# leaves the rest of this model's training unchanged, and tests it with the
+# head taken out as this model.
 _base_ = ['./etris_tiny_synthetic_refcoco.py']
 max_iters = 1000
 ann_file = 'grefcoco/instances.json'

@@ -10,6 +10,9 @@ in the style of MMSegmentation's ``MMSegInferencer``.
 ``precision='bf16'`` runs the network under bf16 autocast (on CPUs with
 native bf16 and on CUDA); ``backend='onnxruntime'`` with ``weights`` an ONNX
 file from ``tools/deployment/export_onnx.py`` runs it with ONNX Runtime.
+``compile=True`` runs the backbone, neck and decode head through
+``torch.compile``
+(:func:`mmris.utils.network_compile.compile_network`).
 """
 import copy
 import difflib
@@ -35,6 +38,7 @@ from mmseg.structures import SegDataSample
 from mmris.config_package import CONFIG_ROOT
 from mmris.models.segmentors.etris import DEFAULT_MASK_THRESHOLD
 from mmris.registry import INFERENCERS, VISUALIZERS
+from mmris.utils.network_compile import compile_network
 from mmris.utils.precision import autocast, resolve_precision
 from mmris.visualization import RISLocalVisualizer
 
@@ -116,6 +120,10 @@ class RISInferencer(BaseInferencer):
         backend (str): ``'pytorch'`` or ``'onnxruntime'`` (then ``weights``
             is the exported ``.onnx`` file, fp32 or int8 (``export_onnx.py
             --int8``); it runs on the CPU as it was written).
+        compile (bool | dict): Compile the backbone, neck and decode head with
+            ``torch.compile`` (a dict: its options); the first call of each
+            input shape compiles. Pays for small models and many calls of
+            one shape (docs/performance.md). Defaults to False.
 
     Call it with an image (path, or (H, W, 3) uint8 array in BGR order as
     read by ``mmcv.imread``) and ``expressions`` (a str or a list), with a
@@ -130,7 +138,8 @@ class RISInferencer(BaseInferencer):
 
     def __init__(self, model: Union[str, Path, Config, dict], weights: Optional[str] = None,
                  device: Optional[str] = None, scope: str = 'mmris',
-                 precision: str = 'fp32', backend: str = 'pytorch') -> None:
+                 precision: str = 'fp32', backend: str = 'pytorch',
+                 compile: Union[bool, dict] = False) -> None:
         if backend not in BACKENDS:
             raise ValueError(f'backend {backend!r}: choose one of {", ".join(BACKENDS)}')
         if model is None:
@@ -152,6 +161,9 @@ class RISInferencer(BaseInferencer):
             if precision != 'fp32':
                 raise ValueError(f"backend='onnxruntime' runs the network as exported (fp32 or "
                                  f"int8); precision={precision!r} applies to the pytorch backend")
+            if compile:
+                raise ValueError("backend='onnxruntime' runs the exported network; compile "
+                                 "applies to the pytorch backend")
             device = 'cpu'
         self.backend = backend
         self.device = device = device or get_device()
@@ -160,6 +172,8 @@ class RISInferencer(BaseInferencer):
         init_default_scope(scope)
         super().__init__(model=model, weights=str(weights) if weights is not None else None,
                          device=device, scope=scope, show_progress=False)
+        if compile:
+            compile_network(self.model, compile)
 
     # Building ----------------------------------------------------------------
     def _init_model(self, cfg: Union[Config, ConfigDict], weights: Optional[str],

@@ -43,6 +43,9 @@ WARNINGS: Tuple[UpstreamWarning, ...] = (
                     "imported, which mmengine.optim does"),
     UpstreamWarning(DeprecationWarning, '`torch.jit.interface` is deprecated',
                     'the same import in torch.distributed.optim'),
+    UpstreamWarning(DeprecationWarning, '`torch.jit.script_method` is deprecated',
+                    "torch.compile's inductor imports torch.utils.mkldnn, whose classes "
+                    'script their methods when defined'),
     UpstreamWarning(DeprecationWarning, "__array__ implementation doesn't accept a copy keyword",
                     "pycocotools' compiled mask decoding under numpy 2 (mmris reads COCO "
                     'masks with it); the masks are right'),

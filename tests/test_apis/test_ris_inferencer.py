@@ -151,6 +151,28 @@ def test_weights_that_do_not_fit_name_the_keys(tiny_files, tmp_path):
         RISInferencer(config, weights=str(tmp_path / 'nothing.pth'), device='cpu')
 
 
+def test_compiled_network_gives_the_same_predictions(inferencer, tiny_files, tmp_path):
+    """compile=True runs the backbone, neck and head through torch.compile: the
+    same probabilities to rounding, so the same masks; not with ONNX Runtime."""
+    config, checkpoint, (scene, other) = tiny_files
+    compiled = RISInferencer(config, weights=checkpoint, device='cpu', compile=True)
+    for part in ('backbone', 'neck', 'decode_head'):  # torch.compile's wrapper
+        assert hasattr(getattr(compiled.model, part).forward, '_torchdynamo_orig_callable')
+        assert not hasattr(getattr(inferencer.model, part).forward, '_torchdynamo_orig_callable')
+    texts = ['the red circle', 'the square on the left']
+    for image in (scene, other):
+        expected = inferencer(image, texts)['predictions']
+        got = compiled(image, texts)['predictions']
+        for one, two in zip(expected, got, strict=True):
+            np.testing.assert_allclose(two['prob'], one['prob'], atol=1e-4)
+            unsure = np.abs(one['prob'] - 0.35) < 1e-4  # rounding may flip these
+            np.testing.assert_array_equal(two['mask'][~unsure], one['mask'][~unsure])
+    with pytest.raises(ValueError, match='compile applies to the pytorch backend'):
+        onnx_file = tmp_path / 'model.onnx'
+        onnx_file.write_bytes(b'')
+        RISInferencer(config, weights=str(onnx_file), backend='onnxruntime', compile=True)
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason='needs a machine without CUDA')
 def test_cuda_without_cuda_is_explained(tiny_files):
     config, checkpoint, _ = tiny_files

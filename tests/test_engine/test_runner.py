@@ -119,7 +119,7 @@ def test_compile_compiles_the_model_loss_and_trains_the_same(tmp_path, tiny_conf
 
 
 def test_each_runner_of_a_process_gets_its_own_visualizer(tmp_path, tiny_config):
-    """Two Runners in one process (gres_demo.py trains two models) with the
+    """Two Runners in one process (gres_demo.py can train several models) with the
     configs' visualizer named 'visualizer': the second gets a visualizer of
     its own, saving under its own work dir, and mmengine does not warn that
     the instance was created before."""

@@ -148,7 +148,8 @@ def _metrics(stdout: str) -> dict:
 def test_batched_test_equals_batch_one_and_bf16_runs(refcoco_root, tiny_config, run_tool,
                                                      tmp_path):
     """The same metrics and masks at batch 1 and at batch 3 (a last partial
-    batch); --precision bf16 evaluates under autocast, close to fp32."""
+    batch); --precision bf16 evaluates under autocast, close to fp32;
+    --compile gives the batch-1 run's masks to rounding."""
     from mmengine.runner import save_checkpoint
 
     from mmris.registry import MODELS
@@ -170,11 +171,14 @@ def test_batched_test_equals_batch_one_and_bf16_runs(refcoco_root, tiny_config, 
     for name, options in (('batch 1', ['--cfg-options', 'test_dataloader.batch_size=1']),
                           ('batch 3', ['--cfg-options', 'test_dataloader.batch_size=3']),
                           ('bf16', ['--precision', 'bf16', '--cfg-options',
-                                    'test_dataloader.batch_size=3'])):
+                                    'test_dataloader.batch_size=3']),
+                          ('compiled', ['--compile', '--cfg-options',
+                                        'test_dataloader.batch_size=1'])):
         out = tmp_path / f'{name}.pkl'.replace(' ', '_')
         result = run_tool('test.py', config_file, checkpoint, '--work-dir', tmp_path / 'work',
                           '--out', out, *options)
         assert result.returncode == 0, result.stdout[-3000:]
+        assert ('backbone, neck, decode_head compiled' in result.stdout) == (name == 'compiled')
         with open(out, 'rb') as f:
             runs[name] = (_metrics(result.stdout), pickle.load(f))
     (metrics, predictions), (batched_metrics, batched) = runs['batch 1'], runs['batch 3']
@@ -196,3 +200,10 @@ def test_batched_test_equals_batch_one_and_bf16_runs(refcoco_root, tiny_config, 
     else:  # the fp32 fallback: the same values, up to the rounding of a separate run
         torch.testing.assert_close(bf16_probs, probs, rtol=0, atol=1e-5)
     torch.testing.assert_close(bf16_probs, probs, rtol=0, atol=0.05)
+    compiled_metrics, compiled = runs['compiled']
+    assert compiled_metrics == pytest.approx(metrics, abs=0.05)
+    for one, other in zip(predictions, compiled, strict=True):
+        prob, other_prob = one['pred_prob']['data'], other['pred_prob']['data']
+        torch.testing.assert_close(other_prob, prob, rtol=0, atol=1e-4)
+        sure = (prob - 0.35).abs() > 1e-4  # rounding may flip a pixel at the threshold
+        assert torch.equal(other['pred_sem_seg']['data'][sure], one['pred_sem_seg']['data'][sure])

@@ -4,15 +4,22 @@
 
 Each config is trained (in its own ``DIR/<config name>``) and tested with
 its ``test_evaluator`` (``GRESMetric``); the first config's test set also
-scores the baselines "always empty" and "whole image". Prints one table:
-gIoU, cIoU, N-acc, T-acc, Pr@0.7 and the wall time of each model's
-training and testing (`make demo-gres`, docs/gres.md).
+scores the baselines "always empty" and "whole image". A model whose
+no-target head is detached (``NoTargetHead(detach=True)``) is also tested
+with the head taken out: its other weights are, bit for bit, those the same
+config trains without the head (tests/test_models/test_decode_heads/
+test_no_target_head.py), so that row is the model without the head, from
+the same training. Prints one table: gIoU, cIoU, N-acc, T-acc, Pr@0.7 and
+the wall time of each model's training and testing (`make demo-gres`,
+docs/gres.md).
 """
 import argparse
 import os.path as osp
 import time
+from typing import List, Tuple
 
 import torch
+from mmengine.model import is_model_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
@@ -33,16 +40,28 @@ def parse_args():
     return parser.parse_args()
 
 
-def train_and_test(path: str, work_dir: str) -> tuple:
-    """(test metrics, seconds) of training and testing ``path``."""
+def train_and_test(path: str, work_dir: str) -> List[Tuple[str, dict, str]]:
+    """Table rows ``(model, test metrics, wall time)`` of training and
+    testing ``path``: one, and a second without the head for a model whose
+    no-target head is detached."""
+    name = osp.splitext(osp.basename(path))[0]
     cfg = load_config(path)
-    cfg.work_dir = osp.join(work_dir, osp.splitext(osp.basename(path))[0])
+    cfg.work_dir = osp.join(work_dir, name)
     cfg.setdefault('runner_type', 'mmris.Runner')
     start = time.perf_counter()
     runner = RUNNERS.build(cfg)
     runner.train()
-    metrics = runner.test()
-    return metrics, time.perf_counter() - start
+    rows = [(name, runner.test(), f'{(time.perf_counter() - start) / 60:.1f} min')]
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    head = getattr(model, 'no_target_head', None)
+    if head is not None and head.detach:
+        start = time.perf_counter()
+        model.no_target_head = None
+        metrics = runner.test()
+        model.no_target_head = head
+        rows.append((f'{name}, head taken out', metrics,
+                     f'test {(time.perf_counter() - start) / 60:.1f} min'))
+    return rows
 
 
 def baselines(path: str) -> dict:
@@ -67,8 +86,7 @@ def main():
     args = parse_args()
     rows = []
     for path in args.configs:
-        metrics, seconds = train_and_test(path, args.work_dir)
-        rows.append((osp.splitext(osp.basename(path))[0], metrics, f'{seconds / 60:.1f} min'))
+        rows.extend(train_and_test(path, args.work_dir))
     for name, metrics in baselines(args.configs[0]).items():
         rows.append((name, metrics, '-'))
     width = max(len(name) for name, _, _ in rows)

@@ -15,6 +15,11 @@ best score, mean score]`` and gives one no-target logit. This adds a few
 thousand parameters, no decoder, and reads nothing the mask head does not
 already compute; it trains with its own binary cross-entropy beside the mask
 loss (no-target samples also train the mask towards empty, as in ReLA).
+
+``detach=True`` stops the head's gradient at its inputs: the backbone and
+neck then train from the mask loss alone, exactly as in the same model
+without the head, and the head learns to read what they give. That makes
+the head a pure addition (the generated GRES demo uses it; docs/gres.md).
 """
 from typing import Dict, List
 
@@ -52,6 +57,8 @@ class NoTargetHead(BaseModule):
         threshold (float): At inference, a no-target probability above it
             empties the mask (0.5).
         loss_weight (float): Weight of the binary cross-entropy (1.0).
+        detach (bool): Train on detached inputs, so that no gradient of
+            this head reaches the neck or the backbone (False).
         init_cfg (dict, optional): mmengine init config.
 
     Shapes: :class:`BridgedFeatures` of one map (B, in_channels, h, w) with
@@ -59,7 +66,8 @@ class NoTargetHead(BaseModule):
     """
 
     def __init__(self, in_channels: int, text_channels: int, channels: int = 256,
-                 threshold: float = 0.5, loss_weight: float = 1.0, init_cfg=None):
+                 threshold: float = 0.5, loss_weight: float = 1.0, detach: bool = False,
+                 init_cfg=None):
         super().__init__(init_cfg)
         self.text_proj = nn.Linear(text_channels, in_channels)
         self.key_proj = nn.Conv2d(in_channels, in_channels, 1)
@@ -68,10 +76,13 @@ class NoTargetHead(BaseModule):
             nn.Linear(channels, 1))
         self.threshold = threshold
         self.loss_weight = loss_weight
+        self.detach = detach
 
     def forward(self, features: BridgedFeatures) -> torch.Tensor:
-        x = features[0]
-        sentence = self.text_proj(features.text.embeddings)  # (B, C)
+        x, sentence = features[0], features.text.embeddings
+        if self.detach:
+            x, sentence = x.detach(), sentence.detach()
+        sentence = self.text_proj(sentence)  # (B, C)
         keys = self.key_proj(x).flatten(2)  # (B, C, hw)
         scores = torch.einsum('bc,bcn->bn', sentence, keys) / keys.shape[1] ** 0.5
         pooled = torch.einsum('bn,bcn->bc', scores.softmax(dim=1), x.flatten(2))

@@ -65,7 +65,12 @@ class ETRIS(BaseSegmentor):
         self.decode_head = MODELS.build(decode_head)
         check_parts_fit(self.backbone, self.neck, self.decode_head)
         self.test_cfg = {'mask_threshold': DEFAULT_MASK_THRESHOLD, **(test_cfg or {})}
-        self.no_target_head = MODELS.build(no_target_head) if no_target_head else None
+        self.no_target_head = None
+        if no_target_head:
+            # Drawn in a forked random state, so that every later draw (weight
+            # initialisation, dropout, ...) is that of the model without it.
+            with torch.random.fork_rng(devices=[]):
+                self.no_target_head = MODELS.build(no_target_head)
 
     @staticmethod
     def expressions(data_samples: List[SegDataSample]) -> List[str]:

@@ -3,6 +3,7 @@ switching the predicted mask to empty."""
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
@@ -96,3 +97,37 @@ def test_without_the_head_etris_is_unchanged():
     assert model.no_target_head is None
     losses = model.loss(torch.randn(2, 3, 128, 128), samples([False, True]))
     assert set(losses) == {'loss_mask'}
+
+
+def train_three_steps(config, detach=None):
+    """The parameters of ``config``'s model after three training steps
+    (``model.train_step``, the config's optimizer) on fixed batches."""
+    cfg = Config.fromfile(config)
+    if detach is not None:
+        cfg.model.no_target_head.detach = detach
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    generator = torch.Generator().manual_seed(1)
+    for flags in ([False, True], [True, False], [False, False]):
+        images = [torch.randint(0, 256, (3, 128, 128), dtype=torch.uint8, generator=generator)
+                  for _ in flags]
+        model.train_step(dict(inputs=images, data_samples=samples(flags)), optim_wrapper)
+    return {name: value.detach().clone() for name, value in model.state_dict().items()}
+
+
+def test_a_detached_head_leaves_the_rest_of_the_model_as_trained_without_it():
+    """With ``detach=True`` the model with the head is, after training, the
+    model without it plus the head, bit for bit (what gres_demo.py relies on
+    to test one training both ways); with ``detach=False`` the head's loss
+    also trains the neck."""
+    without = train_three_steps('configs/demo/etris_tiny_synthetic_grefcoco.py')
+    detached = train_three_steps(DEMO, detach=True)
+    attached = train_three_steps(DEMO, detach=False)
+    assert set(detached) - set(without) == {
+        name for name in detached if name.startswith('no_target_head.')}
+    changed = [name for name in without if not torch.equal(without[name], detached[name])]
+    assert changed == []
+    changed = [name for name in without if not torch.equal(without[name], attached[name])]
+    assert any(name.startswith('neck.') for name in changed)
