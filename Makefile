@@ -3,11 +3,16 @@
 #   make demo-seg  the semantic-segmentation variant on generated shapes
 #   make demo-det  the detection variant: a small ETRIS FCOS on a generated COCO-format set
 #   make demo-gres generalized referring (gRefCOCO variant): with / without the no-target head
-#   make test      run the test suite (tests/ and the projects' tests, setup.cfg testpaths)
+#   make test      run the test suite (tests/ and the projects' tests, setup.cfg testpaths) in
+#                  TEST_WORKERS processes (pytest-xdist; a file's tests stay in one, in order)
+#                  of TEST_THREADS torch threads each; TEST_WORKERS=0 runs it in this process;
+#                  PYTEST_ARGS=... adds pytest options (--durations=10, -k ...)
 #   make lint      ruff (lint, import order) and codespell, configured in pyproject.toml
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+TEST_WORKERS ?= 2
+TEST_THREADS ?= 1
 READY := $(VENV)/.mmris-ready
 DEMO_CONFIG := configs/demo/etris_tiny_synthetic_refcoco.py
 DEMO_WORK_DIR := work_dirs/demo
@@ -51,7 +56,7 @@ demo-gres: $(READY)
 	$(PY) tools/analysis_tools/gres_demo.py $(GRES_DEMO_CONFIGS) --work-dir work_dirs/demo-gres
 
 test: $(READY)
-	$(PY) -m pytest
+	OMP_NUM_THREADS=$(TEST_THREADS) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(READY)
 	$(VENV)/bin/ruff check .
