@@ -26,6 +26,7 @@ import torch
 from mmengine.device import get_device
 from mmengine.model import is_model_wrapper
 
+from mmris.models.utils import check_model_parts_fit
 from mmris.registry import RUNNERS
 from mmris.utils import (
     UsageError,
@@ -90,6 +91,7 @@ def main():
         return
     with config_arguments_checked(cfg):
         runner = RUNNERS.build(cfg)
+        check_model_parts_fit(runner.model)  # mmseg's and mmdet's models do not check
         require_matching_vocabulary(cfg, runner)
     if args.compile:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model

@@ -11,6 +11,7 @@ from mmengine.registry import MODELS, init_default_scope
 from mmseg.structures import SegDataSample
 
 from mmris.checkpoint.model_fit import PARTIAL_KEY, load_weights
+from mmris.models.utils import check_model_parts_fit
 
 from .inputs import check_expressions, check_image, read_image
 
@@ -44,6 +45,7 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
         config.merge_from_dict(cfg_options)
     init_default_scope(config.get('default_scope', 'mmris'))
     model = MODELS.build(config.model)
+    check_model_parts_fit(model)  # mmseg's and mmdet's models do not check
     if checkpoint is not None:
         load_weights(model, checkpoint, config.model, config.get(PARTIAL_KEY, False))
     if not str(device).startswith('cuda'):

@@ -10,6 +10,7 @@ forward pass.
 """
 from typing import Sequence, Tuple, Union
 
+from mmengine.model import is_model_wrapper
 from torch import nn
 
 from mmris.utils.errors import PartsMismatchError
@@ -82,3 +83,36 @@ def check_parts_fit(backbone: nn.Module, *parts: nn.Module) -> None:
             if None not in (produced, expected):
                 check_fit(backbone, width, produced, consumer, width, expected)
         producer = consumer
+
+
+#: The heads a model built by mmseg or mmdet feeds from its backbone (and neck).
+HEAD_NAMES = ('decode_head', 'auxiliary_head', 'rpn_head', 'bbox_head')
+
+
+def check_model_parts_fit(model: nn.Module) -> None:
+    """:func:`check_parts_fit` for a model whose class does not check its
+    parts itself: mmseg's and mmdet's segmentors and detectors (ETRIS and the
+    other mmris models check when they are built; a model wrapper's module
+    is checked). The chain is the
+    backbone, its neck (each of an ``nn.Sequential`` of necks) and each head
+    of :data:`HEAD_NAMES` that says what it takes (``in_channels``). Nothing
+    is checked when the backbone or a neck does not say what it outputs (a
+    stock backbone without ``out_channels``).
+
+    Raises:
+        PartsMismatchError: as :func:`check_parts_fit`.
+    """
+    model = model.module if is_model_wrapper(model) else model
+    backbone = getattr(model, 'backbone', None)
+    if backbone is None or getattr(backbone, 'out_channels', None) is None:
+        return
+    neck = getattr(model, 'neck', None)
+    necks = [] if neck is None else list(neck) if isinstance(neck, nn.Sequential) else [neck]
+    if any(getattr(each, 'out_channels', None) is None for each in necks):
+        return
+    for name in HEAD_NAMES:
+        heads = getattr(model, name, None)
+        heads = heads if isinstance(heads, nn.ModuleList) else [heads]  # mmseg's auxiliary heads
+        for head in heads:
+            if getattr(head, 'in_channels', None) is not None:
+                check_parts_fit(backbone, *necks, head)

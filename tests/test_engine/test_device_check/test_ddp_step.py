@@ -12,7 +12,11 @@ from mmris.engine.device_check.ddp_step import STRIDE_WARNING
 
 @pytest.mark.parametrize('precision', ['fp32', 'bf16'])
 def test_ddp_step_of_the_referring_config_copies_no_gradient(etris_config, precision):
-    ranks = ddp_training_step(Config.fromfile(etris_config), precision, 'cpu', world_size=2)
+    # Two threads per process: with one, a convolution's weight gradient
+    # comes out contiguous whatever its input's layout, and no layout copy
+    # could show (see the next test).
+    ranks = ddp_training_step(Config.fromfile(etris_config), precision, 'cpu', world_size=2,
+                              threads_per_process=2)
     assert all('error' not in rank for rank in ranks), ranks
     assert [rank['stride_warnings'] for rank in ranks] == [[], []]
     assert all(torch.isfinite(torch.tensor(rank['loss'])) for rank in ranks)
@@ -21,13 +25,17 @@ def test_ddp_step_of_the_referring_config_copies_no_gradient(etris_config, preci
 
 def test_stride_warning_is_what_ddp_says_for_a_channels_last_gradient(tmp_path):
     """The text :data:`STRIDE_WARNING` looks for is torch's, caught as a
-    Python warning: a 1x1 conv fed a channels-last input under DDP."""
+    Python warning: a 1x1 conv fed a channels-last input under DDP, with two
+    threads (with one, its weight gradient comes out contiguous and DDP has
+    nothing to copy)."""
     import warnings
 
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
     dist.init_process_group('gloo', init_method=f'file://{tmp_path / "store"}', rank=0,
                             world_size=1)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
     try:
         conv = DistributedDataParallel(torch.nn.Conv2d(8, 8, 1))
         x = torch.randn(2, 8, 4, 4).contiguous(memory_format=torch.channels_last)
@@ -35,5 +43,6 @@ def test_stride_warning_is_what_ddp_says_for_a_channels_last_gradient(tmp_path):
             warnings.simplefilter('always')
             conv(x).sum().backward()
     finally:
+        torch.set_num_threads(threads)
         dist.destroy_process_group()
     assert any(STRIDE_WARNING in str(warning.message) for warning in caught)

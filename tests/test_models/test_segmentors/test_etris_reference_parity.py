@@ -85,6 +85,10 @@ def test_tiny_models_match_the_reference(golden, parity_tool, tiny_config, backb
     assert (logits - expected).abs().max() < 1e-4
     assert ((logits > 0) == (expected > 0)).float().mean() > 0.99
 
+    # In the reference's memory format (contiguous): channels-last changes the
+    # convolutions' rounding, which train-mode BatchNorm amplifies past 1e-5
+    # depending on the thread count (docs/training.md, reference parity).
+    parity_tool.in_contiguous_format(model)
     parity_tool.without_dropout(model).train()
     for sample, mask in zip(samples, masks, strict=True):
         sample.gt_sem_seg = PixelData(data=mask)

@@ -123,3 +123,65 @@ def test_widths_of_stock_parts_are_read_as_mmdet_states_them():
     with pytest.raises(PartsMismatchError, match=r'in_channels=\(5, 5, 5\) does not fit FPN '
                                                  r'out_channels=\(4, 4, 4\)'):
         check_parts_fit(fpn, head)
+
+
+STOCK_CONFIGS = [
+    *(f'configs/etris_seg/{name}' for name in (
+        'etris-vitb16_4xb4-40k_voc12aug-512x512.py', 'etris-rn50_4xb4-40k_voc12aug-512x512.py')),
+    *(f'configs/etris_det/{name}' for name in (
+        'fcos_etris-vitb16_simplefpn_1x_coco.py', 'retinanet_etris-rn50_fpn_1x_coco.py',
+        'mask-rcnn_etris-rn50_fpn_1x_coco.py')),
+]
+
+
+def _tiny_stock_config(path, tiny_seg_config, tiny_det_config):
+    if '/etris_seg/' in path:
+        return tiny_seg_config(path.rpartition('/')[2][:-3])
+    return tiny_det_config(path)
+
+
+@pytest.mark.parametrize('path', STOCK_CONFIGS)
+def test_stock_models_are_checked_after_build(path, tiny_seg_config, tiny_det_config):
+    """mmseg's EncoderDecoder and mmdet's detectors build their parts
+    without checking them: check_model_parts_fit (init_model, tools/train.py
+    and tools/test.py run it) passes on the configs as they are, and fails
+    in one line naming both parts once the head takes other widths than the
+    neck gives."""
+    from mmris.models.utils import check_model_parts_fit
+    cfg = _tiny_stock_config(path, tiny_seg_config, tiny_det_config)
+    head_name = 'decode_head' if 'decode_head' in cfg.model else (
+        'rpn_head' if 'rpn_head' in cfg.model else 'bbox_head')
+    with DefaultScope.overwrite_default_scope('mmris'):
+        check_model_parts_fit(ROOT_MODELS.build(cfg.model))
+        cfg.model[head_name].in_channels = 24
+        model = ROOT_MODELS.build(cfg.model)  # the parent's class builds it
+    with pytest.raises(PartsMismatchError) as error:
+        check_model_parts_fit(model)
+    message = str(error.value)
+    head, neck = type(getattr(model, head_name)).__name__, type(model.neck).__name__
+    assert '\n' not in message
+    assert message.startswith(f'{head} in_channels=(24') and f'does not fit {neck}' in message
+
+
+def test_init_model_checks_a_stock_model(tiny_seg_config, tmp_path):
+    from mmris.apis import init_model
+    cfg = tiny_seg_config('etris-vitb16_4xb4-40k_voc12aug-512x512')
+    cfg.model.decode_head.in_channels = 24
+    with pytest.raises(PartsMismatchError, match=r'TextKernelHead in_channels=\(24,\)'):
+        init_model(cfg)
+
+
+def test_tools_train_refuses_a_stock_model_whose_parts_do_not_fit(
+        tiny_seg_config, write_seg_dataset, run_tool, tmp_path):
+    cfg = tiny_seg_config('etris-vitb16_4xb4-40k_voc12aug-512x512')
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].update(num_workers=0, persistent_workers=False)
+        write_seg_dataset(cfg[loader].dataset, tmp_path / 'data')
+    cfg.model.decode_head.in_channels = 24
+    config = tmp_path / 'mismatched.py'
+    cfg.dump(str(config))
+    result = run_tool('train.py', config, '--work-dir', tmp_path / 'work')
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert result.last_line.startswith('error: TextKernelHead in_channels=(24,) does not fit '
+                                       'CascadedAlignmentNeck')
+    assert 'Iter(train)' not in result.stdout
