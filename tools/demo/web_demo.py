@@ -203,10 +203,18 @@ class DemoServer(ThreadingHTTPServer):
             raise
 
     def process_request_thread(self, request, client_address):
+        """``ThreadingMixIn``'s, but the worker slot is given back before the
+        connection is closed: a client that has read its whole answer (up to
+        the close) finds the slot free for its next request. Given back
+        after the close, a quick second and third request could still find
+        both slots taken and get 503."""
         try:
-            super().process_request_thread(request, client_address)
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
         finally:
             self.slots.release()
+            self.shutdown_request(request)
 
 
 class DemoHandler(BaseHTTPRequestHandler):
