@@ -331,6 +331,13 @@ def test_connections_over_the_worker_limit_get_503(busy_server):
         time.sleep(0.1)
 
 
+def test_requests_in_a_row_never_find_the_slots_taken(limited_server):
+    """A request's worker slot is free again once its client has read the
+    whole answer: requests made one after another's answer never get 503,
+    however little time lies between them."""
+    assert [health(limited_server) for _ in range(30)] == [200] * 30
+
+
 def test_images_over_the_pixel_limit_are_refused_from_their_header(limited_server):
     body = predict_body(np.zeros((50, 101, 3), np.uint8))
     assert raw_post(limited_server, {'Content-Length': len(body)}, body) == \
