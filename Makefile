@@ -11,8 +11,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-TEST_WORKERS ?= 0
-TEST_THREADS ?= 2
+TEST_WORKERS ?= 2
+TEST_THREADS ?= 1
 READY := $(VENV)/.mmris-ready
 DEMO_CONFIG := configs/demo/etris_tiny_synthetic_refcoco.py
 DEMO_WORK_DIR := work_dirs/demo

@@ -1,5 +1,11 @@
-"""tools/setup_env.sh reuses what is there: the venv's packages, then the
-cached mmcv wheel when the venv needs mmcv again."""
+"""tools/setup_env.sh reuses what is there: an importable torch and the
+cached mmcv wheel for a new venv, the venv's packages on a second run, and
+the cached wheel again when the venv needs mmcv again.
+
+Every run here is on a venv of this module's own (made once, from the
+running interpreter), never on the venv the suite runs in: reinstalling
+mmcv there would pull it from under tests running beside these ones
+(``make test`` runs files in parallel processes)."""
 import os
 import subprocess
 import sys
@@ -8,16 +14,18 @@ from pathlib import Path
 import pytest
 
 SETUP = Path(__file__).resolve().parents[2] / 'tools' / 'setup_env.sh'
-BUILD_KEY = Path(sys.prefix) / '.mmcv-build-key'
 
-pytestmark = pytest.mark.skipif(not BUILD_KEY.is_file(),
-                                reason='needs the venv made by tools/setup_env.sh')
+pytestmark = pytest.mark.skipif(not (Path(sys.prefix) / '.mmcv-build-key').is_file(),
+                                reason='needs the venv made by tools/setup_env.sh (its mmcv '
+                                'wheel is cached)')
 
 
-def _setup(**env) -> str:
-    """Run setup_env.sh (on this venv unless MMRIS_VENV is given); its output."""
+def _setup(venv: Path, **env) -> str:
+    """Run setup_env.sh on ``venv`` (made from the running interpreter when
+    missing); its output, after checking it built nothing and ended ready."""
     result = subprocess.run(['bash', str(SETUP)],
-                            env={**os.environ, 'MMRIS_VENV': sys.prefix, **env},
+                            env={**os.environ, 'PYTHON': sys.executable,
+                                 'MMRIS_VENV': str(venv), **env},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             timeout=900)
     assert result.returncode == 0, result.stdout[-3000:]
@@ -28,22 +36,15 @@ def _setup(**env) -> str:
     return result.stdout
 
 
-def test_second_run_rebuilds_nothing():
-    assert 'reusing the mmcv wheel' not in _setup()
+@pytest.fixture(scope='module')
+def new_venv(tmp_path_factory):
+    """A venv made by setup_env.sh, and what it printed making it."""
+    venv = tmp_path_factory.mktemp('setup_env') / 'venv'
+    return venv, _setup(venv)
 
 
-def test_venv_needing_mmcv_again_takes_the_cached_wheel():
-    key = BUILD_KEY.read_text()
-    BUILD_KEY.write_text('a build this venv does not hold\n')
-    try:
-        assert 'reusing the mmcv wheel cached in' in _setup()
-    finally:
-        assert BUILD_KEY.read_text() == key
-
-
-def test_new_venv_reuses_an_importable_torch_and_the_cached_mmcv(tmp_path):
-    venv = tmp_path / 'venv'
-    output = _setup(PYTHON=sys.executable, MMRIS_VENV=str(venv))
+def test_new_venv_reuses_an_importable_torch_and_the_cached_mmcv(new_venv):
+    venv, output = new_venv
     assert 'reusing the torch in' in output
     assert 'reusing the mmcv wheel cached in' in output
     where = subprocess.run(
@@ -56,3 +57,17 @@ def test_new_venv_reuses_an_importable_torch_and_the_cached_mmcv(tmp_path):
     check = subprocess.run([str(venv / 'bin' / 'python'), '-m', 'pip', 'check'],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
+
+
+def test_second_run_rebuilds_nothing(new_venv):
+    venv, _ = new_venv
+    assert 'reusing the mmcv wheel' not in _setup(venv)
+
+
+def test_venv_needing_mmcv_again_takes_the_cached_wheel(new_venv):
+    venv, _ = new_venv
+    key_file = venv / '.mmcv-build-key'
+    key = key_file.read_text()
+    key_file.write_text('a build this venv does not hold\n')
+    assert 'reusing the mmcv wheel cached in' in _setup(venv)
+    assert key_file.read_text() == key
