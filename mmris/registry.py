@@ -92,7 +92,8 @@ def _build_in_own_scope(cfg, registry: Registry, *args, **kwargs):
     return MMSEG_MODELS.build_func(cfg, *args, registry=registry, **kwargs)
 
 
-MODELS = _mmris_registry('model', parent=MMSEG_MODELS, locations=['mmris.models'],
+MODELS = _mmris_registry('model', parent=MMSEG_MODELS,
+                         locations=['mmris.models', 'mmris.deployment'],
                          build_func=_build_in_own_scope)
 MODEL_WRAPPERS = _mmris_registry('model_wrapper', parent=MMSEG_MODEL_WRAPPERS)
 WEIGHT_INITIALIZERS = _mmris_registry(

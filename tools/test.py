@@ -1,6 +1,6 @@
 """Test (evaluate) a checkpoint with a config file.
 
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out RESULTS.pkl]
+    python tools/test.py CONFIG CHECKPOINT|FILE.onnx [--work-dir DIR] [--out RESULTS.pkl]
                          [--show-dir DIR] [--precision fp32|bf16|fp16]
                          [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
                          [--compile] [--preflight-only]
@@ -18,14 +18,23 @@ same metrics. ``--compile`` runs the model's backbone, neck and decode head thro
 shape compiles; it pays for small models on long test sets
 (docs/performance.md).
 
+A CHECKPOINT ending in ``.onnx`` is a referring network exported from the
+config's model (``tools/deployment/export_onnx.py``, fp32 or ``--int8``):
+the test set then runs through ONNX Runtime (:class:`ORTSegmentor`: the
+config's data preprocessor, tokenizer and post-processing around the file),
+on the CPU, in one process, so that its metrics compare with the
+checkpoint's.
+
 Multi-process: tools/dist_test.sh CONFIG CHECKPOINT N, tools/slurm_test.sh.
 """
 import argparse
+import os.path as osp
 
 import torch
 from mmengine.device import get_device
 from mmengine.model import is_model_wrapper
 
+from mmris.deployment import ort_segmentor_config
 from mmris.models.utils import check_model_parts_fit
 from mmris.registry import RUNNERS
 from mmris.utils import (
@@ -46,7 +55,7 @@ from mmris.utils.preflight import preflight
 def parse_args():
     parser = argparse.ArgumentParser(description='Test (evaluate) a checkpoint.')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help='checkpoint file, or an exported .onnx file')
     parser.add_argument('--out', metavar='RESULTS.pkl',
                         help='also dump every prediction to this pickle file')
     parser.add_argument('--show-dir', help='save a picture of each prediction in this folder')
@@ -67,12 +76,19 @@ def main():
         require_writable_file(args.out, '--out')
     if args.show_dir:
         require_writable_dir(args.show_dir, '--show-dir')
-    require_checkpoint(args.checkpoint, 'CHECKPOINT')
+    onnx = args.checkpoint.endswith('.onnx')
+    if onnx:
+        require_onnx_run(args)
+    else:
+        require_checkpoint(args.checkpoint, 'CHECKPOINT')
     cfg = prepare_runner_config(args)
     if cfg.get('test_dataloader') is None:
         raise UsageError(f'config {args.config!r} has no test_dataloader; add test_dataloader, '
                          f'test_evaluator and test_cfg to it')
-    cfg.load_from = args.checkpoint
+    if onnx:
+        cfg.model = ort_segmentor_config(args.checkpoint, cfg.model)
+    else:
+        cfg.load_from = args.checkpoint
     if args.show_dir:
         if 'visualization' not in cfg.get('default_hooks', {}):
             raise UsageError('--show-dir needs default_hooks.visualization in the config, '
@@ -99,6 +115,18 @@ def main():
         runner.logger.info(f'compile: {", ".join(parts)} compiled (torch.compile); the '
                            f'first batch of each shape is slow while it compiles')
     runner.test()
+
+
+def require_onnx_run(args) -> None:
+    """Raise UsageError where an exported file cannot be tested as asked."""
+    if not osp.isfile(args.checkpoint):
+        raise UsageError(f'{args.checkpoint!r} (CHECKPOINT) does not exist; write it with '
+                         f'tools/deployment/export_onnx.py CONFIG CHECKPOINT --out FILE.onnx')
+    for asked, flag in ((args.compile, '--compile'), (args.precision != 'fp32', '--precision'),
+                        (args.launcher != 'none', '--launcher')):
+        if asked:
+            raise UsageError(f'{flag} applies to PyTorch checkpoints; an .onnx file runs in '
+                             f'ONNX Runtime as exported, on the CPU, in one process')
 
 
 def require_matching_vocabulary(cfg, runner) -> None:

@@ -36,8 +36,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmris.config_package import CONFIG_ROOT
-from mmris.models.segmentors.etris import DEFAULT_MASK_THRESHOLD
-from mmris.registry import INFERENCERS, VISUALIZERS
+from mmris.registry import INFERENCERS, MODELS, VISUALIZERS
 from mmris.utils.network_compile import compile_network
 from mmris.utils.precision import autocast, resolve_precision
 from mmris.visualization import RISLocalVisualizer
@@ -181,13 +180,8 @@ class RISInferencer(BaseInferencer):
         """:func:`mmris.apis.init_model`: strict loading of ``weights``; with
         the onnxruntime backend an :class:`ORTSegmentor` of the file."""
         if self.backend == 'onnxruntime':
-            from mmris.deployment import ORTSegmentor
-            model_cfg = cfg['model']
-            return ORTSegmentor(
-                weights, model_cfg['data_preprocessor'],
-                vocab_file=model_cfg['backbone']['text_encoder'].get('vocab_file'),
-                mask_threshold=(model_cfg.get('test_cfg') or {}).get(
-                    'mask_threshold', DEFAULT_MASK_THRESHOLD))
+            from mmris.deployment import ort_segmentor_config
+            return MODELS.build(ort_segmentor_config(weights, cfg['model']))
         if weights is None:
             warnings.warn('RISInferencer got no weights: the predictions come from a randomly '
                           'initialised model', stacklevel=2)

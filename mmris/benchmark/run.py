@@ -1,6 +1,7 @@
-"""A benchmark run: time a model's step on random inputs, alone or side by
-side with the reference ETRIS, and gather the figures."""
-from typing import Dict
+"""A benchmark run: time a model's step on random inputs, alone, side by
+side with the reference ETRIS, or side by side with its exported ONNX files
+run by ONNX Runtime, and gather the figures."""
+from typing import Dict, Sequence
 
 import torch
 
@@ -58,4 +59,57 @@ def compare_with_reference(model: torch.nn.Module, reference: torch.nn.Module, b
     results['ratio'] = {key: results['mmris'][key] / results['reference'][key]
                         for key in ('median_ms', 'p90_ms', 'min_ms', 'memory_increase_mb')
                         if results['reference'][key]}
+    return results
+
+
+def compare_with_onnx(model: torch.nn.Module, model_cfg: dict, onnx_files: Sequence[str],
+                      batch_size: int, height: int, width: int, warmup: int, repeat: int,
+                      seed: int = 0) -> Dict:
+    """Time the network of a referring segmentor (``model.logits``, PyTorch
+    fp32 on the CPU, without gradients) and each ONNX file exported from it
+    (:class:`mmris.deployment.ORTSegmentor.logits`, e.g. fp32 and int8),
+    side by side (:func:`time_side_by_side`) on the same random images (B,
+    3, H, W) and token ids. ``model_cfg`` is the config's ``model`` (data
+    preprocessor, vocabulary and mask threshold of the files).
+
+    Returns, under ``pytorch`` and under each file's path, the statistics of
+    :func:`benchmark`; each file's also holds ``ratio`` (its median latency
+    over PyTorch's) and :func:`~mmris.deployment.logit_agreement`'s
+    ``max_abs_diff`` and ``mask_agreement`` against PyTorch's logits.
+
+    Raises:
+        ValueError: a file's input size is not (``height``, ``width``).
+    """
+    from mmris.deployment import logit_agreement, ort_segmentor_config
+    from mmris.registry import MODELS
+    images, samples = make_inputs(model, batch_size, height, width, 'cpu', seed)
+    token_ids = model.backbone.tokenize([sample.metainfo['text'] for sample in samples])
+    model.eval()
+    networks = {}
+    for onnx_file in onnx_files:
+        network = MODELS.build(ort_segmentor_config(onnx_file, model_cfg))
+        size = tuple(network.session.get_inputs()[0].shape[-2:])
+        if size != (height, width):
+            raise ValueError(f'{onnx_file} takes {size[0]}x{size[1]} images; run the '
+                             f'comparison at that size (--shape {size[0]} {size[1]})')
+        networks[str(onnx_file)] = network
+
+    def pytorch_step():
+        with torch.no_grad():
+            return model.logits(images, token_ids)
+
+    steps = dict(pytorch=pytorch_step)
+    for name, network in networks.items():
+        steps[name] = lambda network=network: network.logits(images, token_ids)
+    timed = time_side_by_side(steps, warmup, repeat, 'cpu')
+    expected = pytorch_step()
+    results = {}
+    for name, figures in timed.items():
+        times = figures.pop('times')
+        results[name] = dict(**summarize(times, batch_size), **figures,
+                             times_ms=[t * 1e3 for t in times])
+        if name != 'pytorch':
+            results[name].update(
+                ratio=results[name]['median_ms'] / results['pytorch']['median_ms'],
+                **logit_agreement(expected, steps[name](), model.test_cfg['mask_threshold']))
     return results

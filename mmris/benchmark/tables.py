@@ -59,3 +59,20 @@ def format_comparison(results: Dict) -> str:
         rows.append(row('Peak memory increase', 'memory_increase_mb', 'MiB', 1))
     return '\n'.join(_header(results) + [f'reference ETRIS: {results["reference"]["source"]}']
                      + text_table(rows) + [f'Memory measure: {ours["memory_measure"]}'])
+
+
+def format_onnx_comparison(results: Dict, onnx_files: List[str]) -> str:
+    """The side-by-side table: PyTorch and each ONNX file, with latency
+    ratios and agreement of the logits."""
+    torch_figures = results['pytorch']
+    rows = [['', 'median', 'p90', '/ PyTorch', 'logits max abs diff', 'mask agreement'],
+            ['PyTorch (fp32)', f'{torch_figures["median_ms"]:.2f} ms',
+             f'{torch_figures["p90_ms"]:.2f} ms', '1.00', '-', '-']]
+    for name in onnx_files:
+        figures = results[name]
+        rows.append([f'ONNX Runtime: {name}', f'{figures["median_ms"]:.2f} ms',
+                     f'{figures["p90_ms"]:.2f} ms', f'{figures["ratio"]:.2f}',
+                     f'{figures["max_abs_diff"]:.2e}',
+                     f'{100 * figures["mask_agreement"]:.4f}%'])
+    return '\n'.join(_header(results) + ['interleaved, on the same random inputs']
+                     + text_table(rows))

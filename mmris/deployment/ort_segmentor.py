@@ -7,11 +7,27 @@ import torch
 from mmengine.model import BaseModel
 from mmseg.structures import SegDataSample
 
+from mmris.registry import MODELS
+from mmris.utils.errors import ExportedNetworkError
+
 from ..models.encoders import CLIPTokenizer
 from ..models.segmentors.etris import DEFAULT_MASK_THRESHOLD, ETRIS, masks_from_logits
 from .onnx_export import INPUT_NAMES, OUTPUT_NAME
 
 
+def ort_segmentor_config(onnx_file: Union[str, Path], model_cfg: dict) -> dict:
+    """The config of an :class:`ORTSegmentor` running ``onnx_file``, exported
+    from a model of ``model_cfg`` (a config's ``model``): its data
+    preprocessor, its text encoder's vocabulary and its mask threshold."""
+    text_encoder = (model_cfg.get('backbone') or {}).get('text_encoder') or {}
+    return dict(type='mmris.ORTSegmentor', onnx_file=str(onnx_file),
+                data_preprocessor=model_cfg['data_preprocessor'],
+                vocab_file=text_encoder.get('vocab_file'),
+                mask_threshold=(model_cfg.get('test_cfg') or {}).get(
+                    'mask_threshold', DEFAULT_MASK_THRESHOLD))
+
+
+@MODELS.register_module()
 class ORTSegmentor(BaseModel):
     """Runs a network written by :func:`export_onnx` with ONNX Runtime
     behind the segmentor interface (``test_step``), so that the inferencer
@@ -33,7 +49,8 @@ class ORTSegmentor(BaseModel):
 
     Raises:
         ImportError: onnxruntime is not installed.
-        ValueError: the file's inputs are not ``image`` and ``token_ids``.
+        ExportedNetworkError: ONNX Runtime cannot load the file, or its inputs
+            are not ``image`` and ``token_ids`` (a ``ValueError``).
     """
 
     def __init__(self, onnx_file: Union[str, Path], data_preprocessor: dict,
@@ -48,11 +65,20 @@ class ORTSegmentor(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = num_threads or torch.get_num_threads()
-        self.session = onnxruntime.InferenceSession(
-            str(onnx_file), options, providers=onnxruntime.get_available_providers())
+        # ONNX Runtime's threads keep spinning for a while after each run; the
+        # torch work that follows in this process (preprocessing, resizing the
+        # masks back) then shares the cores with them, and took 2x its time
+        # (docs/performance.md). Idle threads sleep instead.
+        options.add_session_config_entry('session.intra_op.allow_spinning', '0')
+        try:
+            self.session = onnxruntime.InferenceSession(
+                str(onnx_file), options, providers=onnxruntime.get_available_providers())
+        except Exception as error:  # onnxruntime's own types, one per failure
+            raise ExportedNetworkError(f'{onnx_file}: ONNX Runtime cannot load it ({error}); export it '
+                             f'again with tools/deployment/export_onnx.py') from error
         inputs = {node.name: node.shape for node in self.session.get_inputs()}
         if tuple(inputs) != INPUT_NAMES:
-            raise ValueError(f'{onnx_file}: inputs {tuple(inputs)}, expected {INPUT_NAMES}; '
+            raise ExportedNetworkError(f'{onnx_file}: inputs {tuple(inputs)}, expected {INPUT_NAMES}; '
                              f'export it with tools/deployment/export_onnx.py')
         self.batch_size = inputs['image'][0]
         self.tokenizer = CLIPTokenizer(context_length=inputs['token_ids'][1],
@@ -65,8 +91,15 @@ class ORTSegmentor(BaseModel):
         ``pred_sem_seg`` and ``pred_prob`` (``mode='predict'`` only)."""
         if mode != 'predict':
             raise ValueError(f'ORTSegmentor only predicts (mode={mode!r})')
-        token_ids = self.tokenizer(ETRIS.expressions(data_samples)).numpy()
-        images = inputs.float().cpu().numpy()
+        token_ids = self.tokenizer(ETRIS.expressions(data_samples))
+        return masks_from_logits(self.logits(inputs, token_ids), data_samples,
+                                 tuple(inputs.shape[-2:]), self.mask_threshold)
+
+    def logits(self, inputs: torch.Tensor, token_ids: torch.Tensor) -> torch.Tensor:
+        """The exported network, as :meth:`ETRIS.logits`: images (B, 3, H, W)
+        normalised and token ids (B, L) -> stride-4 mask logits (B, 1, H / 4,
+        W / 4), in chunks of the file's batch size."""
+        images, token_ids = inputs.float().cpu().numpy(), token_ids.cpu().numpy()
         logits = []
         for start in range(0, len(images), self.batch_size):
             chunk = slice(start, start + self.batch_size)
@@ -77,6 +110,4 @@ class ORTSegmentor(BaseModel):
                 ids = np.concatenate([ids, np.repeat(ids[-1:], missing, axis=0)])
             output = self.session.run([OUTPUT_NAME], dict(zip(INPUT_NAMES, (image, ids))))[0]
             logits.append(output[:self.batch_size - missing])
-        logits = torch.from_numpy(np.concatenate(logits))
-        return masks_from_logits(logits, data_samples, tuple(inputs.shape[-2:]),
-                                 self.mask_threshold)
+        return torch.from_numpy(np.concatenate(logits))

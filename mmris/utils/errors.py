@@ -54,3 +54,7 @@ class ImageDecodeError(UserError, ValueError):
 
 class PartsMismatchError(UserError, ValueError):
     """Two parts of a model config whose widths do not fit together."""
+
+
+class ExportedNetworkError(UserError, ValueError):
+    """An exported network file (ONNX) that cannot be loaded or run as one."""

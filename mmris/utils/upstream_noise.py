@@ -69,6 +69,10 @@ WARNINGS: Tuple[UpstreamWarning, ...] = (
     UpstreamWarning(DeprecationWarning, '__array_wrap__ must accept context and return_scalar',
                     "numpy 2 about mmdet's and mmengine's array subclasses in their drawing "
                     'code; the pictures are right'),
+    UpstreamWarning(FutureWarning, '`isinstance',
+                    "torch's own ONNX exporter (torch.export) copies its pytree specs, which "
+                    'checks `isinstance(treespec, LeafSpec)`, deprecated in torch itself; the '
+                    'exported file is right'),
     UpstreamWarning(DeprecationWarning, 'pkg_resources is deprecated as an API',
                     "mmengine.utils.package_utils imports pkg_resources, which mmengine's "
                     "package scopes (mmseg::, mmdet::) read; setuptools<80.9 keeps it"),

@@ -5,34 +5,10 @@ import pickle
 import cv2
 import numpy as np
 import torch
-from mmengine.evaluator import DumpResults
-from mmengine.structures import PixelData
-from mmseg.structures import SegDataSample
+from mmris_fixtures.results import H, W, dump_results
+from mmris_fixtures.results import band_sample as sample
 
 CONFIG = 'configs/demo/etris_tiny_synthetic_refcoco.py'  # only its visualizer is used
-H, W = 30, 40
-
-
-def sample(img_path, text, pred_cols, gt_cols=(10, 20)):
-    """A SegDataSample as the ETRIS model outputs it in a test run."""
-    gt = torch.zeros(1, H, W, dtype=torch.int64)
-    gt[:, 5:25, gt_cols[0]:gt_cols[1]] = 1
-    pred = torch.zeros(1, H, W, dtype=torch.int64)
-    pred[:, 5:25, pred_cols[0]:pred_cols[1]] = 1
-    data_sample = SegDataSample(metainfo=dict(
-        img_path=str(img_path), text=text, ori_shape=(H, W), img_shape=(64, 64),
-        affine_matrix=np.eye(2, 3), inverse_affine_matrix=np.eye(2, 3)))
-    data_sample.gt_sem_seg = PixelData(data=gt)
-    data_sample.pred_sem_seg = PixelData(data=pred)
-    data_sample.pred_prob = PixelData(data=pred.float())
-    return data_sample
-
-
-def dump(samples, path):
-    """Write ``samples`` exactly as tools/test.py --out does (DumpResults)."""
-    metric = DumpResults(out_file_path=str(path))
-    metric.process({}, [s.to_dict() for s in samples])
-    metric.compute_metrics(metric.results)
 
 
 def test_ranks_draws_and_prints(run_tool, tmp_path):
@@ -45,7 +21,7 @@ def test_ranks_draws_and_prints(run_tool, tmp_path):
         sample(tmp_path / 'gone.jpg', 'third', (10, 40)),  # IoU 1/3, image missing
     ]
     results = tmp_path / 'results.pkl'
-    dump(samples, results)
+    dump_results(samples, results)
     out = tmp_path / 'analysis'
     result = run_tool('analysis_tools/analyze_results.py', CONFIG, results, '--out-dir', out,
                       '--topk', 2)
@@ -84,17 +60,12 @@ def test_a_results_file_that_runs_code_is_refused(run_tool, tmp_path):
 
 
 def test_safe_loader_reads_what_dump_results_writes(tmp_path):
-    import importlib.util
-    from pathlib import Path
-    path = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' / 'analyze_results.py'
-    spec = importlib.util.spec_from_file_location('analyze_results', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    from mmris.evaluation import load_results
     original = sample(tmp_path / 'a.jpg', 'x', (10, 20))
     original.set_metainfo(dict(scale=np.float32(2.0), flags={1, 2}))
     results = tmp_path / 'results.pkl'
-    dump([original], results)
-    loaded = module.load_results(str(results))[0]
+    dump_results([original], results)
+    loaded = load_results(str(results))[0]
     expected = original.to_dict()
     assert set(loaded) == set(expected)
     for key in ('pred_sem_seg', 'gt_sem_seg', 'pred_prob'):

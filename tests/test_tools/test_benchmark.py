@@ -150,3 +150,42 @@ def test_bf16_training_step_on_cpu(run_tool, tmp_path):
     assert (', bf16, ' in result.stdout) == cpu_supports_bf16()
 
 
+
+
+def test_onnx_files_are_timed_beside_pytorch(tiny_model_files, run_tool, tmp_path):
+    pytest.importorskip('onnxscript', reason='exporting needs onnxscript (requirements/deploy.txt)')
+    pytest.importorskip('onnxruntime', reason='needs onnxruntime (requirements/deploy.txt)')
+    from mmris.apis import init_model
+    from mmris.deployment import export_onnx, quantize_onnx
+    config, checkpoint, _ = tiny_model_files
+    files = [tmp_path / 'tiny.onnx', tmp_path / 'tiny_int8.onnx']
+    quantize_onnx(export_onnx(init_model(config, checkpoint), files[0]), files[1])
+    out = tmp_path / 'bench.json'
+    result = run_tool('analysis_tools/benchmark.py', config, '--checkpoint', checkpoint,
+                      '--device', 'cpu', '--shape', 64, '--batch-size', 2, '--repeat', 3,
+                      '--warmup', 1, '--json', out, '--onnx', *files)
+    assert result.returncode == 0, result.stdout[-3000:]
+    results = json.loads(out.read_text())
+    pytorch = results['pytorch']
+    assert len(pytorch['times_ms']) == 3
+    for onnx_file in map(str, files):
+        figures = results[onnx_file]
+        assert len(figures['times_ms']) == 3
+        assert figures['ratio'] == pytest.approx(figures['median_ms'] / pytorch['median_ms'])
+        assert f'ONNX Runtime: {onnx_file}' in result.stdout
+        assert f'{figures["ratio"]:.2f}' in result.stdout
+    # fp32 gives PyTorch's logits; int8 weights move them, but not far.
+    fp32, int8 = results[str(files[0])], results[str(files[1])]
+    assert fp32['max_abs_diff'] < 1e-4 and fp32['mask_agreement'] == 1
+    assert 0 < int8['max_abs_diff'] < 1 and int8['mask_agreement'] > 0.9
+
+    # A size other than the file's, and a file that is not there, end in one line.
+    result = run_tool('analysis_tools/benchmark.py', config, '--checkpoint', checkpoint,
+                      '--device', 'cpu', '--shape', 32, '--repeat', 1, '--onnx', files[0])
+    assert result.returncode == 2
+    assert result.last_line == (f'error: --onnx: {files[0]} takes 64x64 images; run the '
+                                f'comparison at that size (--shape 64 64)')
+    result = run_tool('analysis_tools/benchmark.py', config, '--device', 'cpu', '--onnx',
+                      tmp_path / 'missing.onnx')
+    assert result.returncode == 2
+    assert result.last_line.startswith(f"error: --onnx '{tmp_path / 'missing.onnx'}' is not")

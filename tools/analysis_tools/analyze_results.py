@@ -22,7 +22,8 @@ Loading the pickle safely: ``DumpResults`` writes with plain ``pickle``
 ``torch.load(weights_only=True)`` cannot read it (no torch header), and
 ``pickle.load`` would run whatever callable the file names. The file is
 read by mmris' restricted unpickler instead
-(:func:`mmris.checkpoint.restricted_unpickler.load_with_tensors`), which resolves
+(:func:`mmris.evaluation.load_results`, through
+:func:`mmris.checkpoint.restricted_unpickler.load_with_tensors`), which resolves
 only what such a dump needs (tensors, numpy arrays, containers) and loads a
 tensor's storage bytes with ``torch.load(weights_only=True)``. Any other
 name is refused with an error, so nothing in the file is run.
@@ -31,7 +32,6 @@ import argparse
 import math
 import os
 import os.path as osp
-import pickle
 import sys
 from typing import List
 
@@ -43,28 +43,8 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from mmris.checkpoint.restricted_unpickler import load_with_tensors
+from mmris.evaluation import load_results
 from mmris.utils import UsageError, add_cfg_options_argument, load_config, require_at_least, run_cli
-
-
-def load_results(path: str) -> List[dict]:
-    """The list of sample dicts in a ``tools/test.py --out`` file, read with
-    :func:`mmris.checkpoint.restricted_unpickler.load_with_tensors`."""
-    if not osp.isfile(path):
-        raise UsageError(f'results file {path!r} does not exist; write one with '
-                         f'tools/test.py CONFIG CHECKPOINT --out {path}')
-    with open(path, 'rb') as f:
-        try:
-            results = load_with_tensors(f, f'results file {path!r}')
-        except pickle.UnpicklingError as error:
-            raise UsageError(f'refused to read {path!r}: {error}') from None
-        except Exception as error:  # truncated or not a pickle at all
-            raise UsageError(f'{path!r} is not a results file of tools/test.py --out '
-                             f'({type(error).__name__}: {error})') from None
-    if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
-        raise UsageError(f'{path!r} does not hold a list of sample dicts, as tools/test.py '
-                         f'--out writes')
-    return results
 
 
 def sample_iou(sample: dict) -> float:

@@ -6,6 +6,7 @@ side by side with the reference ETRIS.
         [--device cpu|cuda] [--precision fp32|bf16|fp16] [--compile] [--threads N]
         [--json OUT.json]
         [--reference ETRIS_CHECKOUT [--reference-precision fp32|bf16|fp16]]
+        [--onnx FILE.onnx [FILE.onnx ...]]
         [--cfg-options KEY=VALUE ...]
 
 The model is built from the config (random weights unless ``--checkpoint``)
@@ -59,6 +60,17 @@ from the reference unless ``--reference`` is given, and its code is
 imported only while the reference is built (:func:`mmris.benchmark.imports_from`),
 so its ``model`` and ``utils`` packages never shadow others.
 
+``--onnx FILE ...`` times the referring segmentor's network against files
+exported from it (``tools/deployment/export_onnx.py``, fp32 or ``--int8``)
+and run by ONNX Runtime: PyTorch fp32 ``model.logits`` and each file, on
+the CPU, interleaved as with ``--reference``, on the same random images
+and token ids at the files' input size (``--shape``). The table gives each
+file's latency over PyTorch's, the largest logit difference and the share
+of stride-4 mask pixels on the same side of the config's threshold. Use
+``--checkpoint`` with the checkpoint the files were exported from, so that
+the logits are comparable; ONNX Runtime runs with ``--threads`` threads,
+as torch does.
+
 The measuring lives in :mod:`mmris.benchmark`; this file is its command line.
 """
 import argparse
@@ -72,8 +84,10 @@ from mmris.apis import init_model
 from mmris.benchmark import (
     benchmark,
     build_reference,
+    compare_with_onnx,
     compare_with_reference,
     format_comparison,
+    format_onnx_comparison,
     format_results,
     is_reference_checkout,
 )
@@ -111,6 +125,9 @@ def parse_args(argv: Optional[List[str]] = None):
                         'kkakkkka/ETRIS, interleaved, and print mmris / reference')
     parser.add_argument('--reference-precision', choices=PRECISIONS, default='fp32',
                         help='precision of the reference (default fp32)')
+    parser.add_argument('--onnx', nargs='+', metavar='FILE.onnx',
+                        help='also run these files exported from the model with ONNX Runtime, '
+                        'interleaved, and print each / PyTorch fp32 (CPU inference)')
     add_cfg_options_argument(parser, 'model.backbone.bridger.d_model=32')
     return parser.parse_args(argv)
 
@@ -142,6 +159,15 @@ def check_args(args) -> None:
                          f'ETRIS (kkakkkka/ETRIS): it has no model/segmenter.py')
     if args.checkpoint:
         require_checkpoint(args.checkpoint, '--checkpoint')
+    if args.onnx:
+        if args.reference or args.compile or args.mode != 'infer' or args.precision != 'fp32' \
+                or args.device != 'cpu':
+            raise UsageError('--onnx compares CPU inference in fp32; leave out --reference, '
+                             '--compile, --mode train, --precision and --device cuda')
+        for onnx_file in args.onnx:
+            if not (onnx_file.endswith('.onnx') and osp.isfile(onnx_file)):
+                raise UsageError(f'--onnx {onnx_file!r} is not an .onnx file here; write one '
+                                 f'with tools/deployment/export_onnx.py')
     if args.json and osp.dirname(args.json) and not osp.isdir(osp.dirname(args.json)):
         raise UsageError(f'--json {args.json!r}: folder {osp.dirname(args.json)!r} does not exist')
 
@@ -197,6 +223,17 @@ def main(argv: Optional[List[str]] = None):
                            args.repeat, args.device, args.precision, args.reference_precision,
                            args.seed, args.mode))
         print(format_comparison(results))
+    elif args.onnx:
+        if not hasattr(model, 'logits'):
+            raise UsageError(f'--onnx: {args.config!r} builds a {type(model).__name__}; only '
+                             f'referring segmentation models (ETRIS) export to ONNX')
+        try:
+            results.update(compare_with_onnx(model, cfg.model, args.onnx, args.batch_size,
+                                             height, width, args.warmup, args.repeat,
+                                             args.seed))
+        except ValueError as error:
+            raise UsageError(f'--onnx: {error}') from error
+        print(format_onnx_comparison(results, args.onnx))
     else:
         results.update(benchmark(model, args.batch_size, height, width, args.warmup,
                                  args.repeat, args.device, args.precision, args.seed,

@@ -25,7 +25,6 @@ import os.path as osp
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from mmris.apis import init_model
@@ -58,21 +57,19 @@ def parse_args():
 def verify(model: torch.nn.Module, onnx_file: Path, batch_size: int) -> None:
     """Print the largest logit difference and the mask agreement of ONNX
     Runtime and PyTorch on a random batch."""
-    from mmris.deployment import ORTSegmentor
-    from mmris.deployment.onnx_export import INPUT_NAMES, OUTPUT_NAME
-    session = ORTSegmentor(onnx_file, model.cfg.model.data_preprocessor).session
+    from mmris.deployment import logit_agreement, ort_segmentor_config
+    from mmris.registry import MODELS
+    network = MODELS.build(ort_segmentor_config(onnx_file, model.cfg.model))
     generator = torch.Generator().manual_seed(0)
     images = torch.randn(batch_size, 3, *model.data_preprocessor.size, generator=generator)
     token_ids = model.backbone.tokenize(['the man on the left in a red shirt'] * batch_size)
     with torch.no_grad():
-        expected = model.logits(images, token_ids).numpy()
-    got = session.run([OUTPUT_NAME], dict(zip(INPUT_NAMES, (images.numpy(),
-                                                            token_ids.numpy()))))[0]
-    threshold = model.test_cfg['mask_threshold']
-    boundary = np.log(threshold / (1 - threshold))  # sigmoid(x) > t  <=>  x > logit(t)
-    agreement = np.mean((expected > boundary) == (got > boundary))
+        expected = model.logits(images, token_ids)
+    figures = logit_agreement(expected, network.logits(images, token_ids),
+                              model.test_cfg['mask_threshold'])
     print(f'ONNX Runtime vs PyTorch on a random batch of {batch_size}: logits max abs diff '
-          f'{np.abs(expected - got).max():.2e}, stride-4 mask agreement {100 * agreement:.4f}%')
+          f'{figures["max_abs_diff"]:.2e}, stride-4 mask agreement '
+          f'{100 * figures["mask_agreement"]:.4f}%')
 
 
 def main():
