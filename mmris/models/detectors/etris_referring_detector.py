@@ -1,5 +1,5 @@
 """Referring detection: the one box an expression refers to."""
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from mmdet.models.detectors import SingleStageDetector
@@ -42,9 +42,17 @@ class ETRISReferringDetector(SingleStageDetector):
         check_parts_fit(self.backbone, *necks, self.bbox_head)
 
     def extract_feat(self, batch_inputs: torch.Tensor,
-                     batch_data_samples: List[DetDataSample]) -> BridgedFeatures:
+                     batch_data_samples: Optional[List[DetDataSample]] = None
+                     ) -> BridgedFeatures:
         """Images (B, 3, H, W) and their expressions -> the neck's maps,
-        carrying the sentence embeddings (B, D)."""
+        carrying the sentence embeddings (B, D).
+
+        mmdet's ``extract_feat(batch_inputs)`` with the data samples added,
+        which carry the text (as GLIP's do): the Bridger fuses each
+        expression into its image's features inside the backbone, so there
+        are no image features without it. Images alone raise a ValueError
+        saying so. This is why :meth:`loss`, :meth:`predict` and
+        :meth:`_forward` pass the samples on."""
         texts = sample_expressions(batch_data_samples, type(self).__name__,
                                    "PackDetInputs with 'text' in meta_keys")
         features = self.backbone(batch_inputs, self.backbone.tokenize(texts))

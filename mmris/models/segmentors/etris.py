@@ -77,10 +77,16 @@ class ETRIS(BaseSegmentor):
         """The ``metainfo['text']`` of each sample."""
         return sample_expressions(data_samples, 'ETRIS', 'PackRISInputs')
 
-    def extract_feat(self, inputs: torch.Tensor, data_samples: List[SegDataSample]
-                     ) -> BridgedFeatures:
+    def extract_feat(self, inputs: torch.Tensor,
+                     data_samples: Optional[List[SegDataSample]] = None) -> BridgedFeatures:
         """Backbone + neck: one map (B, C, h, w) with the expressions' words,
-        padding mask and sentence features."""
+        padding mask and sentence features.
+
+        mmseg's ``extract_feat(inputs)`` with the data samples added, as the
+        text travels in them (``metainfo['text']``): the Bridger fuses each
+        expression into its image's features inside the backbone, so there
+        are no image features without it. Images alone raise a ValueError
+        saying so."""
         return self.features(inputs, self.backbone.tokenize(self.expressions(data_samples)))
 
     def features(self, inputs: torch.Tensor, token_ids: torch.Tensor) -> BridgedFeatures:

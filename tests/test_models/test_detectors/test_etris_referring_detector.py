@@ -64,6 +64,9 @@ def test_samples_without_an_expression_are_refused(model):
     samples[0].set_metainfo(dict(text=None))
     with pytest.raises(ValueError, match="metainfo\\['text'\\]"):
         model.loss(images, samples)
+    # mmdet's extract_feat(batch_inputs): images alone have no features here.
+    with pytest.raises(ValueError, match="metainfo\\['text'\\]"):
+        model.extract_feat(images)
 
 
 def test_multi_target_keeps_every_box_above_the_threshold_and_may_keep_none(model):

@@ -99,3 +99,8 @@ def test_missing_text_or_inverse_matrix_is_explained(tiny_config):
     no_matrix = [SegDataSample(metainfo=dict(text='a', ori_shape=(30, 50))) for _ in samples]
     with pytest.raises(ValueError, match='inverse_affine_matrix'):
         model.predict(inputs, no_matrix)
+    # mmseg's extract_feat(inputs): images alone have no features here.
+    with pytest.raises(ValueError, match="ETRIS needs each data sample to carry its "
+                       "expression as metainfo\\['text'\\]"):
+        model.extract_feat(inputs)
+    assert model.extract_feat(inputs, samples)[0].shape[0] == len(samples)
