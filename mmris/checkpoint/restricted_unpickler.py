@@ -63,6 +63,10 @@ TENSOR_GLOBALS: Globals = {
 }
 
 
+class RefusedGlobalError(pickle.UnpicklingError):
+    """A pickle that names a global outside the allowed ones."""
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """An unpickler that resolves only the globals in ``allowed``.
 
@@ -82,7 +86,7 @@ class RestrictedUnpickler(pickle.Unpickler):
         try:
             return self.allowed[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(
+            raise RefusedGlobalError(
                 f'{self.what} may not name {module}.{name}; refusing to load it, as '
                 f'unpickling it could run code') from None
 

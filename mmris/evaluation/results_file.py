@@ -1,10 +1,9 @@
 """Reading the predictions ``tools/test.py --out`` dumps, without running
 any code the file names."""
 import os.path as osp
-import pickle
 from typing import List
 
-from mmris.checkpoint.restricted_unpickler import load_with_tensors
+from mmris.checkpoint.restricted_unpickler import RefusedGlobalError, load_with_tensors
 from mmris.utils import UsageError
 
 
@@ -23,7 +22,7 @@ def load_results(path: str) -> List[dict]:
     with open(path, 'rb') as f:
         try:
             results = load_with_tensors(f, f'results file {path!r}')
-        except pickle.UnpicklingError as error:
+        except RefusedGlobalError as error:
             raise UsageError(f'refused to read {path!r}: {error}') from None
         except Exception as error:  # truncated or not a pickle at all
             raise UsageError(f'{path!r} is not a results file of tools/test.py --out '

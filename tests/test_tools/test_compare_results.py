@@ -37,3 +37,13 @@ def test_runs_of_different_samples_are_refused(run_tool, tmp_path):
     assert result.returncode == 2
     assert result.last_line.startswith(f"error: results file '{tmp_path / 'missing.pkl'}' "
                                        f'does not exist')
+
+
+def test_a_file_that_is_not_a_results_dump_is_named(run_tool, tmp_path):
+    first, text = tmp_path / 'a.pkl', tmp_path / 'notes.pkl'
+    dump_results([band_sample('x.jpg', 'left', (10, 20))], first)
+    text.write_text('not a pickle')
+    result = run_tool('analysis_tools/compare_results.py', first, text)
+    assert result.returncode == 2
+    assert result.last_line.startswith(f"error: '{text}' is not a results file of "
+                                       f'tools/test.py --out (UnpicklingError')
