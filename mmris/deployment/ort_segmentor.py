@@ -74,12 +74,14 @@ class ORTSegmentor(BaseModel):
             self.session = onnxruntime.InferenceSession(
                 str(onnx_file), options, providers=onnxruntime.get_available_providers())
         except Exception as error:  # onnxruntime's own types, one per failure
-            raise ExportedNetworkError(f'{onnx_file}: ONNX Runtime cannot load it ({error}); export it '
-                             f'again with tools/deployment/export_onnx.py') from error
+            raise ExportedNetworkError(
+                f'{onnx_file}: ONNX Runtime cannot load it ({error}); export it again with '
+                f'tools/deployment/export_onnx.py') from error
         inputs = {node.name: node.shape for node in self.session.get_inputs()}
         if tuple(inputs) != INPUT_NAMES:
-            raise ExportedNetworkError(f'{onnx_file}: inputs {tuple(inputs)}, expected {INPUT_NAMES}; '
-                             f'export it with tools/deployment/export_onnx.py')
+            raise ExportedNetworkError(
+                f'{onnx_file}: inputs {tuple(inputs)}, expected {INPUT_NAMES}; export it with '
+                f'tools/deployment/export_onnx.py')
         self.batch_size = inputs['image'][0]
         self.tokenizer = CLIPTokenizer(context_length=inputs['token_ids'][1],
                                        vocab_file=vocab_file)
