@@ -46,7 +46,9 @@ def optim_wrapper_for(optim_wrapper: dict, precision: str, device: str) -> dict:
 
 class LossRecorder(Hook):
     """Keeps the total loss of every training iteration and the metrics of
-    the last validation."""
+    the last validation, as plain Python numbers (metrics give numpy or
+    torch scalars: mmseg's ``aAcc`` is a numpy float32), so that they go
+    into JSON as they are."""
 
     priority = 'LOWEST'
 
@@ -59,7 +61,8 @@ class LossRecorder(Hook):
         self.losses.append(loss.item() if hasattr(loss, 'item') else float(loss))
 
     def after_val_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
-        self.metrics = dict(metrics or {})
+        self.metrics = {name: value.item() if hasattr(value, 'item') else value
+                        for name, value in (metrics or {}).items()}
 
 
 def short_training(cfg: Config, precision: str, device: str, iters: int, work_dir: str,
