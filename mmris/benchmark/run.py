@@ -49,12 +49,8 @@ def compare_with_reference(model: torch.nn.Module, reference: torch.nn.Module, b
             reference=reference_inference_step(reference, images, token_ids,
                                                reference_precision, device),
             mmris=inference_step(model, images, samples, precision, device))
-    timed = time_side_by_side(steps, warmup, repeat, device)
-    results = {}
-    for name, figures in timed.items():
-        times = figures.pop('times')
-        results[name] = dict(**summarize(times, batch_size), **figures,
-                             times_ms=[t * 1e3 for t in times])
+    results = _side_by_side_figures(time_side_by_side(steps, warmup, repeat, device),
+                                    batch_size)
     results['reference']['source'] = reference.source
     results['ratio'] = {key: results['mmris'][key] / results['reference'][key]
                         for key in ('median_ms', 'p90_ms', 'min_ms', 'memory_increase_mb')
@@ -101,15 +97,22 @@ def compare_with_onnx(model: torch.nn.Module, model_cfg: dict, onnx_files: Seque
     steps = dict(pytorch=pytorch_step)
     for name, network in networks.items():
         steps[name] = lambda network=network: network.logits(images, token_ids)
-    timed = time_side_by_side(steps, warmup, repeat, 'cpu')
+    results = _side_by_side_figures(time_side_by_side(steps, warmup, repeat, 'cpu'),
+                                    batch_size)
     expected = pytorch_step()
+    for name in networks:
+        results[name].update(
+            ratio=results[name]['median_ms'] / results['pytorch']['median_ms'],
+            **logit_agreement(expected, steps[name](), model.test_cfg['mask_threshold']))
+    return results
+
+
+def _side_by_side_figures(timed: Dict[str, Dict], batch_size: int) -> Dict[str, Dict]:
+    """:func:`time_side_by_side`'s output -> per step, :func:`summarize`'s
+    statistics, its memory figures and ``times_ms``."""
     results = {}
     for name, figures in timed.items():
         times = figures.pop('times')
         results[name] = dict(**summarize(times, batch_size), **figures,
                              times_ms=[t * 1e3 for t in times])
-        if name != 'pytorch':
-            results[name].update(
-                ratio=results[name]['median_ms'] / results['pytorch']['median_ms'],
-                **logit_agreement(expected, steps[name](), model.test_cfg['mask_threshold']))
     return results
