@@ -35,7 +35,6 @@ from mmengine.device import get_device
 from mmengine.model import is_model_wrapper
 
 from mmris.deployment import ort_segmentor_config
-from mmris.models.utils import check_model_parts_fit
 from mmris.registry import RUNNERS
 from mmris.utils import (
     UsageError,
@@ -107,7 +106,6 @@ def main():
         return
     with config_arguments_checked(cfg):
         runner = RUNNERS.build(cfg)
-        check_model_parts_fit(runner.model)  # mmseg's and mmdet's models do not check
         require_matching_vocabulary(cfg, runner)
     if args.compile:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model

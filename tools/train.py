@@ -24,7 +24,6 @@ import argparse
 from mmengine.device import get_device
 from mmengine.logging import print_log
 
-from mmris.models.utils import check_model_parts_fit
 from mmris.registry import RUNNERS
 from mmris.utils import (
     UsageError,
@@ -90,7 +89,6 @@ def main():
         return
     with config_arguments_checked(cfg):
         runner = RUNNERS.build(cfg)
-    check_model_parts_fit(runner.model)  # mmseg's and mmdet's models do not check
     runner.train()
 
 

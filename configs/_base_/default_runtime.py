@@ -1,5 +1,8 @@
 # Runtime shared by every mmris config: scope, environment, hooks, logging.
 default_scope = 'mmris'
+# mmris' Runner under any tool, mmseg's and mmdet's own tools/train.py too:
+# CPU distributed runs, weights-only checkpoints, parts checked at build.
+runner_type = 'mmris.Runner'
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

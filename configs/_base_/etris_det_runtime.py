@@ -6,4 +6,7 @@ _base_ = ['mmdet::_base_/default_runtime.py']
 custom_imports = dict(
     imports=['mmris.models', 'mmris.engine', 'mmris.evaluation', 'mmris.datasets'],
     allow_failed_imports=False)
+# mmris' Runner under any tool (mmdet's tools/train.py too): CPU distributed
+# runs, weights-only checkpoints, the model's parts checked at build.
+runner_type = 'mmris.Runner'
 custom_hooks = [dict(type='mmris.ClassVocabularyHook')]

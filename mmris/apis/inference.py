@@ -11,7 +11,7 @@ from mmengine.registry import MODELS, init_default_scope
 from mmseg.structures import SegDataSample
 
 from mmris.checkpoint.model_fit import PARTIAL_KEY, load_weights
-from mmris.models.utils import check_model_parts_fit
+from mmris.utils.part_fit import check_model_parts_fit
 
 from .inputs import check_expressions, check_image, read_image
 

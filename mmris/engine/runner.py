@@ -28,6 +28,14 @@ weights the config restores), ``random_state`` (:class:`RandomStateHook`:
 a resumed run equals an uninterrupted one) and ``weights_only_checkpoint``
 (:class:`WeightsOnlyCheckpointHook`: checkpoints that
 ``torch.load(weights_only=True)`` opens, as mmseg's and mmdet's loaders do).
+
+Each model it builds is checked part against part
+(:func:`~mmris.utils.part_fit.check_model_parts_fit`): mmseg's and mmdet's
+segmentors and detectors build a neck and heads without comparing their
+widths, so a mismatch ends in one line naming both parts before any data is
+read, under any tool that builds this runner (mmris' runtime bases name it
+in ``runner_type``, so mmseg's and mmdet's own ``tools/train.py`` build it
+for mmris' configs too).
 """
 import atexit
 import datetime
@@ -51,6 +59,7 @@ from mmris.checkpoint import safe_checkpoint_loading
 from mmris.checkpoint.model_fit import PARTIAL_KEY, check_checkpoint_fits
 from mmris.registry import RUNNERS
 from mmris.utils.mmengine_private import load_checkpoint_to_model
+from mmris.utils.part_fit import check_model_parts_fit
 from mmris.utils.precision import cpu_supports_bf16
 from mmris.utils.upstream_noise import quiet_logger
 
@@ -125,6 +134,12 @@ class Runner(MMEngineRunner):
             members = all_gather_object(f'rank {self.rank}@{socket.gethostname()}')
             self.logger.info(f'distributed run: world size {self.world_size}, backend '
                              f'{torch_dist.get_backend()}, members: {", ".join(members)}')
+
+    def build_model(self, model):
+        """mmengine's, then :func:`check_model_parts_fit` on the model."""
+        model = super().build_model(model)
+        check_model_parts_fit(model)
+        return model
 
     def build_visualizer(self, visualizer=None):
         """mmengine's visualizer, of its own for each Runner of a process.

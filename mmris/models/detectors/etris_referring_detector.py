@@ -7,8 +7,9 @@ from mmdet.structures import DetDataSample
 from torch import nn
 
 from mmris.registry import MODELS
+from mmris.utils.part_fit import check_parts_fit
 
-from ..utils import BridgedFeatures, check_parts_fit, sample_expressions
+from ..utils import BridgedFeatures, sample_expressions
 
 
 @MODELS.register_module()

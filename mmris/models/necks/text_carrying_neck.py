@@ -2,8 +2,9 @@
 from mmengine.model import BaseModule
 
 from mmris.registry import MODELS
+from mmris.utils.part_fit import output_channels
 
-from ..utils import BridgedFeatures, output_channels
+from ..utils import BridgedFeatures
 
 
 @MODELS.register_module()

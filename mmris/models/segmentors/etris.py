@@ -10,8 +10,9 @@ from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.structures import SegDataSample
 
 from mmris.registry import MODELS
+from mmris.utils.part_fit import check_parts_fit
 
-from ..utils import BridgedFeatures, check_parts_fit, sample_expressions
+from ..utils import BridgedFeatures, sample_expressions
 
 #: Foreground where the probability is above this (the reference's 0.35).
 DEFAULT_MASK_THRESHOLD = 0.35

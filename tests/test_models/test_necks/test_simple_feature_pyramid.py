@@ -5,7 +5,8 @@ import torch
 
 from mmris.models.necks import SimpleFeaturePyramid
 from mmris.models.necks.simple_feature_pyramid import LayerNorm2d
-from mmris.models.utils import BridgedFeatures, TextFeatures, output_channels
+from mmris.models.utils import BridgedFeatures, TextFeatures
+from mmris.utils.part_fit import output_channels
 
 
 def test_strides_4_to_32_from_a_stride_16_map_and_a_pooled_extra_level():

@@ -5,9 +5,10 @@ import torch
 from mmengine.registry import MODELS as ROOT_MODELS
 from mmengine.registry import DefaultScope
 
-from mmris.models.utils import BridgedFeatures, TextFeatures, check_parts_fit, output_channels
+from mmris.models.utils import BridgedFeatures, TextFeatures
 from mmris.registry import MODELS
 from mmris.utils.errors import PartsMismatchError, UserError
+from mmris.utils.part_fit import check_parts_fit, output_channels
 
 DECODER = dict(type='GlobalAlignmentDecoder', num_layers=1, num_heads=2, ffn_channels=16,
                dropout=0.)
@@ -143,11 +144,11 @@ def _tiny_stock_config(path, tiny_seg_config, tiny_det_config):
 @pytest.mark.parametrize('path', STOCK_CONFIGS)
 def test_stock_models_are_checked_after_build(path, tiny_seg_config, tiny_det_config):
     """mmseg's EncoderDecoder and mmdet's detectors build their parts
-    without checking them: check_model_parts_fit (init_model, tools/train.py
-    and tools/test.py run it) passes on the configs as they are, and fails
+    without checking them: check_model_parts_fit (init_model and mmris'
+    Runner run it) passes on the configs as they are, and fails
     in one line naming both parts once the head takes other widths than the
     neck gives."""
-    from mmris.models.utils import check_model_parts_fit
+    from mmris.utils.part_fit import check_model_parts_fit
     cfg = _tiny_stock_config(path, tiny_seg_config, tiny_det_config)
     head_name = 'decode_head' if 'decode_head' in cfg.model else (
         'rpn_head' if 'rpn_head' in cfg.model else 'bbox_head')
