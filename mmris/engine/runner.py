@@ -17,6 +17,11 @@ data samples in ways torch.compile cannot trace; preprocessing and the
 optimizer step stay eager. It is registered as
 ``mmris.Runner``; the mmris tools build it for every config.
 
+When a run (train, val or test) ends, the worker processes of its data
+loaders are stopped (:mod:`mmris.engine.loader_workers`), rather than when
+the garbage collector frees them, which cost a later runner of the process
+5 s per worker.
+
 It also loads every checkpoint weights-only (it is built, trains, validates
 and tests within :func:`~mmris.checkpoint.loader.safe_checkpoint_loading`),
 refuses one whose tensors do not fit the model unless the config sets
@@ -62,6 +67,8 @@ from mmris.utils.mmengine_private import load_checkpoint_to_model
 from mmris.utils.part_fit import check_model_parts_fit
 from mmris.utils.precision import cpu_supports_bf16
 from mmris.utils.upstream_noise import quiet_logger
+
+from .loader_workers import close_loader_workers
 
 #: Default hooks mmris.Runner adds to mmengine's, named with their scope so
 #: that configs of another default scope (mmdet's) find them too.
@@ -170,15 +177,24 @@ class Runner(MMEngineRunner):
 
     def train(self):
         with safe_checkpoint_loading():
-            return super().train()
+            try:
+                return super().train()
+            finally:
+                close_loader_workers((self._train_loop, self._val_loop))
 
     def val(self):
         with safe_checkpoint_loading():
-            return super().val()
+            try:
+                return super().val()
+            finally:
+                close_loader_workers((self._val_loop, ))
 
     def test(self):
         with safe_checkpoint_loading():
-            return super().test()
+            try:
+                return super().test()
+            finally:
+                close_loader_workers((self._test_loop, ))
 
     def load_checkpoint(self, filename: str, map_location='cpu', strict: bool = False,
                         revise_keys: list = [(r'^module.', '')]):  # noqa: B006 (mmengine's)

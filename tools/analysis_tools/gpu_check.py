@@ -16,7 +16,7 @@ Checks (all by default):
   CPU (on CUDA that run goes in a second process at the same time, with
   CUDA hidden from it).
 - ``ddp``: one training step of each task's config under
-  DistributedDataParallel, in two processes (nccl with SyncBN, one per GPU,
+  DistributedDataParallel, in one group of two processes (nccl with SyncBN, one per GPU,
   at most 2; on a CPU, gloo with BatchNorm per process, since SyncBN needs
   CUDA); reported: the loss on each rank and DDP's "Grad strides do not
   match bucket view strides" warnings (there should be none).
@@ -209,11 +209,13 @@ def train_rows(args, data_dir: Path, iters: int) -> List[Dict]:
 
 
 def ddp_rows(args, data_dir: Path) -> List[Dict]:
-    from mmris.engine.device_check import ddp_training_step
+    from mmris.engine.device_check import ddp_training_steps
     world_size = min(2, torch.cuda.device_count()) if args.device == 'cuda' else 2
+    tasks = [task for task in args.tasks if task != 'cls']
+    steps = ddp_training_steps([task_config(task, data_dir) for task in tasks], 'fp32',
+                               args.device, world_size)
     rows = []
-    for task in [task for task in args.tasks if task != 'cls']:
-        ranks = ddp_training_step(task_config(task, data_dir), 'fp32', args.device, world_size)
+    for task, ranks in zip(tasks, steps):
         errors = [rank['error'] for rank in ranks if 'error' in rank]
         if errors:
             rows.append(dict(check=f'DDP step x{world_size}', config=task, precision='fp32',

@@ -1,5 +1,6 @@
-"""One training step of a config under DistributedDataParallel, in worker
-processes: its loss, the stride warnings DDP gives, and how BatchNorm ran."""
+"""One training step of each of several configs under
+DistributedDataParallel, in one group of worker processes: each step's loss,
+the stride warnings DDP gives, and how BatchNorm ran."""
 import copy
 import multiprocessing
 import os
@@ -7,7 +8,7 @@ import queue
 import socket
 import time
 import warnings
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import torch
 from mmengine.config import Config
@@ -59,53 +60,63 @@ def _step(rank: int, cfg: Config, precision: str, device: str) -> Dict:
     return dict(loss=float(log_vars['loss']), norm=norm)
 
 
-def _worker(rank: int, world_size: int, port: int, cfg: Config, precision: str, device: str,
-            threads: int, results) -> None:
+def _worker(rank: int, world_size: int, port: int, cfgs: Sequence[Config], precision: str,
+            device: str, threads: int, results) -> None:
+    """Run the step of each config in turn; put ``(config index, rank,
+    result)`` on ``results`` after each."""
     torch.set_num_threads(threads)
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     torch.distributed.init_process_group('nccl' if device == 'cuda' else 'gloo', rank=rank,
                                          world_size=world_size)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always')
-            result = _step(rank, cfg, precision, device)
-        result['stride_warnings'] = [str(w.message) for w in caught
-                                     if STRIDE_WARNING in str(w.message)]
-        results.put((rank, result))
-    except Exception as error:  # reported by the parent, with its rank
-        results.put((rank, dict(error=f'{type(error).__name__}: {error}')))
+        for index, cfg in enumerate(cfgs):
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter('always')
+                    result = _step(rank, cfg, precision, device)
+                result['stride_warnings'] = [str(w.message) for w in caught
+                                             if STRIDE_WARNING in str(w.message)]
+            except Exception as error:  # reported by the parent, with its rank
+                result = dict(error=f'{type(error).__name__}: {error}')
+            results.put((index, rank, result))
     finally:
         torch.distributed.destroy_process_group()
 
 
-def ddp_training_step(cfg: Config, precision: str = 'fp32', device: str = 'cpu',
-                      world_size: int = 2, threads_per_process: int = 1,
-                      timeout: float = 600) -> List[Dict]:
-    """Run one DDP training step of ``cfg`` in ``world_size`` new processes
-    (gloo on a CPU; nccl, one GPU each, with BatchNorm as SyncBN, on CUDA)
-    at ``precision`` (see :func:`optim_wrapper_for`).
+def ddp_training_steps(cfgs: Sequence[Config], precision: str = 'fp32', device: str = 'cpu',
+                       world_size: int = 2, threads_per_process: int = 2,
+                       timeout: float = 600) -> List[List[Dict]]:
+    """Run one DDP training step of each config of ``cfgs``, one after the
+    other, in one group of ``world_size`` new processes (gloo on a CPU;
+    nccl, one GPU each, with BatchNorm as SyncBN, on CUDA) at ``precision``
+    (see :func:`optim_wrapper_for`). One group serves all configs, so the
+    processes start (and import torch, mmseg and mmdet) once.
+
+    On a CPU, each process should run at least two threads: with one, a
+    convolution's weight gradient comes out contiguous whatever the layout
+    of its input, and a layout copy could not show.
 
     Returns:
-        list[dict]: per rank, ``loss``, ``norm`` (how BatchNorm ran) and
-        ``stride_warnings`` (DDP's :data:`STRIDE_WARNING` messages), or
-        ``error`` where the step failed.
+        list[list[dict]]: per config, per rank, ``loss``, ``norm`` (how
+        BatchNorm ran) and ``stride_warnings`` (DDP's
+        :data:`STRIDE_WARNING` messages), or ``error`` where the step failed.
     """
     context = multiprocessing.get_context('spawn')
     results = context.Queue()
     port = _free_port()
-    processes = [context.Process(target=_worker, args=(rank, world_size, port, copy.deepcopy(cfg),
-                                                       precision, device, threads_per_process,
-                                                       results))
+    processes = [context.Process(target=_worker, args=(rank, world_size, port,
+                                                       copy.deepcopy(list(cfgs)), precision,
+                                                       device, threads_per_process, results))
                  for rank in range(world_size)]
     for process in processes:
         process.start()
-    by_rank = {}
+    found = {}
     deadline = time.monotonic() + timeout
     try:
-        while len(by_rank) < world_size and time.monotonic() < deadline:
+        while len(found) < world_size * len(cfgs) and time.monotonic() < deadline:
             try:
-                rank, result = results.get(timeout=5)
-                by_rank[rank] = result
+                index, rank, result = results.get(timeout=5)
+                found[index, rank] = result
             except queue.Empty:
                 if not any(process.is_alive() for process in processes):
                     break
@@ -114,6 +125,7 @@ def ddp_training_step(cfg: Config, precision: str = 'fp32', device: str = 'cpu',
             process.join(timeout=30)
             if process.is_alive():
                 process.terminate()
-    return [by_rank.get(rank, dict(error=f'rank {rank} ended without a result (exit code '
-                                         f'{processes[rank].exitcode})'))
-            for rank in range(world_size)]
+    return [[found.get((index, rank), dict(error=f'rank {rank} ended without a result (exit '
+                                                f'code {processes[rank].exitcode})'))
+             for rank in range(world_size)]
+            for index in range(len(cfgs))]

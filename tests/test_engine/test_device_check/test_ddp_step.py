@@ -6,21 +6,36 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmris.engine.device_check import ddp_training_step
+from mmris.engine.device_check import ddp_training_steps
 from mmris.engine.device_check.ddp_step import STRIDE_WARNING
 
 
 @pytest.mark.parametrize('precision', ['fp32', 'bf16'])
 def test_ddp_step_of_the_referring_config_copies_no_gradient(etris_config, precision):
-    # Two threads per process: with one, a convolution's weight gradient
-    # comes out contiguous whatever its input's layout, and no layout copy
-    # could show (see the next test).
-    ranks = ddp_training_step(Config.fromfile(etris_config), precision, 'cpu', world_size=2,
-                              threads_per_process=2)
+    # Two threads per process (the default): with one, a convolution's
+    # weight gradient comes out contiguous whatever its input's layout, and
+    # no layout copy could show (see the last test).
+    [ranks] = ddp_training_steps([Config.fromfile(etris_config)], precision, 'cpu',
+                                 world_size=2)
     assert all('error' not in rank for rank in ranks), ranks
     assert [rank['stride_warnings'] for rank in ranks] == [[], []]
     assert all(torch.isfinite(torch.tensor(rank['loss'])) for rank in ranks)
     assert ranks[0]['loss'] != ranks[1]['loss']  # each rank ran its own samples
+
+
+def test_one_process_group_runs_each_config_and_reports_each_failure(etris_config):
+    """Steps of several configs in one group come back in the configs'
+    order; a config that fails to build is reported on each rank, and the
+    configs after it still run."""
+    good = Config.fromfile(etris_config)
+    broken = Config.fromfile(etris_config)
+    broken.model.decode_head.in_channels = 24  # does not fit the neck
+    steps = ddp_training_steps([good, broken, good], 'fp32', 'cpu', world_size=2)
+    assert len(steps) == 3 and all(len(ranks) == 2 for ranks in steps)
+    assert all('PartsMismatchError' in rank['error'] for rank in steps[1]), steps[1]
+    for ranks in (steps[0], steps[2]):
+        assert all('error' not in rank and rank['stride_warnings'] == [] for rank in ranks)
+        assert all(torch.isfinite(torch.tensor(rank['loss'])) for rank in ranks)
 
 
 def test_stride_warning_is_what_ddp_says_for_a_channels_last_gradient(tmp_path):
