@@ -175,26 +175,24 @@ class Runner(MMEngineRunner):
         quiet_logger(logger)
         return logger
 
-    def train(self):
+    def _run(self, run, *loops: str):
+        """``run()`` loading checkpoints weights-only; then stop the workers
+        of the data loaders of ``loops`` (attribute names: the loops are
+        built during the run)."""
         with safe_checkpoint_loading():
             try:
-                return super().train()
+                return run()
             finally:
-                close_loader_workers((self._train_loop, self._val_loop))
+                close_loader_workers(getattr(self, loop) for loop in loops)
+
+    def train(self):
+        return self._run(super().train, '_train_loop', '_val_loop')
 
     def val(self):
-        with safe_checkpoint_loading():
-            try:
-                return super().val()
-            finally:
-                close_loader_workers((self._val_loop, ))
+        return self._run(super().val, '_val_loop')
 
     def test(self):
-        with safe_checkpoint_loading():
-            try:
-                return super().test()
-            finally:
-                close_loader_workers((self._test_loop, ))
+        return self._run(super().test, '_test_loop')
 
     def load_checkpoint(self, filename: str, map_location='cpu', strict: bool = False,
                         revise_keys: list = [(r'^module.', '')]):  # noqa: B006 (mmengine's)
