@@ -120,7 +120,7 @@ TINY_CLIP_TEXT = {k.rpartition('.')[2]: v for k, v in TINY_ETRIS.items()
 
 
 def tiny_bridged_config(name: str, hf_dir):
-    """``configs/<name>.py`` (e.g. ``detris/dinov2-b14_clip-text_refcoco``)
+    """``configs/<name>.py`` (e.g. ``etris/dinov2-b14_clip-text_refcoco``)
     shrunk: each transformers tower becomes the tiny model of the same type
     from ``hf_dir(kind)`` (the :func:`tiny_hf_dir` fixture), each
     OpenAI-layout tower the tiny ViT / text tower of :func:`tiny_etris_config`,
