@@ -118,10 +118,15 @@ def shipped_tool(package, name: str) -> Path:
     return Path(package.__file__).parent / '.mim' / 'tools' / name
 
 
+def launch(tool: Path, *args, cwd: Path) -> subprocess.CompletedProcess:
+    """Run ``tool`` with ``args`` in ``cwd``; stdout and stderr together."""
+    return subprocess.run([sys.executable, str(tool), *map(str, args)], cwd=cwd,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=600)
+
+
 def run(tool: Path, *args, cwd: Path):
-    result = subprocess.run([sys.executable, str(tool), *map(str, args)], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            timeout=600)
+    result = launch(tool, *args, cwd=cwd)
     assert result.returncode == 0, f'{tool} {args}:\n{result.stdout[-5000:]}'
     return result.stdout
 
@@ -162,27 +167,23 @@ def test_mmris_scope_in_their_tools_fails_in_mmengine(package, tmp_path):
     config = tmp_path / 'scoped.py'
     config.write_text("_base_ = ['mmris::_base_/models/etris_vitb16.py']\n"
                       "custom_imports = dict(imports=['mmris'])\n")
-    result = subprocess.run([sys.executable, str(shipped_tool(package, 'train.py')), str(config)],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, timeout=300)
+    result = launch(shipped_tool(package, 'train.py'), config, cwd=tmp_path)
     assert result.returncode != 0
     assert 'mmengine does not support to load mmris config' in result.stdout
 
 
 @pytest.mark.parametrize('package, config, head', [
-    (mmseg, 'configs/demo/etris-seg_tiny_synthetic-shapes.py', 'decode_head'),
-    (mmdet, 'configs/demo/fcos_etris-tiny_simplefpn_synthetic-coco.py', 'bbox_head'),
+    (mmseg, 'demo/etris-seg_tiny_synthetic-shapes.py', 'decode_head'),
+    (mmdet, 'demo/fcos_etris-tiny_simplefpn_synthetic-coco.py', 'bbox_head'),
 ], ids=['mmseg', 'mmdet'])
 def test_their_tools_check_the_parts_of_mmris_configs(package, config, head, tmp_path):
     """mmris' configs name mmris' Runner, which checks the parts of the
     stock segmentor or detector it builds: under the parent's own train.py a
     head built for other widths than the neck gives ends in one line naming
     both, before any data is read (the generated sets are not there)."""
-    root = Path(__file__).parents[2]
-    result = subprocess.run(
-        [sys.executable, str(shipped_tool(package, 'train.py')), str(root / config),
-         '--work-dir', str(tmp_path / 'work'), '--cfg-options', f'model.{head}.in_channels=24'],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    result = launch(shipped_tool(package, 'train.py'), Path(CONFIG_ROOT) / config, '--work-dir',
+                    tmp_path / 'work', '--cfg-options', f'model.{head}.in_channels=24',
+                    cwd=tmp_path)
     assert result.returncode != 0
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith('mmris.utils.errors.PartsMismatchError: '), result.stdout[-3000:]
