@@ -1,15 +1,23 @@
 """Fixtures for every test folder (tests/ and the projects' tests): the
 default registry scope, free ports, and running the command-line tools the
 way a user does."""
+import importlib.util
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent
+_WARM_PYTHON_FILE = REPO / 'tests' / 'mmris_fixtures' / 'warm_python.py'
+_spec = importlib.util.spec_from_file_location('warm_python', _WARM_PYTHON_FILE)
+warm_python = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(warm_python)
+#: The ``python`` the tools run with: this process's interpreter, forked
+#: from one that has imported torch and the OpenMMLab stack already
+#: (tests/mmris_fixtures/warm_python.py; ``MMRIS_COLD_PYTHON=1`` turns it off).
+WARM_PYTHON = warm_python.WarmPython()
 
 
 @pytest.fixture(autouse=True, scope='session')
@@ -50,8 +58,9 @@ def run_tool_process(script: str, *args, env: dict = None, timeout: int = 600,
     last non-empty line in ``.last_line``."""
     path = REPO / 'tools' / script
     path = path if path.exists() else REPO / script
-    command = ['bash', str(path)] if script.endswith('.sh') else [sys.executable, str(path)]
-    full_env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1', **(env or {}))
+    python = WARM_PYTHON.executable
+    command = ['bash', str(path)] if script.endswith('.sh') else [python, str(path)]
+    full_env = dict(os.environ, PYTHON=python, PYTHONUNBUFFERED='1', **(env or {}))
     result = subprocess.run([*command, *map(str, args)], cwd=cwd, env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             timeout=timeout)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import List, NamedTuple
 
 import pytest
+from mmris_fixtures import warm_python
 
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = ['README.md', *sorted(p.relative_to(REPO).as_posix()
@@ -86,19 +87,30 @@ def checkout(tmp_path_factory):
     """A scratch copy of the checkout: links to its tracked top-level
     entries, a ``.venv`` of links to the running one (marked set up, so
     ``make`` does not set it up again), and ``data/``, ``work_dirs/`` of
-    its own. Yields the folder and the set of command lines run so far."""
+    its own. Its ``python`` runs scripts forked from an interpreter that
+    has imported torch and the OpenMMLab stack (conftest.WARM_PYTHON), with
+    the environment the blocks run in. Yields the folder, that environment
+    and the set of command lines run so far."""
     root = tmp_path_factory.mktemp('checkout')
     tracked = subprocess.run(['git', 'ls-files'], cwd=REPO, capture_output=True, text=True,
                              check=True).stdout.split()
     for name in sorted({path.split('/')[0] for path in tracked}):
         (root / name).symlink_to(REPO / name)
     venv = root / '.venv'
-    venv.mkdir()
+    (venv / 'bin').mkdir(parents=True)
     for entry in Path(sys.prefix).iterdir():
-        if not entry.name.startswith('.'):
+        if not entry.name.startswith('.') and entry.name != 'bin':
             (venv / entry.name).symlink_to(entry)
     (venv / '.mmris-ready').touch()
-    yield root, set()
+    env = dict(os.environ, PATH=f'{venv / "bin"}{os.pathsep}{os.environ["PATH"]}',
+               VIRTUAL_ENV=str(venv), PYTHONUNBUFFERED='1', DISPLAY='', WAYLAND_DISPLAY='',
+               MPLBACKEND='Agg')
+    env.pop('PYTHON', None)
+    warm = warm_python.WarmPython(env).executable
+    for entry in (Path(sys.prefix) / 'bin').iterdir():
+        is_python = re.fullmatch(r'python[\d.]*', entry.name)
+        (venv / 'bin' / entry.name).symlink_to(warm if is_python else entry)
+    yield root, env, set()
 
 
 def _command(line: str) -> str:
@@ -120,12 +132,8 @@ def _lines_to_run(block: Block, done: set) -> str:
 
 @pytest.mark.parametrize('block', RUNNABLE, ids=str)
 def test_block_runs_as_printed(block, checkout):
-    root, done = checkout
-    venv_bin = root / '.venv' / 'bin'
-    env = dict(os.environ, PATH=f'{venv_bin}{os.pathsep}{os.environ["PATH"]}',
-               VIRTUAL_ENV=str(root / '.venv'), PYTHONUNBUFFERED='1',
-               DISPLAY='', WAYLAND_DISPLAY='', MPLBACKEND='Agg')
-    env.pop('PYTHON', None)
+    root, env, done = checkout
+    env = dict(env)
     if not any(marker in block.text for marker in EPOCH_BASED):
         env['MMRIS_CFG_OPTIONS'] = SHORT_TRAINING
     result = subprocess.run(['bash', '-euo', 'pipefail', '-c', _lines_to_run(block, done)],
