@@ -1,23 +1,17 @@
 """Fixtures for every test folder (tests/ and the projects' tests): the
 default registry scope, free ports, and running the command-line tools the
 way a user does."""
-import importlib.util
 import os
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent
-_WARM_PYTHON_FILE = REPO / 'tests' / 'mmris_fixtures' / 'warm_python.py'
-_spec = importlib.util.spec_from_file_location('warm_python', _WARM_PYTHON_FILE)
-warm_python = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(warm_python)
-#: The ``python`` the tools run with: this process's interpreter, forked
-#: from one that has imported torch and the OpenMMLab stack already
-#: (tests/mmris_fixtures/warm_python.py; ``MMRIS_COLD_PYTHON=1`` turns it off).
-WARM_PYTHON = warm_python.WarmPython()
+sys.path.insert(0, str(REPO / 'tests'))  # tests/mmris_fixtures, for the projects' tests too
+from mmris_fixtures.warm_python import warm_python_executable  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope='session')
@@ -58,7 +52,9 @@ def run_tool_process(script: str, *args, env: dict = None, timeout: int = 600,
     last non-empty line in ``.last_line``."""
     path = REPO / 'tools' / script
     path = path if path.exists() else REPO / script
-    python = WARM_PYTHON.executable
+    # The tools start forked from an interpreter that has imported torch and
+    # the OpenMMLab stack (tests/mmris_fixtures/warm_python.py).
+    python = warm_python_executable()
     command = ['bash', str(path)] if script.endswith('.sh') else [python, str(path)]
     full_env = dict(os.environ, PYTHON=python, PYTHONUNBUFFERED='1', **(env or {}))
     result = subprocess.run([*command, *map(str, args)], cwd=cwd, env=full_env,

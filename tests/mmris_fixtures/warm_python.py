@@ -97,6 +97,17 @@ class WarmPython:
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
+_SHARED = []
+
+
+def warm_python_executable() -> str:
+    """This process's warm ``python``, started with its environment on the
+    first call (the tools' tests share it)."""
+    if not _SHARED:
+        _SHARED.append(WarmPython())
+    return _SHARED[0].executable
+
+
 # --------------------------------------------------------------------- client
 def client(socket_path: str, argv: list) -> None:
     """Run ``python *argv`` through the server at ``socket_path``; never

@@ -5,10 +5,10 @@ import json
 import math
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from mmengine.config import Config
+from mmris_fixtures.warm_python import warm_python_executable
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / 'projects' / 'my_refer_data'
@@ -18,7 +18,7 @@ CHECK_CONFIG = 'etris_vitb_my_refer_data_cpu_check.py'
 def test_trains_and_tests_from_outside_the_repository(tmp_path, run_tool):
     for config in (PROJECT / 'configs').glob('*.py'):
         shutil.copy(config, tmp_path)
-    subprocess.run([sys.executable, str(PROJECT / 'make_example_data.py'),
+    subprocess.run([warm_python_executable(), str(PROJECT / 'make_example_data.py'),
                     '--out', 'data/my_refer_data', '--num-images', '8'],
                    cwd=tmp_path, check=True, capture_output=True, timeout=300)
     data = tmp_path / 'data' / 'my_refer_data'

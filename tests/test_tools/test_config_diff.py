@@ -2,8 +2,9 @@
 import importlib.util
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from mmris_fixtures.warm_python import warm_python_executable
 
 TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'misc' / 'config_diff.py'
 
@@ -33,7 +34,7 @@ def test_diff_lists_configs_added_and_changed(tmp_path):
     before, after = tmp_path / 'before.json', tmp_path / 'after.json'
     before.write_text(json.dumps({'a.py': {'x': 1}, 'gone.py': {}}))
     after.write_text(json.dumps({'a.py': {'x': 2}, 'new.py': {}}))
-    result = subprocess.run([sys.executable, str(TOOL), 'diff', str(before), str(after)],
+    result = subprocess.run([warm_python_executable(), str(TOOL), 'diff', str(before), str(after)],
                             capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == [
         '== a.py (1 changes)', '   x: 1 -> 2', '== gone.py: removed', '== new.py: added']

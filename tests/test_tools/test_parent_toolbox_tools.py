@@ -9,12 +9,12 @@ path (``mmris.config_package.CONFIG_ROOT``) and import mmris with
 """
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import mmdet
 import mmseg
 import pytest
+from mmris_fixtures.warm_python import warm_python_executable
 
 from mmris.config_package import CONFIG_ROOT
 from mmris.synthetic import generate_synthetic_coco, generate_synthetic_shapes
@@ -120,7 +120,7 @@ def shipped_tool(package, name: str) -> Path:
 
 def launch(tool: Path, *args, cwd: Path) -> subprocess.CompletedProcess:
     """Run ``tool`` with ``args`` in ``cwd``; stdout and stderr together."""
-    return subprocess.run([sys.executable, str(tool), *map(str, args)], cwd=cwd,
+    return subprocess.run([warm_python_executable(), str(tool), *map(str, args)], cwd=cwd,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=600)
 

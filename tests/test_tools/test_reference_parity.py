@@ -9,6 +9,7 @@ import types
 from pathlib import Path
 
 import pytest
+from mmris_fixtures.warm_python import warm_python_executable
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'analysis_tools' / 'reference_parity.py'
@@ -53,7 +54,7 @@ def test_reference_is_imported_from_the_checkout_and_unloaded_after(tool, fake_c
 
 
 def test_a_folder_that_is_not_a_checkout_gets_one_line(tmp_path):
-    done = subprocess.run([sys.executable, str(TOOL), 'fixture', '--reference', str(tmp_path),
+    done = subprocess.run([warm_python_executable(), str(TOOL), 'fixture', '--reference', str(tmp_path),
                            '--out', str(tmp_path / 'out.npz')],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2

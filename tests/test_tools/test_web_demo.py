@@ -16,7 +16,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from mmris_fixtures.warm_python import warm_python_executable
 
 REPO = Path(__file__).resolve().parents[2]
 BROWSERS = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable')
@@ -48,7 +48,7 @@ def running_web_demo(folder: Path, config: str, checkpoint: str, *options):
     log_path = folder / 'server.log'
     with open(log_path, 'w') as log:
         process = subprocess.Popen(
-            [sys.executable, str(REPO / 'tools' / 'demo' / 'web_demo.py'), str(config),
+            [warm_python_executable(), str(REPO / 'tools' / 'demo' / 'web_demo.py'), str(config),
              '--weights', str(checkpoint), '--port', '0', '--device', 'cpu', *map(str, options)],
             cwd=folder, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=dict(os.environ, PYTHONUNBUFFERED='1'))

@@ -10,6 +10,7 @@ import pytest
 import torch
 from mmengine.evaluator import Evaluator
 from mmengine.structures import PixelData
+from mmris_fixtures.warm_python import warm_python_executable
 from mmseg.structures import SegDataSample
 from PIL import Image
 
@@ -228,7 +229,7 @@ def test_two_process_gloo_evaluation(tmp_path):
     script.write_text(WORKER)
     out_dir = tmp_path / 'out'
     env = dict(os.environ, INIT_FILE=str(tmp_path / 'rendezvous'), WORLD_SIZE='2')
-    procs = [subprocess.Popen([sys.executable, str(script), str(tmp_path / 'samples.npz'),
+    procs = [subprocess.Popen([warm_python_executable(), str(script), str(tmp_path / 'samples.npz'),
                                str(out_dir)], cwd=REPO, env=dict(env, RANK=str(rank)),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for rank in range(2)]
