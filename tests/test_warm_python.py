@@ -18,7 +18,7 @@ import json, os, random, warnings
 import numpy, torch
 sys.stdout.write(json.dumps({
     'name': __name__, 'file': __file__, 'argv': sys.argv, 'cwd': os.getcwd(),
-    'path0': sys.path[0], 'variable': os.environ.get('WARM_CHECK'),
+    'path0': sys.path[0], 'path': sys.path, 'variable': os.environ.get('WARM_CHECK'),
     'stdin': sys.stdin.read(), 'executable': sys.executable,
     'draws': [random.random(), float(numpy.random.rand()), float(torch.rand(1))],
     'torch_threads': torch.get_num_threads(), 'preloaded': preloaded}))
@@ -63,12 +63,46 @@ def test_a_script_sees_what_a_new_interpreter_sees(warm, script, tmp_path, statu
     assert hot.returncode == cold.returncode == int(status)
     expected, got = report(cold), report(hot)
     assert got.pop('draws') != expected.pop('draws')
-    # The one difference meant: the warm one has imported the OpenMMLab stack.
+    # The differences meant: the warm one has imported the OpenMMLab stack,
+    # and the pythons a script starts go through it too.
     assert got.pop('preloaded') and not expected.pop('preloaded')
+    assert (got.pop('executable'), expected.pop('executable')) == (warm, sys.executable)
     assert got == expected
     assert expected['name'] == '__main__' and expected['path0'] == str(script.parent)
     assert hot.stderr == cold.stderr  # the print and the warning, once each
     assert 'a user warning' in hot.stderr
+
+
+def test_a_module_and_unbuffered_output_as_in_a_new_interpreter(warm, script, tmp_path):
+    """``python -u -m module``, as torchrun starts its ranks."""
+    cold, hot = (run(python, '-u', '-m', 'scripts.report', '5', cwd=tmp_path)
+                 for python in (sys.executable, warm))
+    assert hot.returncode == cold.returncode == 5
+    expected, got = report(cold), report(hot)
+    for key in ('draws', 'preloaded', 'executable'):
+        got.pop(key), expected.pop(key)
+    assert got == expected
+    assert expected['argv'] == [str(script), '5'] and expected['path0'] == str(tmp_path)
+    assert hot.stderr == cold.stderr
+
+
+def test_pythonpath_folders_come_first_unless_they_hold_an_imported_package(warm, script,
+                                                                          tmp_path):
+    """tools/launch_torchrun.sh puts the checkout on PYTHONPATH; a folder
+    with a package the warm python has imported (numpy here) gets a new
+    interpreter, which imports that one."""
+    extra, shadowing = tmp_path / 'extra', tmp_path / 'shadowing'
+    extra.mkdir(), shadowing.mkdir()
+    (shadowing / 'numpy').mkdir()
+    (shadowing / 'numpy' / '__init__.py').write_text('raise ImportError("the shadowing numpy")')
+    cold, hot = (run(python, script, cwd=tmp_path, env={'PYTHONPATH': str(extra)})
+                 for python in (sys.executable, warm))
+    assert report(hot)['path'] == report(cold)['path']
+    assert report(hot)['path'][1] == str(extra) and report(hot)['preloaded']
+    cold, hot = (run(python, script, cwd=tmp_path, env={'PYTHONPATH': str(shadowing)})
+                 for python in (sys.executable, warm))
+    assert hot.returncode == cold.returncode == 1
+    assert 'the shadowing numpy' in hot.stderr
 
 
 def test_two_runs_draw_different_random_numbers(warm, script, tmp_path):

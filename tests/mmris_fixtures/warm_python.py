@@ -18,14 +18,16 @@ hash seed.
 ``client`` is what a test runs instead of ``python``: a stdlib-only
 program that hands its argv, environment, working directory and standard
 streams (file descriptors) to the server over a Unix socket, forwards
-SIGINT/SIGTERM, and exits as the child did. It runs the real interpreter
-instead (``exec``) for anything but ``python <script file> ...``, when the
-server is not there, or when the environment differs from the server's in a
-variable read at import time (see :data:`IMPORT_TIME_VARIABLES`).
-``MMRIS_COLD_PYTHON=1`` makes every launch a fresh interpreter.
+SIGINT/SIGTERM, and exits as the child did; the script sees the shim as
+``sys.executable``, so the pythons it starts (torchrun's ranks) are warm
+too. It runs the real interpreter instead (``exec``) for anything but
+``python [-u] <script file>|-m <module> ...``, when the server is not
+there, or when the environment differs from the server's in a variable read
+at import time (see :data:`IMPORT_TIME_VARIABLES`). ``MMRIS_COLD_PYTHON=1``
+makes every launch a fresh interpreter.
 
     python warm_python.py serve SOCKET       # the server (the suite starts it)
-    python -S -E warm_python.py client SOCKET script.py args...
+    python -S -E warm_python.py client SOCKET SHIM [-u] script.py|-m module args...
 """
 import json
 import os
@@ -39,8 +41,9 @@ import sys
 #: whose environment differs from the server's in one of them runs cold.
 IMPORT_TIME_VARIABLES = re.compile(
     r'(PYTHON(?!UNBUFFERED$).+|OMP_.*|MKL_.*|OPENBLAS_.*|KMP_.*|GOMP_.*|LANG|LANGUAGE|LC_.*|'
-    r'HF_.*|TRANSFORMERS_.*|TORCH.*|PYTORCH_.*|CUDA_.*|NVIDIA_.*|LD_.*|MPL.*|MATPLOTLIB.*|'
-    r'DISPLAY|WAYLAND_DISPLAY|QT_.*|OPENCV_.*|ORT_.*|XDG_.*|HOME|TMPDIR|TEMP|TMP|MMENGINE.*)')
+    r'HF_.*|TRANSFORMERS_.*|TORCH(?!ELASTIC_).*|PYTORCH_.*|CUDA_.*|NVIDIA_.*|LD_.*|MPL.*|'
+    r'MATPLOTLIB.*|DISPLAY|WAYLAND_DISPLAY|QT_.*|OPENCV_.*|ORT_.*|XDG_.*|HOME|TMPDIR|TEMP|TMP|'
+    r'MMENGINE.*)')
 #: What the server imports before it forks: the start-up of every tool.
 PRELOAD = ('numpy', 'torch', 'cv2', 'PIL.Image', 'matplotlib', 'mmengine.runner',
            'mmengine.model', 'mmengine.optim', 'mmengine.dataset', 'mmengine.evaluator',
@@ -86,7 +89,7 @@ class WarmPython:
         shim = os.path.join(self._folder, 'python')
         with open(shim, 'w') as file:
             file.write(f'#!/bin/sh\nexec "{sys.executable}" -S -E "{__file__}" client '
-                       f'"{socket_path}" "$@"\n')
+                       f'"{socket_path}" "$0" "$@"\n')
         os.chmod(shim, 0o755)
         atexit.register(self._stop, server)
 
@@ -109,17 +112,30 @@ def warm_python_executable() -> str:
 
 
 # --------------------------------------------------------------------- client
-def client(socket_path: str, argv: list) -> None:
-    """Run ``python *argv`` through the server at ``socket_path``; never
+def command_of(argv: list):
+    """``python *argv`` as a dict (``script`` or ``module``, ``args``,
+    ``unbuffered``), or None where it is something else."""
+    unbuffered = False
+    while argv[:1] == ['-u']:
+        unbuffered, argv = True, argv[1:]
+    if argv[:1] == ['-m'] and len(argv) > 1:
+        return {'module': argv[1], 'args': argv[2:], 'unbuffered': unbuffered}
+    if argv and not argv[0].startswith('-') and os.path.isfile(argv[0]):
+        return {'script': argv[0], 'args': argv[1:], 'unbuffered': unbuffered}
+    return None
+
+
+def client(socket_path: str, executable: str, argv: list) -> None:
+    """Run ``python *argv`` through the server at ``socket_path``, the
+    script seeing ``executable`` (the shim) as ``sys.executable``; never
     returns (exits with the child's status, or execs the real python)."""
     python = sys.executable
 
     def run_cold():
         os.execv(python, [python, *argv])
 
-    warmable = (argv and not argv[0].startswith('-') and os.path.isfile(argv[0])
-                and os.environ.get(COLD) != '1')
-    if not warmable:
+    command = command_of(argv)
+    if command is None or os.environ.get(COLD) == '1':
         run_cold()
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     for path in (socket_path, socket_path + STARTING):  # still importing: wait in its queue
@@ -130,7 +146,8 @@ def client(socket_path: str, argv: list) -> None:
             continue
     else:
         run_cold()
-    request = json.dumps({'argv': argv, 'cwd': os.getcwd(), 'env': dict(os.environ)}).encode()
+    request = json.dumps({**command, 'cwd': os.getcwd(), 'env': dict(os.environ),
+                          'executable': os.path.abspath(executable)}).encode()
     socket.send_fds(connection, [len(request).to_bytes(8, 'little') + request], [0, 1, 2])
     replies = connection.makefile('r')
     first = json.loads(replies.readline() or '{"cold": "the server closed"}')
@@ -222,6 +239,20 @@ def _receive(connection):
     return json.loads(message[8:]), fds
 
 
+def _path_entries(python_path, cwd: str) -> list:
+    """The folders of a PYTHONPATH value, made absolute from ``cwd``."""
+    return [os.path.join(cwd, entry) for entry in (python_path or '').split(os.pathsep) if entry]
+
+
+def _shadows_an_import(python_path, cwd: str) -> bool:
+    """Whether a folder of ``python_path`` holds a module or package of the
+    name of one imported here (a new interpreter would import that one)."""
+    names = {name.partition('.')[0] for name in sys.modules}
+    return any(os.path.exists(os.path.join(entry, name + suffix))
+               for entry in _path_entries(python_path, cwd) for name in names
+               for suffix in ('', '.py', '.pth'))
+
+
 def _handle(connection, environment, imports_set, printed, caught) -> None:
     """A handler (forked from the server): answers one client, runs its
     command in a child, reports the child's exit status; never returns."""
@@ -231,6 +262,9 @@ def _handle(connection, environment, imports_set, printed, caught) -> None:
     differing = sorted(key for key in set(environment) | set(import_environment(request['env']))
                        if request['env'].get(key) not in (environment.get(key),
                                                           imports_set.get(key, environment.get(key))))
+    if differing == ['PYTHONPATH'] and not _shadows_an_import(request['env'].get('PYTHONPATH'),
+                                                                      request['cwd']):
+        differing = []  # tools/launch_torchrun.sh puts the checkout on it
     if differing:
         connection.sendall((json.dumps({'cold': differing}) + '\n').encode())
         os._exit(0)
@@ -262,7 +296,8 @@ def _handle(connection, environment, imports_set, printed, caught) -> None:
 
 
 def _run(request, fds, imports_set, printed, caught) -> None:
-    """The child: becomes ``python argv...``; never returns."""
+    """The child: becomes ``python [-u] script|-m module args...``; never
+    returns."""
     import atexit
     import random
     import runpy
@@ -273,6 +308,7 @@ def _run(request, fds, imports_set, printed, caught) -> None:
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
+    ours = _path_entries(os.environ.get('PYTHONPATH'), os.getcwd())
     os.chdir(request['cwd'])
     os.environ.clear()
     os.environ.update(request['env'])
@@ -280,7 +316,7 @@ def _run(request, fds, imports_set, printed, caught) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT
                       else signal.SIG_DFL)
-    unbuffered = bool(os.environ.get('PYTHONUNBUFFERED'))
+    unbuffered = request['unbuffered'] or bool(os.environ.get('PYTHONUNBUFFERED'))
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=unbuffered or stream is sys.stderr or stream.isatty())
     for fd, text in printed.items():
@@ -299,12 +335,20 @@ def _run(request, fds, imports_set, printed, caught) -> None:
         torch.manual_seed(fixed_default)
     else:
         torch.seed()
-    script = request['argv'][0]
-    sys.argv = list(request['argv'])
-    sys.path[0] = os.path.dirname(os.path.abspath(script))
+    sys.executable = request['executable']
+    # PYTHONPATH's folders come right after the script's, as in a new interpreter.
+    theirs = _path_entries(request['env'].get('PYTHONPATH'), request['cwd'])
+    sys.path[1:] = theirs + [entry for entry in sys.path[1:] if entry not in ours]
     status = 0
     try:
-        runpy.run_path(script, run_name='__main__')
+        if 'module' in request:
+            sys.argv = ['-m', *request['args']]
+            sys.path[0] = os.getcwd()
+            runpy.run_module(request['module'], run_name='__main__', alter_sys=True)
+        else:
+            sys.argv = [request['script'], *request['args']]
+            sys.path[0] = os.path.dirname(os.path.abspath(request['script']))
+            runpy.run_path(request['script'], run_name='__main__')
     except SystemExit as exit_:
         code = exit_.code
         if code is None:
@@ -317,8 +361,8 @@ def _run(request, fds, imports_set, printed, caught) -> None:
     except BaseException as error:
         # The traceback from the script's own frames on, as python prints it.
         frames = error.__traceback__
-        while frames and (os.path.abspath(frames.tb_frame.f_code.co_filename)
-                          != os.path.abspath(script)):
+        while frames and frames.tb_frame.f_code.co_filename in (__file__, runpy.__file__,
+                                                                '<frozen runpy>'):
             frames = frames.tb_next
         traceback.print_exception(type(error), error, frames or error.__traceback__)
         status = 1
@@ -335,4 +379,4 @@ if __name__ == '__main__':
     if sys.argv[1] == 'serve':
         serve(sys.argv[2])
     else:
-        client(sys.argv[2], sys.argv[3:])
+        client(sys.argv[2], sys.argv[3], sys.argv[4:])
