@@ -279,14 +279,21 @@ def _handle(connection, environment, imports_set, printed, caught) -> None:
     # Wait for the child; if the client goes away (killed on a timeout), so
     # does the child's process group.
     import select
-    child_exit = os.pidfd_open(child)
-    ready, _, _ = select.select([child_exit, connection], [], [])
-    if child_exit not in ready:
-        try:
-            os.killpg(child, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    _, wait_status = os.waitpid(child, 0)
+    try:
+        watched = [os.pidfd_open(child), connection]
+    except OSError:  # a kernel or sandbox without pidfd_open: look every 50 ms
+        watched = [connection]
+    while True:
+        done, wait_status = os.waitpid(child, os.WNOHANG)
+        if done:
+            break
+        if select.select(watched, [], [], 0.05)[0] == [connection]:
+            try:
+                os.killpg(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _, wait_status = os.waitpid(child, 0)
+            break
     status = os.waitstatus_to_exitcode(wait_status)
     try:
         connection.sendall((json.dumps({'status': status}) + '\n').encode())
