@@ -29,6 +29,7 @@ makes every launch a fresh interpreter.
     python warm_python.py serve SOCKET       # the server (the suite starts it)
     python -S -E warm_python.py client SOCKET SHIM [-u] script.py|-m module args...
 """
+import functools
 import json
 import os
 import re
@@ -100,15 +101,11 @@ class WarmPython:
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
-_SHARED = []
-
-
+@functools.cache
 def warm_python_executable() -> str:
     """This process's warm ``python``, started with its environment on the
     first call (the tools' tests share it)."""
-    if not _SHARED:
-        _SHARED.append(WarmPython())
-    return _SHARED[0].executable
+    return WarmPython().executable
 
 
 # --------------------------------------------------------------------- client
@@ -247,10 +244,11 @@ def _path_entries(python_path, cwd: str) -> list:
 def _shadows_an_import(python_path, cwd: str) -> bool:
     """Whether a folder of ``python_path`` holds a module or package of the
     name of one imported here (a new interpreter would import that one)."""
+    from importlib.machinery import all_suffixes
     names = {name.partition('.')[0] for name in sys.modules}
     return any(os.path.exists(os.path.join(entry, name + suffix))
                for entry in _path_entries(python_path, cwd) for name in names
-               for suffix in ('', '.py', '.pth'))
+               for suffix in ('', *all_suffixes()))  # a package, .py, .pyc, .so
 
 
 def _handle(connection, environment, imports_set, printed, caught) -> None:
