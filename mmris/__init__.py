@@ -4,7 +4,10 @@ Importing mmris checks first that the OpenMMLab packages it builds on are
 installed in a supported version, so a wrong stack fails here with a message
 that says what to install, rather than deep inside mmseg or mmcv. It then
 lets mmengine configs inherit mmris' as ``mmris::<folder>/<file>.py``
-(see :mod:`mmris.config_package`).
+(see :mod:`mmris.config_package`), and makes mmengine parse each YAML text
+once per process (:mod:`mmris.yaml_parse_cache`: resolving a config's
+``mmseg::`` and ``mmdet::`` bases parses their packages' metafiles again
+for each base).
 """
 from importlib import metadata
 
@@ -53,5 +56,9 @@ check_dependency_versions()
 from .config_package import register_config_package  # noqa: E402
 
 register_config_package()
+
+from .yaml_parse_cache import register_yaml_parse_cache  # noqa: E402
+
+register_yaml_parse_cache()
 
 __all__ = ['__version__', 'check_dependency_versions', 'requirement']

@@ -12,10 +12,12 @@ its own), with the checkout's ``.venv`` first on ``PATH``:
   this suite and its set-up already are, so they are not run again;
 - a ``make`` target made before in the same copy is not made again (``make
   demo`` in README.md and in getting_started.md);
-- training is cut short through ``MMRIS_CFG_OPTIONS`` (every tool merges it
-  into its config, see mmris/utils/cli.py): the iteration-based configs of
-  the demos train a few iterations; the numbers they print are not checked
-  here (the tools' own tests do that).
+- training and evaluation are cut short through ``MMRIS_CFG_OPTIONS``
+  (every tool merges it into its config, see mmris/utils/cli.py): the
+  iteration-based configs of the demos train a few iterations, the
+  epoch-based ones their epochs on the first few training samples, and every
+  val and test set is its first few samples. The numbers they print are not
+  checked here (the tools' own tests do that).
 """
 import os
 import re
@@ -36,10 +38,15 @@ NEEDS = re.compile(r'#\s*needs:\s*(.*)')
 #: What this suite's set-up and run already are.
 ALREADY_DONE = [re.compile(pattern) for pattern in (
     r'git clone \S+( \S+)? mmris && cd mmris', r'make setup', r'make test')]
-#: Short training for the iteration-based demo configs (the only ones run here).
+#: Short evaluation for every block: the first 16 samples of each val and
+#: test set (mmengine's ``BaseDataset(indices=...)``).
+SHORT_EVALUATION = '+val_dataloader.dataset.indices=16 +test_dataloader.dataset.indices=16'
+#: Short training for the iteration-based configs: 4 iterations.
 SHORT_TRAINING = 'train_cfg.max_iters=4 train_cfg.val_interval=4'
-#: Blocks whose configs count epochs (and train in about a minute as they are).
+#: Blocks whose configs count epochs, and their short training: every
+#: epoch on the first 16 training samples.
 EPOCH_BASED = ('projects/my_refer_data/configs/',)
+SHORT_EPOCHS = '+train_dataloader.dataset.indices=16'
 
 
 class Block(NamedTuple):
@@ -133,9 +140,9 @@ def _lines_to_run(block: Block, done: set) -> str:
 @pytest.mark.parametrize('block', RUNNABLE, ids=str)
 def test_block_runs_as_printed(block, checkout):
     root, env, done = checkout
-    env = dict(env)
-    if not any(marker in block.text for marker in EPOCH_BASED):
-        env['MMRIS_CFG_OPTIONS'] = SHORT_TRAINING
+    epoch_based = any(marker in block.text for marker in EPOCH_BASED)
+    env = dict(env, MMRIS_CFG_OPTIONS=' '.join(
+        (SHORT_EVALUATION, SHORT_EPOCHS if epoch_based else SHORT_TRAINING)))
     result = subprocess.run(['bash', '-euo', 'pipefail', '-c', _lines_to_run(block, done)],
                             cwd=root, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, timeout=1800)

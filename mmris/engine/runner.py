@@ -50,6 +50,7 @@ import subprocess
 
 import torch
 import torch.distributed as torch_dist
+from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.dist import all_gather_object, is_distributed
 from mmengine.dist import init_dist as mmengine_init_dist
@@ -63,6 +64,7 @@ from torch.utils.data import DataLoader
 from mmris.checkpoint import safe_checkpoint_loading
 from mmris.checkpoint.model_fit import PARTIAL_KEY, check_checkpoint_fits
 from mmris.registry import RUNNERS
+from mmris.utils.formatted_config import FormattedOnceConfig
 from mmris.utils.mmengine_private import load_checkpoint_to_model
 from mmris.utils.part_fit import check_model_parts_fit
 from mmris.utils.precision import cpu_supports_bf16
@@ -131,10 +133,15 @@ class Runner(MMEngineRunner):
 
     Takes exactly mmengine's arguments; see the module docstring for what
     changes on a machine without CUDA. In distributed runs it logs the world
-    size and each rank's host, gathered from every rank.
+    size and each rank's host, gathered from every rank. A ``cfg=`` Config
+    becomes a :class:`FormattedOnceConfig`: the config text it logs, dumps
+    and saves in checkpoints is mmengine's, formatted once rather than at
+    each of those.
     """
 
     def __init__(self, *args, **kwargs):
+        if isinstance(kwargs.get('cfg'), Config):
+            kwargs['cfg'] = FormattedOnceConfig.of(kwargs['cfg'])
         with safe_checkpoint_loading():
             super().__init__(*args, **kwargs)
         if self.distributed:

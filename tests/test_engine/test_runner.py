@@ -156,3 +156,24 @@ def test_a_finished_run_stops_its_loader_workers(tmp_path, tiny_config):
     assert runner.iter == 2
     assert set(multiprocessing.active_children()) == before
     assert runner.train_loop.dataloader._iterator is None
+
+
+def test_logged_dumped_and_saved_config_text_is_mmengines(tmp_path, tiny_config):
+    """The Runner's config (a FormattedOnceConfig) gives the text
+    mmengine's Config gives: in the dumped config and in a checkpoint."""
+    from mmengine.config import Config
+
+    from mmris.checkpoint import safe_load
+    from mmris.utils.formatted_config import FormattedOnceConfig
+    etris_cfg = tiny_config('vitb')
+    # The checkpoint hook of mmris builds the config's model.
+    cfg = Config(dict(note='my run', sizes=list(range(40)), model=etris_cfg.model.to_dict()),
+                 cfg_text='(its file)', filename='my_config.py')
+    runner = _two_step_runner(tmp_path, etris_cfg, cfg=cfg,
+                              optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)))
+    assert isinstance(runner.cfg, FormattedOnceConfig)
+    expected = Config(cfg.to_dict()).pretty_text
+    assert (tmp_path / 'my_config.py').read_text() == expected
+    runner.train()
+    checkpoint, = tmp_path.glob('*.pth')
+    assert safe_load(str(checkpoint), map_location='cpu')['meta']['cfg'] == expected

@@ -51,6 +51,7 @@ def test_stride_warning_is_what_ddp_says_for_a_channels_last_gradient(tmp_path):
                             world_size=1)
     threads = torch.get_num_threads()
     torch.set_num_threads(2)
+    conv = None
     try:
         conv = DistributedDataParallel(torch.nn.Conv2d(8, 8, 1))
         x = torch.randn(2, 8, 4, 4).contiguous(memory_format=torch.channels_last)
@@ -59,5 +60,8 @@ def test_stride_warning_is_what_ddp_says_for_a_channels_last_gradient(tmp_path):
             conv(x).sum().backward()
     finally:
         torch.set_num_threads(threads)
+        # DDP's reducer holds the group: freed after the group was destroyed,
+        # gloo's destructor can wait forever for its threads.
+        del conv
         dist.destroy_process_group()
     assert any(STRIDE_WARNING in str(warning.message) for warning in caught)
