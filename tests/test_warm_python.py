@@ -134,16 +134,21 @@ def test_what_is_not_a_script_runs_in_the_real_interpreter(warm, tmp_path):
 
 
 def test_a_killed_command_takes_its_script_with_it(warm, tmp_path):
-    """subprocess.run's timeout kills the launched ``python``: the script it
-    runs ends too, as it would in a new interpreter."""
+    """Killing the launched ``python`` (as subprocess.run's timeout does:
+    SIGKILL) ends the script it runs too, as it would in a new interpreter."""
     pid_file = tmp_path / 'pid'
     sleeper = tmp_path / 'sleeper.py'
-    sleeper.write_text(f'import os, time\nopen({str(pid_file)!r}, "w").write(str(os.getpid()))\n'
-                       'time.sleep(600)\n')
-    (tmp_path / 'nothing.py').write_text('')
-    assert run(warm, tmp_path / 'nothing.py', cwd=tmp_path).returncode == 0  # the server is up
-    with pytest.raises(subprocess.TimeoutExpired):
-        subprocess.run([warm, str(sleeper)], timeout=10, capture_output=True)
+    sleeper.write_text(f'import os, time\nopen({str(pid_file)!r} + ".tmp", "w").write('
+                       f'str(os.getpid()))\nos.rename({str(pid_file)!r} + ".tmp", '
+                       f'{str(pid_file)!r})\ntime.sleep(600)\n')
+    command = subprocess.Popen([warm, str(sleeper)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    for _ in range(1200):  # the script has started
+        if pid_file.exists() or command.poll() is not None:
+            break
+        time.sleep(0.05)
+    command.kill()
+    command.communicate()
     pid = int(pid_file.read_text())
     for _ in range(100):
         try:

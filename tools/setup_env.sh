@@ -34,7 +34,7 @@ die() { echo "[setup_env] error: $*" >&2; exit 1; }
 
 command -v "$PYTHON" >/dev/null || die "no '$PYTHON' on PATH; set PYTHON=/path/to/python3 (3.10 or 3.11)."
 
-# 1. Virtual environment and torch ---------------------------------------
+# 1. Virtual environment, reusing an importable torch ---------------------
 if [ ! -x "$VENV/bin/python" ]; then
     say "creating $VENV"
     "$PYTHON" -m venv "$VENV"
@@ -53,33 +53,53 @@ PY=$VENV/bin/python
 export PIP_ROOT_USER_ACTION=${PIP_ROOT_USER_ACTION:-ignore}
 PIP=("$PY" -m pip install --quiet --disable-pip-version-check)
 
-if ! "$PY" -c 'import torch' 2>/dev/null; then
-    if command -v nvidia-smi >/dev/null 2>&1; then default_torch=torch; else default_torch=torch==2.13.0; fi
-    say "installing ${TORCH_SPEC:-$default_torch} (override with TORCH_SPEC=...)"
-    "${PIP[@]}" "${TORCH_SPEC:-$default_torch}"
-fi
-
 # setuptools and wheel for mmris' editable install: the newest setuptools
 # whose pkg_resources (mmengine's Config imports it) is there and quiet
 # (requirements/runtime.txt); it meets torch's own requirement (2.13: >=77.0.3).
 "${PIP[@]}" --upgrade 'setuptools<80.9' wheel 'mmengine>=0.10.0,<0.11.0'
 
-# 2. mmcv with compiled ops, built once per (mmcv, torch, python, cuda) ----
-build_key=$("$PY" - "$MMCV_VERSION" <<'EOF'
+# 2. torch where none imports; mmcv with compiled ops, built once per
+#    (mmcv, torch, python, cuda) -----------------------------------------
+installed_key=$VENV/.mmcv-build-key  # which build the venv holds
+# One interpreter prints the key of the mmcv build this venv needs, then
+# "ops" when the venv holds that build and its compiled ops import; it
+# exits 3 when torch does not import.
+mmcv_probe() {
+    "$PY" - "$MMCV_VERSION" "$(cat "$installed_key" 2>/dev/null)" <<'EOF'
 import shutil, sys
-import torch
+try:
+    import torch
+except ImportError:
+    sys.exit(3)
 cuda = torch.version.cuda if (torch.version.cuda and shutil.which('nvcc')) else None
 if torch.version.cuda and not cuda:
     print('[setup_env] warning: torch has CUDA but nvcc is not on PATH, so mmcv gets CPU ops '
           'only; put the CUDA toolkit on PATH and rerun to build its CUDA ops', file=sys.stderr)
-print(f'mmcv-{sys.argv[1]}_torch-{torch.__version__}_py{sys.version_info[0]}{sys.version_info[1]}'
-      f'_{"cuda" + cuda if cuda else "cpu"}')
+key = (f'mmcv-{sys.argv[1]}_torch-{torch.__version__}_py{sys.version_info[0]}'
+       f'{sys.version_info[1]}_{"cuda" + cuda if cuda else "cpu"}')
+print(key)
+if sys.argv[2] == key:  # an mmcv built for another torch may crash on import
+    try:
+        import mmcv.ops  # noqa: F401
+        print('ops')
+    except Exception:
+        pass
 EOF
-)
+}
+probe_status=0
+probe=$(mmcv_probe) || probe_status=$?
+if [ "$probe_status" = 3 ]; then
+    if command -v nvidia-smi >/dev/null 2>&1; then default_torch=torch; else default_torch=torch==2.13.0; fi
+    say "installing ${TORCH_SPEC:-$default_torch} (override with TORCH_SPEC=...)"
+    "${PIP[@]}" "${TORCH_SPEC:-$default_torch}"
+    probe=$(mmcv_probe)
+elif [ "$probe_status" != 0 ]; then
+    die "$PY failed importing torch (exit status $probe_status); see the error above"
+fi
+build_key=${probe%%$'\n'*}
 wheel_dir=$CACHE/wheels/$build_key
-installed_key=$VENV/.mmcv-build-key  # which build the venv holds
 mkdir -p "$wheel_dir"
-if [ "$(cat "$installed_key" 2>/dev/null)" != "$build_key" ] || ! "$PY" -c 'import mmcv.ops' 2>/dev/null; then
+if [ "$probe" != "$build_key"$'\n'ops ]; then
     (
         flock 9  # one build at a time, even across clones sharing the cache
         if ! ls "$wheel_dir"/mmcv-*.whl >/dev/null 2>&1; then
