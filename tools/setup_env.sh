@@ -62,8 +62,9 @@ PIP=("$PY" -m pip install --quiet --disable-pip-version-check)
 #    (mmcv, torch, python, cuda) -----------------------------------------
 installed_key=$VENV/.mmcv-build-key  # which build the venv holds
 # One interpreter prints the key of the mmcv build this venv needs, then
-# "ops" when the venv holds that build and its compiled ops import; it
-# exits 3 when torch does not import.
+# "ops" when the venv holds that build and its compiled ops import (an mmcv
+# that crashes the interpreter prints nothing more); it exits 3 when torch
+# does not import.
 mmcv_probe() {
     "$PY" - "$MMCV_VERSION" "$(cat "$installed_key" 2>/dev/null)" <<'EOF'
 import shutil, sys
@@ -77,7 +78,7 @@ if torch.version.cuda and not cuda:
           'only; put the CUDA toolkit on PATH and rerun to build its CUDA ops', file=sys.stderr)
 key = (f'mmcv-{sys.argv[1]}_torch-{torch.__version__}_py{sys.version_info[0]}'
        f'{sys.version_info[1]}_{"cuda" + cuda if cuda else "cpu"}')
-print(key)
+print(key, flush=True)
 if sys.argv[2] == key:  # an mmcv built for another torch may crash on import
     try:
         import mmcv.ops  # noqa: F401
@@ -92,11 +93,10 @@ if [ "$probe_status" = 3 ]; then
     if command -v nvidia-smi >/dev/null 2>&1; then default_torch=torch; else default_torch=torch==2.13.0; fi
     say "installing ${TORCH_SPEC:-$default_torch} (override with TORCH_SPEC=...)"
     "${PIP[@]}" "${TORCH_SPEC:-$default_torch}"
-    probe=$(mmcv_probe)
-elif [ "$probe_status" != 0 ]; then
-    die "$PY failed importing torch (exit status $probe_status); see the error above"
+    probe=$(mmcv_probe) || true
 fi
 build_key=${probe%%$'\n'*}
+[ -n "$build_key" ] || die "$PY cannot import torch; see the error above"
 wheel_dir=$CACHE/wheels/$build_key
 mkdir -p "$wheel_dir"
 if [ "$probe" != "$build_key"$'\n'ops ]; then
