@@ -12,13 +12,18 @@ and ``.yaml`` files (through its public ``register_handler``) with
 :class:`YamlParseCacheHandler`: the same loader, whose result for a text is
 kept and handed out as a deep copy, so callers may change what they get.
 The cache is keyed by the text itself, so a file that changes is parsed
-again. Writing YAML is mmengine's, unchanged.
+again. Only texts up to :data:`MAX_CACHED_CHARS` are kept (metafiles are
+at most a few tens of KB), so a large YAML file of one's own is not held in
+memory. Writing YAML is mmengine's, unchanged.
 """
 import copy
 import io
 from typing import Any, Dict, Union
 
 from mmengine.fileio import YamlHandler, register_handler
+
+#: Longer texts are parsed each time, not kept.
+MAX_CACHED_CHARS = 1 << 20
 
 
 class YamlParseCacheHandler(YamlHandler):
@@ -33,10 +38,13 @@ class YamlParseCacheHandler(YamlHandler):
         if kwargs:
             return super().load_from_fileobj(file, **kwargs)
         text = file.read()  # str, or bytes from a file opened in binary mode
-        if text not in self._parsed:
-            stream = io.StringIO(text) if isinstance(text, str) else io.BytesIO(text)
-            self._parsed[text] = super().load_from_fileobj(stream)
-        return copy.deepcopy(self._parsed[text])
+        if text in self._parsed:
+            return copy.deepcopy(self._parsed[text])
+        stream = io.StringIO(text) if isinstance(text, str) else io.BytesIO(text)
+        parsed = super().load_from_fileobj(stream)
+        if len(text) <= MAX_CACHED_CHARS:
+            self._parsed[text] = copy.deepcopy(parsed)
+        return parsed
 
 
 def register_yaml_parse_cache() -> None:

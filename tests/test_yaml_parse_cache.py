@@ -43,6 +43,15 @@ def test_load_gives_what_pyyaml_gives_and_a_copy_each_time(tmp_path, yaml_parses
         assert load(binary, file_format='yml') == {'Models': []}
 
 
+def test_a_large_text_is_parsed_each_time(tmp_path, yaml_parses):
+    from mmris.yaml_parse_cache import MAX_CACHED_CHARS
+    path = tmp_path / 'big.yml'
+    path.write_text('items:\n' + '- 12345678\n' * (MAX_CACHED_CHARS // 11 + 1))
+    for _ in range(2):
+        assert load(str(path))['items'][-1] == 12345678
+    assert len(yaml_parses) == 2
+
+
 @pytest.mark.parametrize('path', ['configs/etris_det/mask-rcnn_etris-rn50_fpn_1x_coco.py',
                                   'configs/etris_seg/etris-vitb16_4xb4-80k_ade20k-512x512.py'])
 def test_configs_read_as_with_mmengines_handler(path, monkeypatch, yaml_parses):
