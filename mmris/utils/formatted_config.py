@@ -24,9 +24,7 @@ class FormattedOnceConfig(Config):
     @classmethod
     def of(cls, cfg: Config) -> 'FormattedOnceConfig':
         """``cfg`` as this class, sharing its contents (no copy)."""
-        other = cls.__new__(cls)
-        other.__dict__.update(cfg.__dict__)
-        return other
+        return _sharing(cls, cfg)
 
     @property
     def pretty_text(self) -> str:
@@ -38,9 +36,14 @@ class FormattedOnceConfig(Config):
         return _FORMATTED[unformatted]
 
 
+def _sharing(cls, cfg: Config, **attributes) -> Config:
+    """A ``cls`` instance sharing ``cfg``'s contents, ``attributes`` replaced."""
+    other = cls.__new__(cls)
+    other.__dict__.update(cfg.__dict__, **attributes)
+    return other
+
+
 def _unformatted_text(cfg: Config) -> str:
     """``cfg.pretty_text`` before the formatter: mmengine's own text of the
     contents, which the formatted text is a function of."""
-    plain = Config.__new__(Config)
-    plain.__dict__.update(cfg.__dict__, _format_python_code=False)
-    return Config.pretty_text.fget(plain)
+    return _sharing(Config, cfg, _format_python_code=False).pretty_text

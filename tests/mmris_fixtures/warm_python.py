@@ -246,9 +246,20 @@ def _shadows_an_import(python_path, cwd: str) -> bool:
     name of one imported here (a new interpreter would import that one)."""
     from importlib.machinery import all_suffixes
     names = {name.partition('.')[0] for name in sys.modules}
-    return any(os.path.exists(os.path.join(entry, name + suffix))
-               for entry in _path_entries(python_path, cwd) for name in names
-               for suffix in ('', *all_suffixes()))  # a package, .py, .pyc, .so
+    suffixes = sorted(all_suffixes(), key=len, reverse=True)  # .py, .pyc, .so, ...
+
+    def module_name(file_name: str) -> str:  # a package folder keeps its name
+        return next((file_name[:-len(suffix)] for suffix in suffixes
+                     if file_name.endswith(suffix)), file_name)
+
+    for entry in _path_entries(python_path, cwd):
+        try:
+            listing = os.listdir(entry)
+        except OSError:  # missing, or not a folder: nothing to import there
+            continue
+        if names.intersection(map(module_name, listing)):
+            return True
+    return False
 
 
 def _handle(connection, environment, imports_set, printed, caught) -> None:
