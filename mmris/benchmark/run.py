@@ -8,34 +8,46 @@ import torch
 from .inputs import make_inputs
 from .memory import MemoryProbe
 from .reference import reference_inference_step, reference_training_step
+from .roofline import count_flops, matmul_rate, roofline_figures
 from .steps import inference_step, training_step
 from .timing import summarize, time_iterations, time_side_by_side
 
 
 def benchmark(model: torch.nn.Module, batch_size: int, height: int, width: int, warmup: int,
               repeat: int, device: str, precision: str = 'fp32', seed: int = 0,
-              progress: bool = True, title: str = 'benchmark', mode: str = 'infer') -> Dict:
+              progress: bool = True, title: str = 'benchmark', mode: str = 'infer',
+              roofline: bool = False) -> Dict:
     """Time an inference or training step (``mode``) on random inputs (B, 3,
     H, W); returns :func:`summarize`'s statistics plus the
     :class:`MemoryProbe` figures (peak over the timed loop, increase over the
-    memory before warm-up) and the raw ``times_ms``."""
+    memory before warm-up) and the raw ``times_ms``. With ``roofline``, also
+    ``roofline``: :func:`roofline_figures` of the step's FLOPs (counted in
+    one untimed step) against the matmul rate at ``precision``, measured
+    just before the warm-up."""
     images, samples = make_inputs(model, batch_size, height, width, device, seed)
     make_step = training_step if mode == 'train' else inference_step
     step = make_step(model, images, samples, precision, device)
+    if roofline:
+        flops, rate = count_flops(step), matmul_rate(precision, device)
     probe = MemoryProbe(device)
     times = time_iterations(step, warmup, repeat, device, title, progress, probe)
-    return dict(**summarize(times, batch_size), **probe.stop(),
-                times_ms=[t * 1e3 for t in times])
+    results = dict(**summarize(times, batch_size), **probe.stop(),
+                   times_ms=[t * 1e3 for t in times])
+    if roofline:
+        results['roofline'] = roofline_figures(flops, results['median_ms'], rate)
+    return results
 
 
 def compare_with_reference(model: torch.nn.Module, reference: torch.nn.Module, batch_size: int,
                            height: int, width: int, warmup: int, repeat: int, device: str,
                            precision: str = 'fp32', reference_precision: str = 'fp32',
-                           seed: int = 0, mode: str = 'infer') -> Dict:
+                           seed: int = 0, mode: str = 'infer', roofline: bool = False) -> Dict:
     """Time mmris and the reference side by side (:func:`time_side_by_side`)
     on the same inputs, each in its own code path; per implementation
-    (``mmris``, ``reference``) the statistics of :func:`benchmark`, and
-    their ``ratio`` (mmris / reference) per latency and memory figure."""
+    (``mmris``, ``reference``) the statistics of :func:`benchmark` (with
+    ``roofline``, its ``roofline`` figures too, each against the matmul
+    rate at its own precision), and their ``ratio`` (mmris / reference) per
+    latency and memory figure."""
     images, samples = make_inputs(model, batch_size, height, width, device, seed)
     token_ids = model.backbone.tokenize([sample.metainfo['text'] for sample in samples])
     if mode == 'train':
@@ -49,8 +61,16 @@ def compare_with_reference(model: torch.nn.Module, reference: torch.nn.Module, b
             reference=reference_inference_step(reference, images, token_ids,
                                                reference_precision, device),
             mmris=inference_step(model, images, samples, precision, device))
+    precisions = dict(mmris=precision, reference=reference_precision)
+    if roofline:
+        flops = {name: count_flops(step) for name, step in steps.items()}
+        rates = {p: matmul_rate(p, device) for p in set(precisions.values())}
     results = _side_by_side_figures(time_side_by_side(steps, warmup, repeat, device),
                                     batch_size)
+    if roofline:
+        for name, figures in results.items():
+            figures['roofline'] = roofline_figures(flops[name], figures['median_ms'],
+                                                   rates[precisions[name]])
     results['reference']['source'] = reference.source
     results['ratio'] = {key: results['mmris'][key] / results['reference'][key]
                         for key in ('median_ms', 'p90_ms', 'min_ms', 'memory_increase_mb')

@@ -26,6 +26,18 @@ def _header(results: Dict) -> List[str]:
     ]
 
 
+def _roofline_cells(figures: Dict) -> List[str]:
+    """The values of the roofline rows for one step's ``roofline`` figures."""
+    return [f'{figures["flops"] / 1e9:.1f} GFLOP',
+            f'{figures["matmul_gflops"]:.0f} GFLOP/s',
+            f'{figures["achieved_gflops"]:.0f} GFLOP/s ({100 * figures["fraction"]:.0f}%)',
+            f'{figures["latency_at_matmul_rate_ms"]:.2f} ms']
+
+
+_ROOFLINE_LABELS = ['FLOPs per step', 'Matmul rate (2048^2, this process)',
+                    'Achieved (share of the matmul rate)', 'Latency at the matmul rate']
+
+
 def format_results(results: Dict) -> str:
     """The table of one model's figures."""
     rows = [
@@ -38,6 +50,9 @@ def format_results(results: Dict) -> str:
     ]
     if results['memory_increase_mb'] is not None:
         rows.append(['Peak memory increase', f'{results["memory_increase_mb"]:.1f} MiB'])
+    if 'roofline' in results:
+        rows += [[label, cell] for label, cell
+                 in zip(_ROOFLINE_LABELS, _roofline_cells(results['roofline']), strict=True)]
     return '\n'.join(_header(results) + text_table(rows)
                      + [f'Memory measure: {results["memory_measure"]}'])
 
@@ -57,6 +72,10 @@ def format_comparison(results: Dict) -> str:
             row('Latency min', 'min_ms', 'ms'), row('Throughput', 'images_per_s', 'images/s')]
     if ours['memory_increase_mb'] is not None:
         rows.append(row('Peak memory increase', 'memory_increase_mb', 'MiB', 1))
+    if 'roofline' in ours:
+        rows += [[label, ref_cell, our_cell, '-'] for label, ref_cell, our_cell
+                 in zip(_ROOFLINE_LABELS, _roofline_cells(ref['roofline']),
+                        _roofline_cells(ours['roofline']), strict=True)]
     return '\n'.join(_header(results) + [f'reference ETRIS: {results["reference"]["source"]}']
                      + text_table(rows) + [f'Memory measure: {ours["memory_measure"]}'])
 

@@ -137,17 +137,32 @@ def test_training_step_mode(run_tool, tmp_path, config, options):
     assert f'Benchmark of {config}: train' in result.stdout
 
 
-def test_bf16_training_step_on_cpu(run_tool, tmp_path):
-    """bf16 where the CPU has it natively, else fp32 with a notice."""
+def test_bf16_training_step_on_cpu_against_the_matmul_rate(run_tool, tmp_path):
+    """bf16 where the CPU has it natively, else fp32 with a notice; with
+    --roofline, the step's FLOP rate against the matmul rate."""
     from mmris.utils.precision import cpu_supports_bf16
     out = tmp_path / 'bf16.json'
     result = run_tool('analysis_tools/benchmark.py', CONFIG, '--mode', 'train', '--device', 'cpu',
                       '--precision', 'bf16', '--shape', 64, '--repeat', 1, '--warmup', 1,
-                      '--json', out, '--cfg-options', *TINY)
+                      '--roofline', '--json', out, '--cfg-options', *TINY)
     assert result.returncode == 0, result.stdout[-3000:]
-    precision = json.loads(out.read_text())['precision']
-    assert precision == ('bf16' if cpu_supports_bf16() else 'fp32')
+    results = json.loads(out.read_text())
+    assert results['precision'] == ('bf16' if cpu_supports_bf16() else 'fp32')
     assert (', bf16, ' in result.stdout) == cpu_supports_bf16()
+    roofline = results['roofline']
+    assert roofline['flops'] > 0 and roofline['matmul_gflops'] > 0
+    assert roofline['achieved_gflops'] == pytest.approx(
+        roofline['flops'] / (results['median_ms'] / 1e3) / 1e9)
+    assert roofline['fraction'] == pytest.approx(
+        roofline['achieved_gflops'] / roofline['matmul_gflops'])
+    assert f'({100 * roofline["fraction"]:.0f}%)' in result.stdout
+
+
+def test_roofline_is_refused_for_compiled_or_onnx_runs(run_tool):
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--compile',
+                      '--roofline')
+    assert result.returncode == 2
+    assert result.last_line.startswith('error: --roofline counts the FLOPs of the eager')
 
 
 

@@ -6,7 +6,7 @@ side by side with the reference ETRIS.
         [--device cpu|cuda] [--precision fp32|bf16|fp16] [--compile] [--threads N]
         [--json OUT.json]
         [--reference ETRIS_CHECKOUT [--reference-precision fp32|bf16|fp16]]
-        [--onnx FILE.onnx [FILE.onnx ...]]
+        [--onnx FILE.onnx [FILE.onnx ...]] [--roofline]
         [--cfg-options KEY=VALUE ...]
 
 The model is built from the config (random weights unless ``--checkpoint``)
@@ -71,6 +71,14 @@ of stride-4 mask pixels on the same side of the config's threshold. Use
 the logits are comparable; ONNX Runtime runs with ``--threads`` threads,
 as torch does.
 
+``--roofline`` also counts the FLOPs of one step (``torch.utils.flop_counter``:
+matrix products, convolutions and attention, forward and backward) and
+measures, in the same process just before timing, the rate of a 2048x2048
+matrix product at the step's precision; it reports the rate the step
+achieves (FLOPs over its median latency) and its share of that matmul rate
+(:mod:`mmris.benchmark.roofline`), for mmris and, with ``--reference``,
+for the reference.
+
 The measuring lives in :mod:`mmris.benchmark`; this file is its command line.
 """
 import argparse
@@ -128,6 +136,9 @@ def parse_args(argv: Optional[List[str]] = None):
     parser.add_argument('--onnx', nargs='+', metavar='FILE.onnx',
                         help='also run these files exported from the model with ONNX Runtime, '
                         'interleaved, and print each / PyTorch fp32 (CPU inference)')
+    parser.add_argument('--roofline', action='store_true',
+                        help='also count the FLOPs of a step and report the share of this '
+                        'machine\'s matmul rate (2048x2048, at the precision) it achieves')
     add_cfg_options_argument(parser, 'model.backbone.bridger.d_model=32')
     return parser.parse_args(argv)
 
@@ -159,6 +170,9 @@ def check_args(args) -> None:
                          f'ETRIS (kkakkkka/ETRIS): it has no model/segmenter.py')
     if args.checkpoint:
         require_checkpoint(args.checkpoint, '--checkpoint')
+    if args.roofline and (args.onnx or args.compile):
+        raise UsageError('--roofline counts the FLOPs of the eager PyTorch step; leave out '
+                         '--onnx and --compile')
     if args.onnx:
         if args.reference or args.compile or args.mode != 'infer' or args.precision != 'fp32' \
                 or args.device != 'cpu':
@@ -221,7 +235,7 @@ def main(argv: Optional[List[str]] = None):
                        **compare_with_reference(
                            model, reference, args.batch_size, height, width, args.warmup,
                            args.repeat, args.device, args.precision, args.reference_precision,
-                           args.seed, args.mode))
+                           args.seed, args.mode, args.roofline))
         print(format_comparison(results))
     elif args.onnx:
         if not hasattr(model, 'logits'):
@@ -237,7 +251,7 @@ def main(argv: Optional[List[str]] = None):
     else:
         results.update(benchmark(model, args.batch_size, height, width, args.warmup,
                                  args.repeat, args.device, args.precision, args.seed,
-                                 mode=args.mode))
+                                 mode=args.mode, roofline=args.roofline))
         print(format_results(results))
     if args.json:
         with open(args.json, 'w') as f:
