@@ -7,13 +7,14 @@ The step's work is almost all matrix products, convolutions and attention,
 so the matmul rate bounds what any implementation of it can reach on this
 machine; ``fraction`` says how much of that bound the step uses."""
 import statistics
-import time
 from typing import Callable, Dict
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
 
-_DTYPES = dict(fp32=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
+from mmris.utils.precision import DTYPES
+
+from .timing import time_iterations
 
 
 def _cpu_attention_flops(query_shape, key_shape, value_shape, *args, **kwargs) -> int:
@@ -51,17 +52,9 @@ def matmul_rate(precision: str = 'fp32', device: str = 'cpu', size: int = 2048,
     bf16, fp16), on ``device``: the median of ``repeat`` timed products
     after one untimed one."""
     generator = torch.Generator().manual_seed(0)
-    a, b = (torch.randn(size, size, generator=generator).to(device, _DTYPES[precision])
-            for _ in range(2))
-    sync = torch.cuda.synchronize if device.startswith('cuda') else (lambda: None)
-    torch.mm(a, b)
-    times = []
-    for _ in range(repeat):
-        sync()
-        start = time.perf_counter()
-        torch.mm(a, b)
-        sync()
-        times.append(time.perf_counter() - start)
+    dtype = DTYPES.get(precision, torch.float32)
+    a, b = (torch.randn(size, size, generator=generator).to(device, dtype) for _ in range(2))
+    times = time_iterations(lambda: torch.mm(a, b), 1, repeat, device, progress=False)
     return 2 * size**3 / statistics.median(times) / 1e9
 
 
