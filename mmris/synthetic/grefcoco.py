@@ -19,9 +19,11 @@ A ref is the refer toolkit's dict except that ``ann_id`` and
 - every group of two or more shapes of one shape kind or one colour gets a
   multi-target ref ("all the circles", "the two squares", "both red
   objects");
-- with probability ``no_target_prob`` a no-target ref names a shape, a
-  colour, or a colour and shape pair that the picture lacks ("the blue
-  triangle", "all the yellow shapes").
+- with probability ``no_target_prob`` a no-target ref names a colour and
+  shape pair that the picture lacks, preferring pairs whose colour and
+  shape are each there on other shapes ("the red square" beside a red
+  circle and a blue square), as gRefCOCO's deceptive no-target expressions
+  do (:func:`no_target_expressions`).
 
 The images get their own train / val / testA / testB split (70/10/10/10 %,
 drawn independently of the referring set's), so an image of one set's
@@ -65,18 +67,42 @@ def _group_expressions(rng: np.random.Generator, members: List[dict], colour: st
     return options[:int(rng.integers(2, 4))]
 
 
-def _absent_expressions(rng: np.random.Generator, objects: List[dict]) -> List[str]:
-    """2 expressions naming a colour, a shape kind or a colour and shape
-    pair that none of ``objects`` has (empty when every kind is there)."""
+def no_target_expressions(rng: np.random.Generator, objects: List[dict]) -> List[str]:
+    """2 expressions that name nothing among ``objects`` yet look like
+    something that is there, as gRefCOCO's no-target expressions do (its
+    annotators wrote them about the picture, so they are deceptive, not
+    unrelated). Taken in this order of preference, each tier shuffled:
+
+    1. a colour and a shape kind that are both in the picture, never
+       together ("the red square" beside a red circle and a blue square);
+    2. a shape kind that is there, in a colour that is not;
+    3. a colour that is there, on a shape kind that is not;
+    4. a shape kind or a colour that the picture lacks ("all the triangles",
+       "the yellow shape").
+
+    Empty when every colour and shape pair is there.
+    """
     pairs = {(o['colour'], o['shape']) for o in objects}
     colours = {o['colour'] for o in objects}
     shapes = {o['shape'] for o in objects}
-    options = [f'the {c} {s}' for c in COLOURS for s in SHAPES if (c, s) not in pairs]
-    options += [f'the {s}' for s in SHAPES if s not in shapes]
-    options += [f'all the {_plural(s)}' for s in SHAPES if s not in shapes]
-    options += [f'the {c} {_GENERIC_PLURAL[rng.integers(3)][:-1]}' for c in COLOURS if c not in colours]
-    rng.shuffle(options)
-    return options[:2]
+    missing = [(c, s) for c in COLOURS for s in SHAPES if (c, s) not in pairs]
+    tiers = [
+        [pair for pair in missing if pair[0] in colours and pair[1] in shapes],
+        [pair for pair in missing if pair[0] not in colours and pair[1] in shapes],
+        [pair for pair in missing if pair[0] in colours and pair[1] not in shapes],
+    ]
+    options = []
+    for tier in tiers:
+        phrased = [(f'the {c} {s}', f'{c} {s}', f'the {s} that is {c}')[rng.integers(3)]
+                   for c, s in tier]
+        rng.shuffle(phrased)
+        options += phrased
+    lacking = [f'the {s}' for s in SHAPES if s not in shapes]
+    lacking += [f'all the {_plural(s)}' for s in SHAPES if s not in shapes]
+    lacking += [f'the {c} {_GENERIC_PLURAL[rng.integers(3)][:-1]}' for c in COLOURS
+                if c not in colours]
+    rng.shuffle(lacking)
+    return (options + lacking)[:2]
 
 
 def _refs_of_image(rng: np.random.Generator, scene: dict, single_prob: float,
@@ -96,7 +122,7 @@ def _refs_of_image(rng: np.random.Generator, scene: dict, single_prob: float,
         if len(members) >= 2:
             refs.append((members, _group_expressions(rng, members, colour=colour)))
     if rng.random() < no_target_prob:
-        texts = _absent_expressions(rng, objects)
+        texts = no_target_expressions(rng, objects)
         if texts:
             refs.append(([], texts))
     return refs

@@ -13,7 +13,7 @@ from mmris.synthetic import generate_synthetic_grefcoco
 @pytest.fixture(scope='module')
 def val_split(tmp_path_factory):
     root = tmp_path_factory.mktemp('grefcoco_boxes')
-    generate_synthetic_grefcoco(str(root), num_images=20, size=48, seed=3)
+    generate_synthetic_grefcoco(str(root), num_images=20, size=48, seed=4)
     dataset = GRefCOCODataset(data_root=str(root), split='val', mode='test', pipeline=[])
     out = root / 'mdetr_val.json'
     counts = write_mdetr_annotations(dataset, str(out))

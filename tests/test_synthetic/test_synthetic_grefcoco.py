@@ -2,10 +2,12 @@
 import json
 import pickle
 
+import numpy as np
 import pytest
 
 from mmris.datasets import GRefCOCODataset
 from mmris.synthetic import generate_synthetic_grefcoco
+from mmris.synthetic.grefcoco import no_target_expressions
 from mmris.synthetic.shape_scenes import COLOURS, SHAPES
 
 
@@ -63,6 +65,34 @@ def test_expressions_are_true_of_the_picture(grefcoco_root):
             elif len(ref['ann_id']) > 1 and named:
                 targets = [a for a in by_image[ref['image_id']] if a['id'] in ref['ann_id']]
                 assert {SHAPES[a['category_id'] - 1] for a in targets} == named
+
+
+def colour_and_shape(expression):
+    words = words_of(expression)
+    colours, shapes = words & set(COLOURS), words & set(SHAPES)
+    return (colours.pop() if colours else None), (shapes.pop() if shapes else None)
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_no_target_expressions_are_deceptive_like_grefcoco(seed):
+    """gRefCOCO's no-target expressions are about the picture: the colour and
+    the shape each occur, never together, whenever the picture allows it."""
+    rng = np.random.default_rng(seed)
+    red_circle_blue_square = [dict(colour='red', shape='circle'),
+                              dict(colour='blue', shape='square')]
+    named = [colour_and_shape(e) for e in no_target_expressions(rng, red_circle_blue_square)]
+    # The only pairs whose colour and shape are both there, but not together.
+    assert sorted(named) == [('blue', 'circle'), ('red', 'square')]
+    # One red circle: a circle of another colour comes first.
+    named = [colour_and_shape(e) for e in no_target_expressions(rng, [dict(colour='red',
+                                                                            shape='circle')])]
+    assert len(named) == 2
+    assert all(shape == 'circle' and colour not in (None, 'red') for colour, shape in named)
+
+
+def test_no_target_expressions_are_empty_when_every_pair_is_there():
+    objects = [dict(colour=c, shape=s) for c in COLOURS for s in SHAPES]
+    assert no_target_expressions(np.random.default_rng(0), objects) == []
 
 
 def test_shares_images_with_the_referring_set_in_another_split(grefcoco_root):
