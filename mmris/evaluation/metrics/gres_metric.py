@@ -35,11 +35,10 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
-from mmengine.structures import BaseDataElement
 
 from mmris.registry import METRICS
 
-from .ris_metric import foreground, intersection_and_union, iou_from_counts
+from .ris_metric import intersection_and_union, iou_from_counts, sample_masks
 
 try:
     from prettytable import PrettyTable
@@ -122,17 +121,7 @@ class GRESMetric(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            if isinstance(sample, BaseDataElement):
-                sample = sample.to_dict()
-            if 'pred_sem_seg' not in sample or 'gt_sem_seg' not in sample:
-                raise KeyError('GRESMetric needs pred_sem_seg and gt_sem_seg in each data sample, '
-                               f'got the keys {sorted(sample)}')
-            pred = foreground(sample['pred_sem_seg']['data'])
-            gt = foreground(sample['gt_sem_seg']['data']).to(pred.device)
-            if pred.shape != gt.shape:
-                raise ValueError(f'GRESMetric: prediction {tuple(pred.shape)} and ground truth '
-                                 f'{tuple(gt.shape)} differ in shape for '
-                                 f"{sample.get('img_path', 'a sample')}")
+            sample, pred, gt = sample_masks(sample, 'GRESMetric')
             gt_no_target = sample.get('no_target')
             if gt_no_target is None:
                 gt_no_target = not bool(gt.any())

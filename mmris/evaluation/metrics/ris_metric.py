@@ -44,6 +44,26 @@ def foreground(mask: torch.Tensor) -> torch.Tensor:
     return mask > 0
 
 
+def sample_masks(sample, metric: str) -> Tuple[dict, torch.Tensor, torch.Tensor]:
+    """A data sample (a ``SegDataSample`` or its dict) as a dict, with its
+    boolean prediction and ground truth (H, W) on one device; ``metric``
+    names the caller in the error when a mask is missing or the two differ
+    in shape."""
+    if isinstance(sample, BaseDataElement):
+        sample = sample.to_dict()
+    if 'pred_sem_seg' not in sample or 'gt_sem_seg' not in sample:
+        raise KeyError(f'{metric} needs pred_sem_seg and gt_sem_seg in each data sample, '
+                       f'got the keys {sorted(sample)}')
+    pred = foreground(sample['pred_sem_seg']['data'])
+    gt = foreground(sample['gt_sem_seg']['data']).to(pred.device)
+    if pred.shape != gt.shape:
+        raise ValueError(f'{metric}: prediction {tuple(pred.shape)} and ground truth '
+                         f'{tuple(gt.shape)} differ in shape for '
+                         f"{sample.get('img_path', 'a sample')}; both must be at the "
+                         'original image size')
+    return sample, pred, gt
+
+
 def intersection_and_union(pred, gt) -> Tuple[int, int]:
     """Pixel counts of the intersection and the union of two boolean masks
     (tensors or arrays) of one shape."""
@@ -125,18 +145,7 @@ class RISMetric(BaseMetric):
         ``self.results`` (with ``img_path``, ``text`` and ``mask`` too when
         ``output_dir`` is set) and write its prediction PNG."""
         for sample in data_samples:
-            if isinstance(sample, BaseDataElement):
-                sample = sample.to_dict()
-            if 'pred_sem_seg' not in sample or 'gt_sem_seg' not in sample:
-                raise KeyError('RISMetric needs pred_sem_seg and gt_sem_seg in each data sample, '
-                               f'got the keys {sorted(sample)}')
-            pred = foreground(sample['pred_sem_seg']['data'])
-            gt = foreground(sample['gt_sem_seg']['data']).to(pred.device)
-            if pred.shape != gt.shape:
-                raise ValueError(f'RISMetric: prediction {tuple(pred.shape)} and ground truth '
-                                 f'{tuple(gt.shape)} differ in shape for '
-                                 f"{sample.get('img_path', 'a sample')}; both must be at the "
-                                 'original image size')
+            sample, pred, gt = sample_masks(sample, 'RISMetric')
             intersection, union = intersection_and_union(pred, gt)
             result = dict(intersection=intersection, union=union,
                           iou=iou_from_counts(intersection, union))

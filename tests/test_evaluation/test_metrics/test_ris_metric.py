@@ -14,7 +14,7 @@ from mmris_fixtures.warm_python import warm_python_executable
 from mmseg.structures import SegDataSample
 from PIL import Image
 
-from mmris.evaluation import RISMetric
+from mmris.evaluation import GRESMetric, RISMetric
 from mmris.registry import METRICS
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -160,6 +160,20 @@ def random_samples(n, seed=0):
     return samples
 
 
+@pytest.mark.parametrize('metric', [RISMetric, GRESMetric])
+def test_bad_samples_are_refused_in_one_line_naming_the_metric_and_image(metric):
+    sample = make_sample(np.zeros((4, 6)), np.zeros((4, 5)), img_path='img_7.jpg', text='x')
+    with pytest.raises(ValueError) as error:
+        metric().process({}, [sample])
+    message = str(error.value)
+    assert '\n' not in message and metric.__name__ in message and 'img_7.jpg' in message
+    assert '(1, 4, 6)' in message and '(1, 4, 5)' in message
+    no_gt = SegDataSample()
+    no_gt.pred_sem_seg = PixelData(data=torch.zeros(1, 4, 6, dtype=torch.int64))
+    with pytest.raises(KeyError, match=f'{metric.__name__} needs pred_sem_seg and gt_sem_seg'):
+        metric().process({}, [no_gt])
+
+
 def test_agrees_with_mmdet_refseg_metric():
     from mmdet.evaluation.metrics import RefSegMetric
     from mmdet.structures.mask import BitmapMasks
@@ -191,7 +205,7 @@ import json, os, sys
 import numpy as np
 import torch
 import torch.distributed as dist
-from mmris.evaluation import RISMetric
+from mmris.evaluation import GRESMetric, RISMetric
 
 data = np.load(sys.argv[1])
 out_dir = sys.argv[2]
