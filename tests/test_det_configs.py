@@ -11,9 +11,12 @@ import torch
 from mmdet.models.detectors import FCOS, MaskRCNN, RetinaNet
 from mmengine.config import Config
 
+from mmris.datasets import GRefCOCODataset
+from mmris.datasets.mdetr_annotations import write_mdetr_annotations
 from mmris.engine import Runner
 from mmris.models.detectors import ETRISReferringDetector
 from mmris.models.utils.class_vocabulary import resolve_class_names, set_vocabulary
+from mmris.synthetic import generate_synthetic_grefcoco
 
 REPO = Path(__file__).parents[1]
 DET_CONFIGS = sorted(f'configs/etris_det/{p.name}' for p in (REPO / 'configs' / 'etris_det').glob('*.py'))
@@ -94,6 +97,37 @@ def test_referring_config_runs_on_the_refer_layout(path, tmp_path, tiny_det_conf
     runner.train()
     metrics = runner.test()
     assert 0 <= metrics['box/Acc@0.5'] <= 100
+
+
+GREFCOCO_DEMO = 'configs/demo/refdet-fcos_etris-tiny_synthetic-grefcoco.py'
+
+
+def test_grefcoco_referring_demo_trains_and_scores_the_boxes_it_keeps(tmp_path):
+    """The multi-target referring detection demo trains on the generated
+    gRefCOCO variant and mmdet's gRefCOCOMetric scores it on MDETR-style
+    annotations. The metric counts the boxes the detector keeps: one
+    threshold for both (with the metric's own 0.7 it counted none of FCOS'
+    boxes, and every expression read as no-target)."""
+    root = tmp_path / 'data'
+    generate_synthetic_grefcoco(str(root), num_images=20, size=48, seed=4)
+    mdetr_val = root / 'grefcoco' / 'mdetr_val.json'
+    counts = write_mdetr_annotations(
+        GRefCOCODataset(data_root=str(root), split='val', mode='test', pipeline=[]),
+        str(mdetr_val))
+    assert counts['no-target'] > 0 and counts['expressions'] > counts['no-target']
+    cfg = Config.fromfile(str(REPO / GREFCOCO_DEMO))
+    assert cfg.test_evaluator.thresh_score == cfg.model.test_cfg.score_thr < 0.7
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].update(num_workers=0, persistent_workers=False, batch_size=2)
+        cfg[loader].dataset.data_root = str(root)
+    cfg.val_evaluator.ann_file = cfg.test_evaluator.ann_file = str(mdetr_val)
+    cfg.train_cfg.update(max_iters=2, val_interval=2)
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.test()
+    for name in ('F1_score', 'T_acc', 'N_acc'):
+        assert 0 <= metrics[f'grefcoco/{name}'] <= 1
 
 
 CUSTOM = 'configs/etris_det/retinanet_etris-rn50_fpn_1x_custom-classes.py'
