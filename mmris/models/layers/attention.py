@@ -6,13 +6,16 @@ for (N, B, C) sequences and holds the same parameters under the same names
 ``out_proj.bias``, OpenAI's CLIP layout), so released and converted weights
 load unchanged; it skips that module's generic checks and copies and calls
 the fused attention kernel directly, with a causal flag instead of a
-materialised causal mask.
+materialised causal mask. For bf16 inference on the CPU it runs attention
+through oneDNN Graph instead (:mod:`.onednn_attention`).
 """
 from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .onednn_attention import fused_attention, fused_attention_applies
 
 
 def attention_mask(key_padding_mask: Optional[torch.Tensor],
@@ -63,9 +66,12 @@ def scaled_dot_product(query: torch.Tensor, key: torch.Tensor, value: torch.Tens
         causal = torch.ones(length, key.shape[0], dtype=torch.bool, device=query.device).triu_(1)
         mask = mask.masked_fill(causal, float('-inf'))
         is_causal = False
-    out = F.scaled_dot_product_attention(
-        split_heads(query), split_heads(key), split_heads(value), attn_mask=mask,
-        dropout_p=dropout_p, is_causal=is_causal)
+    heads = split_heads(query), split_heads(key), split_heads(value)
+    if fused_attention_applies(*heads, mask, dropout_p, is_causal):
+        out = fused_attention(*heads)
+    else:
+        out = F.scaled_dot_product_attention(*heads, attn_mask=mask, dropout_p=dropout_p,
+                                             is_causal=is_causal)
     return out.permute(2, 0, 1, 3).reshape(length, batch, channels)
 
 

@@ -1,0 +1,92 @@
+"""Attention fused by oneDNN Graph for bf16 CPU inference: the same
+attention as fp32 to bf16 accuracy, used only where it applies, fused where
+the CPU has bf16, and a model's outputs as close to fp32 with it as without."""
+import pytest
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from mmris.apis import init_model
+from mmris.benchmark import make_inputs
+from mmris.models.layers.onednn_attention import (
+    fused_attention,
+    fused_attention_applies,
+    use_fused_attention,
+)
+from mmris.utils import load_config
+from mmris.utils.precision import cpu_supports_bf16
+
+DEMO_CONFIG = 'configs/demo/etris_tiny_synthetic_refcoco.py'
+
+
+def _heads(batch, heads, length, width, seed):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(batch, heads, length, width, generator=generator).bfloat16()
+
+
+@pytest.mark.parametrize('query_length,key_length', [(50, 50), (37, 11)])
+def test_same_attention_as_fp32_to_bf16_accuracy(query_length, key_length):
+    query = _heads(2, 4, query_length, 16, 0)
+    key, value = _heads(2, 4, key_length, 16, 1), _heads(2, 4, key_length, 16, 2)
+    expected = F.scaled_dot_product_attention(query.float(), key.float(), value.float())
+    flash_error = (F.scaled_dot_product_attention(query, key, value).float()
+                   - expected).abs().max()
+    with torch.no_grad():
+        # The first calls run the trace unfused, later ones fused: all agree.
+        for _ in range(4):
+            out = fused_attention(query, key, value)
+            assert out.dtype == torch.bfloat16 and out.shape == query.shape
+            # bf16 keeps 8 significant bits: outputs of size ~1 are within
+            # a few 2^-8 of fp32.
+            assert (out.float() - expected).abs().max() < max(4 * flash_error, 0.03)
+
+
+@pytest.mark.skipif(not cpu_supports_bf16(), reason='oneDNN Graph fuses bf16 attention '
+                    'where the CPU has native bf16 (AVX512-BF16 or AMX)')
+def test_attention_is_fused_into_one_onednn_partition():
+    query, key, value = (_heads(1, 4, 40, 16, seed) for seed in range(3))
+    with torch.no_grad():
+        for _ in range(4):
+            fused_attention(query, key, value)
+        graph = str(torch.jit.last_executed_optimized_graph())
+    assert 'oneDNNFusionGroup' in graph
+    # The global fusion flag is left as it was.
+    assert not torch.jit.onednn_fusion_enabled()
+
+
+def test_applies_only_to_bf16_cpu_inference_without_mask_dropout_causality_or_modes():
+    query, key, value = (_heads(1, 2, 6, 8, seed) for seed in range(3))
+    mask = torch.zeros(6, 6, dtype=torch.bfloat16)
+    assert fused_attention_applies(query, key, value, None, 0., False)
+    assert not fused_attention_applies(query.float(), key.float(), value.float(), None, 0.,
+                                       False)
+    assert not fused_attention_applies(query, key, value, mask, 0., False)
+    assert not fused_attention_applies(query, key, value, None, 0.1, False)
+    assert not fused_attention_applies(query, key, value, None, 0., True)
+    trainable = query.clone().requires_grad_()
+    assert not fused_attention_applies(trainable, key, value, None, 0., False)
+    with torch.no_grad():
+        assert fused_attention_applies(trainable, key, value, None, 0., False)
+    with use_fused_attention(False):
+        assert not fused_attention_applies(query, key, value, None, 0., False)
+    with FlopCounterMode(display=False):
+        assert not fused_attention_applies(query, key, value, None, 0., False)
+    assert fused_attention_applies(query, key, value, None, 0., False)
+
+
+def test_demo_model_in_bf16_is_as_close_to_fp32_with_the_fused_path_as_without():
+    torch.manual_seed(0)
+    model = init_model(load_config(DEMO_CONFIG), checkpoint=None, device='cpu').eval()
+    images, samples = make_inputs(model, 2, 128, 128, 'cpu', seed=0)
+    with torch.no_grad():
+        fp32 = model._forward(images, samples).float()
+        outputs = {}
+        for fused in (False, True):
+            with use_fused_attention(fused), torch.autocast('cpu', dtype=torch.bfloat16):
+                for _ in range(3):  # the fused path fuses from its second or third call
+                    outputs[fused] = model._forward(images, samples).float()
+    errors = {fused: (out - fp32).abs().mean().item() for fused, out in outputs.items()}
+    assert errors[True] <= 2 * errors[False]
+    masks = {fused: out > 0 for fused, out in outputs.items()}
+    agreement = (masks[True] == masks[False]).float().mean().item()
+    assert agreement > 0.99
