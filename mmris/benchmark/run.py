@@ -5,6 +5,8 @@ from typing import Dict, Sequence
 
 import torch
 
+from mmris.models.layers.onednn_attention import use_fused_attention
+
 from .inputs import make_inputs
 from .memory import MemoryProbe
 from .reference import reference_inference_step, reference_training_step
@@ -125,6 +127,40 @@ def compare_with_onnx(model: torch.nn.Module, model_cfg: dict, onnx_files: Seque
             ratio=results[name]['median_ms'] / results['pytorch']['median_ms'],
             **logit_agreement(expected, steps[name](), model.test_cfg['mask_threshold']))
     return results
+
+
+def compare_attention_paths(model: torch.nn.Module, batch_size: int, height: int, width: int,
+                            warmup: int, repeat: int, seed: int = 0) -> Dict:
+    """Time bf16 CPU inference with attention on the flash kernel and
+    through oneDNN Graph (:mod:`mmris.models.layers.onednn_attention`),
+    side by side (:func:`time_side_by_side`) on the same random inputs (B,
+    3, H, W). Returns, under ``flash`` and ``fused``, the statistics of
+    :func:`benchmark`; ``fused`` also holds ``ratio`` (its median latency
+    over the flash kernel's) and, for each path, ``mean_abs_diff_fp32``: the
+    mean absolute difference of its outputs from the fp32 step's."""
+    images, samples = make_inputs(model, batch_size, height, width, 'cpu', seed)
+    step = inference_step(model, images, samples, 'bf16', 'cpu')
+
+    def on_path(fused: bool):
+        def path_step():
+            with use_fused_attention(fused):
+                return step()
+        return path_step
+
+    steps = dict(flash=on_path(False), fused=on_path(True))
+    results = _side_by_side_figures(time_side_by_side(steps, warmup, repeat, 'cpu'),
+                                    batch_size)
+    expected = _first_tensor(inference_step(model, images, samples, 'fp32', 'cpu')()).float()
+    for name, path_step in steps.items():
+        output = _first_tensor(path_step()).float()
+        results[name]['mean_abs_diff_fp32'] = (output - expected).abs().mean().item()
+    results['fused']['ratio'] = results['fused']['median_ms'] / results['flash']['median_ms']
+    return results
+
+
+def _first_tensor(output) -> torch.Tensor:
+    """A step's output tensor (the first, for a tuple or list of them)."""
+    return output[0] if isinstance(output, (tuple, list)) else output
 
 
 def _side_by_side_figures(timed: Dict[str, Dict], batch_size: int) -> Dict[str, Dict]:

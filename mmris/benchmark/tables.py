@@ -95,3 +95,15 @@ def format_onnx_comparison(results: Dict, onnx_files: List[str]) -> str:
                      f'{100 * figures["mask_agreement"]:.4f}%'])
     return '\n'.join(_header(results) + ['interleaved, on the same random inputs']
                      + text_table(rows))
+
+
+def format_attention_comparison(results: Dict) -> str:
+    """The side-by-side table of bf16 inference with the flash kernel and
+    with the attention fused by oneDNN Graph."""
+    rows = [['attention', 'median', 'p90', '/ flash', 'mean abs diff from fp32']]
+    for name, label in (('flash', 'flash kernel'), ('fused', 'oneDNN Graph')):
+        figures = results[name]
+        rows.append([label, f'{figures["median_ms"]:.2f} ms', f'{figures["p90_ms"]:.2f} ms',
+                     f'{figures.get("ratio", 1.0):.3f}', f'{figures["mean_abs_diff_fp32"]:.4f}'])
+    return '\n'.join(_header(results) + ['interleaved, on the same random inputs']
+                     + text_table(rows))

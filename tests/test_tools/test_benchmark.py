@@ -158,6 +158,38 @@ def test_bf16_training_step_on_cpu_against_the_matmul_rate(run_tool, tmp_path):
     assert f'({100 * roofline["fraction"]:.0f}%)' in result.stdout
 
 
+def test_attention_paths_are_timed_side_by_side(run_tool, tmp_path):
+    """--compare-attention: bf16 inference on the flash kernel and fused by
+    oneDNN Graph, interleaved; on a CPU without native bf16 (where bf16 runs
+    as fp32) it is refused in one line."""
+    from mmris.utils.precision import cpu_supports_bf16
+    out = tmp_path / 'attention.json'
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--precision',
+                      'bf16', '--shape', 64, '--repeat', 3, '--warmup', 2, '--compare-attention',
+                      '--json', out, '--cfg-options', *TINY)
+    if not cpu_supports_bf16():
+        assert result.returncode == 2
+        assert result.last_line.startswith('error: --compare-attention compares bf16 CPU')
+        return
+    assert result.returncode == 0, result.stdout[-3000:]
+    results = json.loads(out.read_text())
+    flash, fused = results['flash'], results['fused']
+    assert len(flash['times_ms']) == len(fused['times_ms']) == 3
+    assert fused['ratio'] == pytest.approx(fused['median_ms'] / flash['median_ms'])
+    # Both paths differ from fp32 by bf16 rounding only, and by as much.
+    assert 0 < flash['mean_abs_diff_fp32'] < 0.1 and 0 < fused['mean_abs_diff_fp32'] < 0.1
+    assert fused['mean_abs_diff_fp32'] <= 2 * flash['mean_abs_diff_fp32']
+    assert f'{fused["median_ms"]:.2f} ms' in result.stdout
+    assert f'{fused["ratio"]:.3f}' in result.stdout
+
+
+def test_attention_comparison_is_refused_outside_bf16_cpu_inference(run_tool):
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu',
+                      '--compare-attention', '--mode', 'train')
+    assert result.returncode == 2
+    assert result.last_line.startswith('error: --compare-attention compares bf16 CPU')
+
+
 def test_roofline_is_refused_for_compiled_or_onnx_runs(run_tool):
     result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--compile',
                       '--roofline')

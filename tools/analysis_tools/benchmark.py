@@ -71,6 +71,12 @@ of stride-4 mask pixels on the same side of the config's threshold. Use
 the logits are comparable; ONNX Runtime runs with ``--threads`` threads,
 as torch does.
 
+``--compare-attention`` (``--precision bf16``, CPU inference) times the
+model with attention on torch's flash kernel and fused by oneDNN Graph
+(:mod:`mmris.models.layers.onednn_attention`, the default for bf16 CPU
+inference), interleaved on the same random inputs, and prints fused /
+flash and each path's mean absolute output difference from fp32.
+
 ``--roofline`` also counts the FLOPs of one step (``torch.utils.flop_counter``:
 matrix products, convolutions and attention, forward and backward) and
 measures, in the same process just before timing, the rate of a 2048x2048
@@ -92,8 +98,10 @@ from mmris.apis import init_model
 from mmris.benchmark import (
     benchmark,
     build_reference,
+    compare_attention_paths,
     compare_with_onnx,
     compare_with_reference,
+    format_attention_comparison,
     format_comparison,
     format_onnx_comparison,
     format_results,
@@ -136,6 +144,9 @@ def parse_args(argv: Optional[List[str]] = None):
     parser.add_argument('--onnx', nargs='+', metavar='FILE.onnx',
                         help='also run these files exported from the model with ONNX Runtime, '
                         'interleaved, and print each / PyTorch fp32 (CPU inference)')
+    parser.add_argument('--compare-attention', action='store_true',
+                        help='time bf16 CPU inference with attention on the flash kernel and '
+                        'fused by oneDNN Graph, interleaved, and print fused / flash')
     parser.add_argument('--roofline', action='store_true',
                         help='also count the FLOPs of a step and report the share of this '
                         'machine\'s matmul rate (2048x2048, at the precision) it achieves')
@@ -182,6 +193,12 @@ def check_args(args) -> None:
             if not (onnx_file.endswith('.onnx') and osp.isfile(onnx_file)):
                 raise UsageError(f'--onnx {onnx_file!r} is not an .onnx file here; write one '
                                  f'with tools/deployment/export_onnx.py')
+    if args.compare_attention and (args.reference or args.onnx or args.compile or args.roofline
+                                   or args.mode != 'infer' or args.device != 'cpu'
+                                   or args.precision != 'bf16'):
+        raise UsageError('--compare-attention compares bf16 CPU inference: give --precision bf16 '
+                         '(on a CPU with native bf16) and leave out --reference, --onnx, '
+                         '--compile, --roofline, --mode train and --device cuda')
     if args.json and osp.dirname(args.json) and not osp.isdir(osp.dirname(args.json)):
         raise UsageError(f'--json {args.json!r}: folder {osp.dirname(args.json)!r} does not exist')
 
@@ -248,6 +265,10 @@ def main(argv: Optional[List[str]] = None):
         except ValueError as error:
             raise UsageError(f'--onnx: {error}') from error
         print(format_onnx_comparison(results, args.onnx))
+    elif args.compare_attention:
+        results.update(compare_attention_paths(model, args.batch_size, height, width,
+                                               args.warmup, args.repeat, args.seed))
+        print(format_attention_comparison(results))
     else:
         results.update(benchmark(model, args.batch_size, height, width, args.warmup,
                                  args.repeat, args.device, args.precision, args.seed,
