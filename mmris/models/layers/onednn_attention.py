@@ -10,7 +10,8 @@ function runs with oneDNN Graph fusion on (``torch.jit.enable_onednn_fusion``,
 set for the call and restored after it), which fuses it from its second or
 third call on. TorchScript is deprecated (``torch.jit.trace`` warns so
 under torch 2.13; the warning is silenced here): where a torch lacks it,
-or lacks oneDNN, attention keeps to the flash kernel.
+or lacks oneDNN, or the CPU lacks native bf16 (where oneDNN Graph leaves
+the expression unfused), attention keeps to the flash kernel.
 
 :func:`fused_attention` is used by :func:`mmris.models.layers.scaled_dot_product`
 where it applies (see :func:`fused_attention_applies`): bf16 tensors on the
@@ -27,8 +28,12 @@ from typing import Callable, Dict, Iterator, Optional, Tuple
 import torch
 from torch.utils._python_dispatch import is_in_torch_dispatch_mode
 
+from mmris.utils.precision import cpu_supports_bf16
+
+# Where oneDNN Graph fuses bf16 attention: a torch with TorchScript and
+# oneDNN, on a CPU with native bf16 (elsewhere the trace runs unfused).
 _AVAILABLE = (hasattr(torch.jit, 'trace') and hasattr(torch.jit, 'enable_onednn_fusion')
-              and torch.backends.mkldnn.is_available())
+              and torch.backends.mkldnn.is_available() and cpu_supports_bf16())
 _ENABLED: ContextVar[bool] = ContextVar('mmris_fused_attention', default=True)
 # At most this many traced functions are kept (one per shape and layout).
 _MAX_TRACED = 64
@@ -49,7 +54,8 @@ def fused_attention_applies(query: torch.Tensor, key: torch.Tensor, value: torch
                             attn_mask: Optional[torch.Tensor], dropout_p: float,
                             is_causal: bool) -> bool:
     """Whether :func:`fused_attention` serves this call: this torch has
-    TorchScript and oneDNN, it is on, the tensors are bf16 on the CPU, no gradient is taken, there is no mask,
+    TorchScript and oneDNN, the CPU has native bf16, it is on, the tensors
+    are bf16 on the CPU, no gradient is taken, there is no mask,
     no dropout and no causal flag, and neither ``torch.compile`` nor a
     dispatch mode (e.g. ``FlopCounterMode``, which TorchScript functions do
     not run under) is active."""
