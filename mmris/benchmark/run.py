@@ -4,6 +4,7 @@ run by ONNX Runtime, and gather the figures."""
 from typing import Dict, Sequence
 
 import torch
+from torch.utils._pytree import tree_leaves
 
 from mmris.models.layers.onednn_attention import use_fused_attention
 
@@ -150,17 +151,19 @@ def compare_attention_paths(model: torch.nn.Module, batch_size: int, height: int
     steps = dict(flash=on_path(False), fused=on_path(True))
     results = _side_by_side_figures(time_side_by_side(steps, warmup, repeat, 'cpu'),
                                     batch_size)
-    expected = _first_tensor(inference_step(model, images, samples, 'fp32', 'cpu')()).float()
+    expected = _flat_output(inference_step(model, images, samples, 'fp32', 'cpu')())
     for name, path_step in steps.items():
-        output = _first_tensor(path_step()).float()
-        results[name]['mean_abs_diff_fp32'] = (output - expected).abs().mean().item()
+        difference = _flat_output(path_step()) - expected
+        results[name]['mean_abs_diff_fp32'] = difference.abs().mean().item()
     results['fused']['ratio'] = results['fused']['median_ms'] / results['flash']['median_ms']
     return results
 
 
-def _first_tensor(output) -> torch.Tensor:
-    """A step's output tensor (the first, for a tuple or list of them)."""
-    return output[0] if isinstance(output, (tuple, list)) else output
+def _flat_output(output) -> torch.Tensor:
+    """Every tensor of a step's output (a tensor, or a detector's nested
+    tuples and lists of them), flattened into one fp32 vector."""
+    return torch.cat([leaf.detach().flatten().float() for leaf in tree_leaves(output)
+                      if isinstance(leaf, torch.Tensor)])
 
 
 def _side_by_side_figures(timed: Dict[str, Dict], batch_size: int) -> Dict[str, Dict]:

@@ -183,6 +183,23 @@ def test_attention_paths_are_timed_side_by_side(run_tool, tmp_path):
     assert f'{fused["ratio"]:.3f}' in result.stdout
 
 
+def test_attention_paths_of_a_detector_compare_all_its_outputs(run_tool, tmp_path):
+    """A detector's step returns nested tuples and lists of tensors: every
+    one of them is compared with fp32."""
+    from mmris.utils.precision import cpu_supports_bf16
+    if not cpu_supports_bf16():
+        pytest.skip('--compare-attention needs a CPU with native bf16')
+    out = tmp_path / 'attention_det.json'
+    result = run_tool('analysis_tools/benchmark.py',
+                      'configs/demo/fcos_etris-tiny_simplefpn_synthetic-coco.py', '--device',
+                      'cpu', '--precision', 'bf16', '--shape', 64, '--repeat', 1, '--warmup', 1,
+                      '--compare-attention', '--json', out)
+    assert result.returncode == 0, result.stdout[-3000:]
+    results = json.loads(out.read_text())
+    for path in ('flash', 'fused'):
+        assert 0 < results[path]['mean_abs_diff_fp32'] < 0.1
+
+
 def test_attention_comparison_is_refused_outside_bf16_cpu_inference(run_tool):
     result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu',
                       '--compare-attention', '--mode', 'train')
