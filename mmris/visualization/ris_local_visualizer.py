@@ -43,7 +43,9 @@ class RISLocalVisualizer(SegLocalVisualizer):
       ``prediction`` (``prediction (IoU xx.x)``, in percent, when the
       ground truth is there too);
     - under the panels, a white band with the expression in quotes,
-      wrapped to the picture's width (and ``title`` above it, if given),
+      wrapped to the picture's width (and ``title`` above it, if given;
+      ``no match`` below it when the prediction is empty, with the
+      ``no_target_score`` of a no-target head when the sample has one),
       drawn by :class:`~mmris.visualization.unicode_text.UnicodeText`, so
       Chinese, accented or emoji expressions keep their characters.
 
@@ -182,6 +184,10 @@ class RISLocalVisualizer(SegLocalVisualizer):
         text = data_sample.metainfo.get('text') if data_sample is not None else None
         if text:
             lines.append(f'"{text}"')
+        if pred is not None and not pred.any():
+            score = data_sample.get('no_target_score')
+            lines.append('no match' if score is None else
+                         f'no match (no-target score {score:.2f})')
         if lines:
             drawn = np.concatenate([drawn, self._caption_band(lines, drawn.shape[1],
                                                               image.shape[0])], axis=0)

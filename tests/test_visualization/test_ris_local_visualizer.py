@@ -96,6 +96,35 @@ def test_the_caption_band_shows_the_expression():
     assert no_text.shape == (H, 2 * W, 3)  # no band without an expression
 
 
+def test_an_empty_prediction_is_captioned_no_match_with_the_no_target_score(monkeypatch):
+    vis = make_visualizer(min_size=0)
+    drawn_lines = []
+    draw = vis.caption_text.draw
+
+    def recording_draw(band, text, *args, **kwargs):
+        drawn_lines.append(text)
+        return draw(band, text, *args, **kwargs)
+
+    monkeypatch.setattr(vis.caption_text, 'draw', recording_draw)
+    image, sample = make_sample(text='the blue circle', gt=False)
+    vis.draw_referring(image, sample)
+    # The narrow band wraps lines (into words, long ones into pieces):
+    # compare the characters drawn, spaces aside.
+
+    def drawn():
+        return ''.join(drawn_lines).replace(' ', '')
+
+    assert drawn() == '"thebluecircle"'  # a mask: no extra line
+    sample.pred_sem_seg = PixelData(data=torch.zeros(1, H, W, dtype=torch.int64))
+    drawn_lines.clear()
+    vis.draw_referring(image, sample)
+    assert drawn() == '"thebluecircle"nomatch'
+    sample.set_data(dict(no_target_score=0.66, pred_no_target=True))
+    drawn_lines.clear()
+    vis.draw_referring(image, sample)
+    assert drawn() == '"thebluecircle"nomatch(no-targetscore0.66)'
+
+
 def test_without_ground_truth_only_the_prediction(tmp_path):
     vis = make_visualizer(min_size=0)
     image, sample = make_sample(gt=False)
