@@ -1,6 +1,11 @@
 """mmris.engine: init_dist on a CPU-only machine (gloo, no device
 selection), and the Runner's AMP fallback and torch.compile."""
 
+import ast
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 import torch.distributed as torch_dist
@@ -177,3 +182,45 @@ def test_logged_dumped_and_saved_config_text_is_mmengines(tmp_path, tiny_config)
     runner.train()
     checkpoint, = tmp_path.glob('*.pth')
     assert safe_load(str(checkpoint), map_location='cpu')['meta']['cfg'] == expected
+
+
+CLOSE_AT_EXIT = '''
+import os, sys
+import torch
+from torch.nn.parallel import DistributedDataParallel
+from mmris.engine import init_dist
+from mmris.engine.runner import close_process_group
+
+def threads():
+    names = []
+    for task in os.listdir('/proc/self/task'):
+        with open(f'/proc/self/task/{task}/comm') as comm:
+            names.append(comm.read().strip())
+    return names
+
+before = threads()
+init_dist('pytorch', backend='nccl')
+holder = {}
+holder['self'] = holder  # a reference cycle, as a runner and its hooks make
+holder['model'] = DistributedDataParallel(torch.nn.Linear(2, 2))
+started = threads()
+del holder
+close_process_group()
+print((sorted(set(started) - set(before)), sorted(set(threads()) - set(before))))
+'''
+
+
+@cpu_only_init_dist
+@pytest.mark.skipif(not os.path.isdir('/proc/self/task'), reason='reads thread names in /proc')
+def test_closing_the_process_group_at_exit_stops_its_threads(tmp_path):
+    """A DDP model left in a reference cycle (a runner's) holds gloo's
+    threads after the group is destroyed, and they aborted processes at
+    shutdown; the exit handler frees it first, so they stop."""
+    env = dict(os.environ, MASTER_ADDR='127.0.0.1', MASTER_PORT='0', RANK='0', WORLD_SIZE='1',
+               LOCAL_RANK='0')
+    result = subprocess.run([sys.executable, '-c', CLOSE_AT_EXIT], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    started, left = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    assert started, 'the process group started no thread of its own to watch'
+    assert left == []

@@ -13,6 +13,8 @@ from typing import Dict, List, Sequence
 import torch
 from mmengine.config import Config
 
+from ..runner import close_process_group
+
 #: The start of the warning DDP gives when a gradient's layout differs from
 #: its bucket's (it then copies that gradient on every step).
 STRIDE_WARNING = 'Grad strides do not match bucket view strides'
@@ -80,7 +82,7 @@ def _worker(rank: int, world_size: int, port: int, cfgs: Sequence[Config], preci
                 result = dict(error=f'{type(error).__name__}: {error}')
             results.put((index, rank, result))
     finally:
-        torch.distributed.destroy_process_group()
+        close_process_group()
 
 
 def ddp_training_steps(cfgs: Sequence[Config], precision: str = 'fp32', device: str = 'cpu',
