@@ -1,6 +1,7 @@
 """Attention fused by oneDNN Graph for bf16 CPU inference: the same
 attention as fp32 to bf16 accuracy, used only where it applies, fused where
-the CPU has bf16, and a model's outputs as close to fp32 with it as without."""
+the CPU has bf16, called as one operator inside torch.compile, and a
+model's outputs as close to fp32 with it as without."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -8,6 +9,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from mmris.apis import init_model
 from mmris.benchmark import make_inputs
+from mmris.models.layers import onednn_attention
+from mmris.models.layers.attention import scaled_dot_product
 from mmris.models.layers.onednn_attention import (
     fused_attention,
     fused_attention_applies,
@@ -92,3 +95,65 @@ def test_demo_model_in_bf16_is_as_close_to_fp32_with_the_fused_path_as_without()
     masks = {fused: out > 0 for fused, out in outputs.items()}
     agreement = (masks[True] == masks[False]).float().mean().item()
     assert agreement > 0.99
+
+
+def _compiled(function, graphs):
+    """``function`` through ``torch.compile`` with a backend that records
+    each FX graph and runs it as it is."""
+    def record(graph_module, example_inputs):
+        graphs.append(graph_module)
+        return graph_module.forward
+
+    torch._dynamo.reset()
+    return torch.compile(function, backend=record, fullgraph=True)
+
+
+def _attention_of_heads(query, key, value):
+    # scaled_dot_product takes (N, B, C) sequences: 2 heads of width 8.
+    return scaled_dot_product(query, key, value, num_heads=2) * 2
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16])
+def test_attention_compiles_in_one_graph(dtype):
+    """No graph break at the attention (``fullgraph=True`` raises on one),
+    in fp32 and in bf16, with or without gradient."""
+    query, key = torch.randn(6, 1, 16, dtype=dtype), torch.randn(4, 1, 16, dtype=dtype)
+    for grad in (False, True):
+        graphs = []
+        with torch.set_grad_enabled(grad):
+            out = _compiled(_attention_of_heads, graphs)(query, key, key)
+        assert out.shape == query.shape and len(graphs) == 1
+
+
+@pytest.mark.skipif(not cpu_supports_bf16(), reason='the fused path serves CPUs with native '
+                    'bf16 (AVX512-BF16 or AMX)')
+def test_compiled_bf16_inference_calls_the_fused_operator_where_eager_would():
+    query = torch.randn(37, 2, 16).bfloat16()
+    key = torch.randn(11, 2, 16).bfloat16()
+    expected = _attention_of_heads(query.float(), key.float(), key.float())
+
+    def operators(graphs):
+        return [str(node.target) for graph in graphs for node in graph.graph.nodes
+                if node.op == 'call_function']
+
+    graphs = []
+    with torch.no_grad():
+        out = _compiled(_attention_of_heads, graphs)(query, key, key)
+    assert 'mmris.onednn_attention' in operators(graphs)
+    assert (out.float() - expected).abs().max() < 0.06  # a few bf16 steps of outputs ~2
+    # Through aot_autograd, a graph's first call runs custom operators inside a
+    # dispatch mode of its own: the operator's first call of a shape works there.
+    onednn_attention._scripted.clear()
+    torch._dynamo.reset()
+    with torch.no_grad():
+        out = torch.compile(_attention_of_heads, backend='aot_eager', fullgraph=True)(
+            query, key, key)
+    assert (out.float() - expected).abs().max() < 0.06
+    # Off when it was compiled, with gradient, or in fp32: the graph has none.
+    for fused, grad, dtype in ((False, False, torch.bfloat16), (True, True, torch.bfloat16),
+                               (True, False, torch.float32)):
+        graphs = []
+        trainable = query.to(dtype).requires_grad_()
+        with use_fused_attention(fused), torch.set_grad_enabled(grad):
+            _compiled(_attention_of_heads, graphs)(trainable, key.to(dtype), key.to(dtype))
+        assert not any('onednn_attention' in name for name in operators(graphs))
