@@ -9,7 +9,8 @@ side by side with the reference ETRIS.
         [--onnx FILE.onnx [FILE.onnx ...]] [--roofline]
         [--cfg-options KEY=VALUE ...]
 
-The model is built from the config (random weights unless ``--checkpoint``)
+The model is built from the config (random weights unless ``--checkpoint``,
+drawn from ``--seed`` like the inputs, so that two runs time the same model)
 and run on a random image batch (B, 3, H, W) with, per image, a random
 referring expression (``metainfo['text']``, for models that read one) and a
 random ground truth (a binary mask, class labels for a model with
@@ -134,7 +135,9 @@ def parse_args(argv: Optional[List[str]] = None):
                         'warm-up iteration, so --warmup must be at least 1)')
     parser.add_argument('--threads', type=int,
                         help='torch CPU threads (default: torch\'s own choice)')
-    parser.add_argument('--seed', type=int, default=0, help='seed of the random inputs (0)')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the random inputs, and of the random weights without '
+                        '--checkpoint (0)')
     parser.add_argument('--json', metavar='OUT', help='also write the results to this JSON file')
     parser.add_argument('--reference', metavar='ETRIS_CHECKOUT',
                         help='also run the reference ETRIS from this local checkout of '
@@ -204,9 +207,11 @@ def check_args(args) -> None:
 
 
 def build_model(args, cfg) -> torch.nn.Module:
-    """The model of ``cfg`` on ``args.device`` with ``args.checkpoint``, its
-    timed method compiled for ``--compile``; UsageError where it cannot be
-    built or loaded."""
+    """The model of ``cfg`` on ``args.device`` with ``args.checkpoint``
+    (without one, random weights drawn from ``args.seed``: runs compare),
+    its timed method compiled for ``--compile``; UsageError where it cannot
+    be built or loaded."""
+    torch.manual_seed(args.seed)
     try:
         model = init_model(cfg, checkpoint=args.checkpoint, device=args.device)
     except UnsafeCheckpointError:
