@@ -77,7 +77,7 @@ def _read_switch() -> bool:
 
 # torch.compile cannot trace ContextVar.get (a graph break in every
 # attention call); it reads the switch once, when it compiles.
-_assume_constant = getattr(torch._dynamo, 'assume_constant_result', None)
+_assume_constant = getattr(torch.compiler, 'assume_constant_result', None)
 _switched_on = _assume_constant(_read_switch) if _assume_constant else _read_switch
 
 
