@@ -35,3 +35,31 @@ def test_compiles_the_backbones_forward_with_the_same_keys_and_outputs():
 def test_a_model_without_backbone_or_neck_is_refused():
     with pytest.raises(ValueError, match='Linear has no backbone, neck, decode_head'):
         compile_network(nn.Linear(2, 2))
+
+
+@pytest.mark.parametrize('precision', ['fp32', 'bf16'])
+def test_each_compiled_part_of_the_demo_model_is_one_graph(precision):
+    """The backbone, neck and decode head of the ``make demo`` model each
+    trace as one graph (``fullgraph=True`` raises on a graph break): a break
+    at every attention call once split compiled models into dozens of
+    graphs."""
+    from mmris.apis import init_model
+    from mmris.benchmark import make_inputs
+    from mmris.utils import load_config
+    torch.manual_seed(0)
+    model = init_model(load_config('configs/demo/etris_tiny_synthetic_refcoco.py'),
+                       checkpoint=None, device='cpu').eval()
+    images, samples = make_inputs(model, 1, 128, 128, 'cpu', seed=0)
+    graphs = []
+
+    def record(graph_module, example_inputs):
+        graphs.append(graph_module)
+        return graph_module.forward
+
+    torch._dynamo.reset()
+    assert compile_network(model, dict(backend=record, fullgraph=True)) == [
+        'backbone', 'neck', 'decode_head']
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16,
+                                         enabled=precision == 'bf16'):
+        model._forward(images, samples)
+    assert len(graphs) == 3
