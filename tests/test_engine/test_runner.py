@@ -185,7 +185,7 @@ def test_logged_dumped_and_saved_config_text_is_mmengines(tmp_path, tiny_config)
 
 
 CLOSE_AT_EXIT = '''
-import os, sys
+import os
 import torch
 from torch.nn.parallel import DistributedDataParallel
 from mmris.engine import init_dist
@@ -212,7 +212,7 @@ print((sorted(set(started) - set(before)), sorted(set(threads()) - set(before)))
 
 @cpu_only_init_dist
 @pytest.mark.skipif(not os.path.isdir('/proc/self/task'), reason='reads thread names in /proc')
-def test_closing_the_process_group_at_exit_stops_its_threads(tmp_path):
+def test_closing_the_process_group_at_exit_stops_its_threads():
     """A DDP model left in a reference cycle (a runner's) holds gloo's
     threads after the group is destroyed, and they aborted processes at
     shutdown; the exit handler frees it first, so they stop."""

@@ -1,6 +1,7 @@
 """compile_network: which parts it compiles, and a model without them."""
 import pytest
 import torch
+from mmris_fixtures.compiling import recording_backend
 from torch import nn
 
 from mmris.utils.network_compile import compile_network
@@ -50,14 +51,8 @@ def test_each_compiled_part_of_the_demo_model_is_one_graph(precision):
     model = init_model(load_config('configs/demo/etris_tiny_synthetic_refcoco.py'),
                        checkpoint=None, device='cpu').eval()
     images, samples = make_inputs(model, 1, 128, 128, 'cpu', seed=0)
-    graphs = []
-
-    def record(graph_module, example_inputs):
-        graphs.append(graph_module)
-        return graph_module.forward
-
-    torch._dynamo.reset()
-    assert compile_network(model, dict(backend=record, fullgraph=True)) == [
+    backend, graphs = recording_backend()
+    assert compile_network(model, dict(backend=backend, fullgraph=True)) == [
         'backbone', 'neck', 'decode_head']
     with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16,
                                          enabled=precision == 'bf16'):

@@ -37,7 +37,8 @@ from mmris.utils.precision import cpu_supports_bf16
 _AVAILABLE = (hasattr(torch.jit, 'CompilationUnit') and hasattr(torch.jit, 'enable_onednn_fusion')
               and torch.backends.mkldnn.is_available() and cpu_supports_bf16())
 _ENABLED: ContextVar[bool] = ContextVar('mmris_fused_attention', default=True)
-# At most this many compiled functions are kept (one per shape).
+# At most this many compiled functions are kept, one per shape (TorchScript
+# specializes a function's optimized graph to the shapes it has run on).
 _MAX_SCRIPTED = 64
 _scripted: Dict[Tuple, Callable] = {}
 

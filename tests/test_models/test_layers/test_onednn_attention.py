@@ -5,6 +5,7 @@ model's outputs as close to fp32 with it as without."""
 import pytest
 import torch
 import torch.nn.functional as F
+from mmris_fixtures.compiling import recording_backend
 from torch.utils.flop_counter import FlopCounterMode
 
 from mmris.apis import init_model
@@ -97,15 +98,11 @@ def test_demo_model_in_bf16_is_as_close_to_fp32_with_the_fused_path_as_without()
     assert agreement > 0.99
 
 
-def _compiled(function, graphs):
-    """``function`` through ``torch.compile`` with a backend that records
-    each FX graph and runs it as it is."""
-    def record(graph_module, example_inputs):
-        graphs.append(graph_module)
-        return graph_module.forward
-
-    torch._dynamo.reset()
-    return torch.compile(function, backend=record, fullgraph=True)
+def _compiled(function):
+    """``function`` through ``torch.compile`` in one graph, and the list its
+    FX graphs are recorded in."""
+    backend, graphs = recording_backend()
+    return torch.compile(function, backend=backend, fullgraph=True), graphs
 
 
 def _attention_of_heads(query, key, value):
@@ -119,9 +116,9 @@ def test_attention_compiles_in_one_graph(dtype):
     in fp32 and in bf16, with or without gradient."""
     query, key = torch.randn(6, 1, 16, dtype=dtype), torch.randn(4, 1, 16, dtype=dtype)
     for grad in (False, True):
-        graphs = []
+        compiled, graphs = _compiled(_attention_of_heads)
         with torch.set_grad_enabled(grad):
-            out = _compiled(_attention_of_heads, graphs)(query, key, key)
+            out = compiled(query, key, key)
         assert out.shape == query.shape and len(graphs) == 1
 
 
@@ -136,9 +133,9 @@ def test_compiled_bf16_inference_calls_the_fused_operator_where_eager_would():
         return [str(node.target) for graph in graphs for node in graph.graph.nodes
                 if node.op == 'call_function']
 
-    graphs = []
+    compiled, graphs = _compiled(_attention_of_heads)
     with torch.no_grad():
-        out = _compiled(_attention_of_heads, graphs)(query, key, key)
+        out = compiled(query, key, key)
     assert 'mmris.onednn_attention' in operators(graphs)
     assert (out.float() - expected).abs().max() < 0.06  # a few bf16 steps of outputs ~2
     # Through aot_autograd, a graph's first call runs custom operators inside a
@@ -152,8 +149,8 @@ def test_compiled_bf16_inference_calls_the_fused_operator_where_eager_would():
     # Off when it was compiled, with gradient, or in fp32: the graph has none.
     for fused, grad, dtype in ((False, False, torch.bfloat16), (True, True, torch.bfloat16),
                                (True, False, torch.float32)):
-        graphs = []
+        compiled, graphs = _compiled(_attention_of_heads)
         trainable = query.to(dtype).requires_grad_()
         with use_fused_attention(fused), torch.set_grad_enabled(grad):
-            _compiled(_attention_of_heads, graphs)(trainable, key.to(dtype), key.to(dtype))
+            compiled(trainable, key.to(dtype), key.to(dtype))
         assert not any('onednn_attention' in name for name in operators(graphs))
