@@ -10,7 +10,10 @@ tools/train.py, mmris/utils/preflight.py); ``--preflight-only`` stops there.
 
 ``--precision bf16`` evaluates under bf16 autocast (CPUs with native bf16,
 CUDA; elsewhere fp32, with a notice), ``fp16`` under CUDA fp16 autocast: the
-test loop's ``fp16`` switch of mmengine, set to that dtype.
+test loop's ``fp16`` switch of mmengine, set to that dtype; the frozen
+layers' weights are stored in that dtype before the checkpoint loads
+(mmris/models/utils/frozen_weights.py: the same metrics, without casting
+them again for every batch).
 The batch size is the config's ``test_dataloader.batch_size``
 (``--cfg-options test_dataloader.batch_size=8``); every batch size gives the
 same metrics. ``--compile`` runs the model's backbone, neck and decode head through
@@ -35,6 +38,7 @@ from mmengine.device import get_device
 from mmengine.model import is_model_wrapper
 
 from mmris.deployment import ort_segmentor_config
+from mmris.models.utils import store_frozen_weights_in
 from mmris.registry import RUNNERS
 from mmris.utils import (
     UsageError,
@@ -99,16 +103,18 @@ def main():
         evaluators = cfg.test_evaluator
         cfg.test_evaluator = [*(evaluators if isinstance(evaluators, list) else [evaluators]),
                               dict(type='DumpResults', out_file_path=args.out)]
-    if args.precision != 'fp32':
-        set_precision(cfg, args.precision)
+    precision = set_precision(cfg, args.precision) if args.precision != 'fp32' else 'fp32'
     preflight(cfg, 'test')
     if args.preflight_only:
         return
     with config_arguments_checked(cfg):
         runner = RUNNERS.build(cfg)
         require_matching_vocabulary(cfg, runner)
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    if precision != 'fp32':
+        # The checkpoint, loaded by runner.test(), is copied into these.
+        store_frozen_weights_in(model, DTYPES[precision])
     if args.compile:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         parts = compile_network(model)
         runner.logger.info(f'compile: {", ".join(parts)} compiled (torch.compile); the '
                            f'first batch of each shape is slow while it compiles')
@@ -145,9 +151,10 @@ def require_matching_vocabulary(cfg, runner) -> None:
             f'names')
 
 
-def set_precision(cfg, precision: str) -> None:
+def set_precision(cfg, precision: str) -> str:
     """Make the test loop autocast to ``precision`` (mmengine's ``fp16``
-    switch autocasts to the device's autocast dtype, set here)."""
+    switch autocasts to the device's autocast dtype, set here); returns the
+    precision it runs in (fp32 where the device lacks bf16)."""
     device = get_device()
     try:
         precision = resolve_precision(precision, device)
@@ -156,6 +163,7 @@ def set_precision(cfg, precision: str) -> None:
     if precision != 'fp32':
         cfg.test_cfg.fp16 = True
         torch.set_autocast_dtype(device_type(device), DTYPES[precision])
+    return precision
 
 
 if __name__ == '__main__':

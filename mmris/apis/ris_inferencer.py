@@ -36,9 +36,10 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmris.config_package import CONFIG_ROOT
+from mmris.models.utils import store_frozen_weights_in
 from mmris.registry import INFERENCERS, MODELS, VISUALIZERS
 from mmris.utils.network_compile import compile_network
-from mmris.utils.precision import autocast, resolve_precision
+from mmris.utils.precision import DTYPES, autocast, resolve_precision
 from mmris.visualization import RISLocalVisualizer
 
 from .inference import array_test_pipeline, init_model
@@ -116,6 +117,10 @@ class RISInferencer(BaseInferencer):
         scope (str): Registry scope. Defaults to 'mmris'.
         precision (str): ``'fp32'``, ``'bf16'`` (autocast; a CPU without
             native bf16 runs fp32 and says so) or ``'fp16'`` (CUDA autocast).
+            Under bf16 or fp16 the frozen layers' weights are stored in that
+            dtype (:func:`~mmris.models.utils.store_frozen_weights_in`): the
+            same outputs, without casting them again on every call, so
+            ``self.model`` then runs under that autocast only.
         backend (str): ``'pytorch'`` or ``'onnxruntime'`` (then ``weights``
             is the exported ``.onnx`` file, fp32 or int8 (``export_onnx.py
             --int8``); it runs on the CPU as it was written).
@@ -171,6 +176,8 @@ class RISInferencer(BaseInferencer):
         init_default_scope(scope)
         super().__init__(model=model, weights=str(weights) if weights is not None else None,
                          device=device, scope=scope, show_progress=False)
+        if backend == 'pytorch' and self.precision != 'fp32':
+            store_frozen_weights_in(self.model, DTYPES[self.precision])
         if compile:
             compile_network(self.model, compile)
 

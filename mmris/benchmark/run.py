@@ -140,6 +140,8 @@ def compare_attention_paths(model: torch.nn.Module, batch_size: int, height: int
     over the flash kernel's) and, for each path, ``mean_abs_diff_fp32``: the
     mean absolute difference of its outputs from the fp32 step's."""
     images, samples = make_inputs(model, batch_size, height, width, 'cpu', seed)
+    # Before the bf16 step, which stores the frozen weights in bf16.
+    expected = _flat_output(inference_step(model, images, samples, 'fp32', 'cpu')())
     step = inference_step(model, images, samples, 'bf16', 'cpu')
 
     def on_path(fused: bool):
@@ -151,7 +153,6 @@ def compare_attention_paths(model: torch.nn.Module, batch_size: int, height: int
     steps = dict(flash=on_path(False), fused=on_path(True))
     results = _side_by_side_figures(time_side_by_side(steps, warmup, repeat, 'cpu'),
                                     batch_size)
-    expected = _flat_output(inference_step(model, images, samples, 'fp32', 'cpu')())
     for name, path_step in steps.items():
         difference = _flat_output(path_step()) - expected
         results[name]['mean_abs_diff_fp32'] = difference.abs().mean().item()

@@ -4,15 +4,21 @@ from typing import Callable
 
 import torch
 
+from mmris.models.utils import store_frozen_weights_in
 from mmris.utils import UsageError
-from mmris.utils.precision import autocast
+from mmris.utils.precision import DTYPES, autocast
 
 
 def inference_step(model: torch.nn.Module, images: torch.Tensor, samples: list,
                    precision: str = 'fp32', device: str = 'cpu') -> Callable[[], object]:
     """``model._forward`` in eval mode without gradients, under the autocast
-    of ``precision``."""
+    of ``precision``; for bf16 or fp16 the frozen layers' weights are first
+    stored in that dtype, as ``RISInferencer`` and ``tools/test.py`` run it
+    (:func:`~mmris.models.utils.store_frozen_weights_in`: the model then
+    runs under that autocast only)."""
     model.eval()
+    if precision != 'fp32':
+        store_frozen_weights_in(model, DTYPES[precision])
 
     def step():
         with torch.no_grad(), autocast(precision, device):

@@ -22,7 +22,10 @@ parameters, through the optim wrapper the runner would use for the
 precision (``OptimWrapper`` for fp32, ``AmpOptimWrapper`` for fp16,
 :class:`mmris.engine.AutocastOptimWrapper` for bf16). ``--precision`` runs
 the model under ``torch.autocast`` (bf16 on a CPU without native bf16 falls
-back to fp32, saying so; fp16 needs CUDA). After ``--warmup`` untimed
+back to fp32, saying so; fp16 needs CUDA); for inference the frozen layers'
+weights are first stored in that precision, as ``RISInferencer`` and
+``tools/test.py`` store them
+(:func:`mmris.models.utils.store_frozen_weights_in`). After ``--warmup`` untimed
 iterations, each of ``--repeat`` iterations is timed on its own with
 ``time.perf_counter`` (on CUDA with ``torch.cuda.synchronize`` before and
 after). ``--compile`` runs the timed function through ``torch.compile``

@@ -8,7 +8,9 @@ about half the flash kernel's time. PyTorch reaches oneDNN Graph through
 TorchScript: the expression is compiled from its source once per shape,
 with the scale written as a constant, and runs with oneDNN Graph fusion on
 (``torch.jit.enable_onednn_fusion``, set for the call and restored after
-it), which fuses it from its second or third call on. TorchScript is
+it); the first call of each new function, which TorchScript runs unfused
+to profile it, is spent before the result is taken, so that the same
+inputs give the same output on every call. TorchScript is
 deprecated: where a torch lacks it, or lacks oneDNN, or the CPU lacks
 native bf16 (where oneDNN Graph leaves the expression unfused), attention
 keeps to the flash kernel.
@@ -120,6 +122,11 @@ def _run_scripted(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -
                 if len(_scripted) >= _MAX_SCRIPTED:
                     _scripted.clear()
                 function = _scripted[signature] = _attention_of_scale(query.shape[-1] ** -0.5)
+                # TorchScript's profiling executor runs a new function's
+                # first call unfused, to record its shapes; its rounding
+                # differs from the fused kernel's. That call is spent here,
+                # so that every result comes from the fused kernel.
+                function(query, key, value)
             return function(query, key, value)
     finally:
         torch.jit.enable_onednn_fusion(was_enabled)

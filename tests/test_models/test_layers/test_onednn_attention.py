@@ -36,7 +36,7 @@ def test_same_attention_as_fp32_to_bf16_accuracy(query_length, key_length):
     flash_error = (F.scaled_dot_product_attention(query, key, value).float()
                    - expected).abs().max()
     with torch.no_grad():
-        # The first calls run the trace unfused, later ones fused: all agree.
+        # Repeated calls: each is as close to fp32.
         for _ in range(4):
             out = fused_attention(query, key, value)
             assert out.dtype == torch.bfloat16 and out.shape == query.shape
@@ -56,6 +56,22 @@ def test_attention_is_fused_into_one_onednn_partition():
     assert 'oneDNNFusionGroup' in graph
     # The global fusion flag is left as it was.
     assert not torch.jit.onednn_fusion_enabled()
+
+
+@pytest.mark.skipif(not cpu_supports_bf16(), reason='oneDNN Graph fuses bf16 attention '
+                    'where the CPU has native bf16 (AVX512-BF16 or AMX)')
+def test_the_first_call_of_a_new_shape_gives_what_later_calls_give():
+    # A shape no other test uses, so that its function is new here: an
+    # image's mask must not depend on whether it was the first one run.
+    query, key, value = (_heads(1, 4, 100, 32, seed) for seed in range(3, 6))
+    with torch.no_grad():
+        outputs = [fused_attention(query, key, value) for _ in range(3)]
+    assert torch.equal(outputs[0], outputs[1]) and torch.equal(outputs[1], outputs[2])
+    # The unfused expression rounds differently: the first output would
+    # differ from the others if the unfused profiling call were returned.
+    with torch.no_grad(), use_fused_attention(False):
+        unfused = onednn_attention._attention_of_scale(32 ** -0.5)(query, key, value)
+    assert not torch.equal(unfused, outputs[0])
 
 
 def test_applies_only_to_bf16_cpu_inference_without_mask_dropout_causality_or_modes():
