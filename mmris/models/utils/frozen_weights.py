@@ -24,18 +24,21 @@ CAST_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, MultiheadAttention)
 def store_frozen_weights_in(model: nn.Module, dtype: torch.dtype) -> int:
     """Convert, in place, the floating-point parameters of each layer of a
     type in :data:`CAST_LAYERS` (exactly) whose parameters all need no
-    gradient to ``dtype``. ``MultiheadAttention``'s output projection is a
-    layer of its own, cast by the same rule.
+    gradient, and none of which another kind of layer shares (a tied
+    embedding), to ``dtype``. ``MultiheadAttention``'s output projection is
+    a layer of its own, cast by the same rule.
 
     Returns:
         int: the number of parameters converted.
     """
+    shared = {id(p) for layer in model.modules() if type(layer) not in CAST_LAYERS
+              for p in layer.parameters(recurse=False)}
     converted = 0
     for layer in model.modules():
         if type(layer) not in CAST_LAYERS:
             continue
         params = list(layer.parameters(recurse=False))
-        if not params or any(p.requires_grad for p in params):
+        if not params or any(p.requires_grad or id(p) in shared for p in params):
             continue
         for param in params:
             if param.is_floating_point() and param.dtype != dtype:

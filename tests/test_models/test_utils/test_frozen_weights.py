@@ -60,6 +60,25 @@ def test_a_layer_that_uses_its_weight_otherwise_keeps_it_in_fp32():
     assert torch.equal(got, expected)
 
 
+def test_a_weight_tied_to_an_embedding_keeps_fp32():
+    # An embedding looks its rows up in their stored dtype: a bf16 table
+    # would hand bf16 vectors to the fp32 ops after it.
+    torch.manual_seed(0)
+    embedding, head = nn.Embedding(10, 8), nn.Linear(8, 10, bias=False)
+    head.weight = embedding.weight
+    model = nn.ModuleDict(dict(embedding=embedding, head=head)).requires_grad_(False)
+    tokens = torch.tensor([[1, 2, 3]])
+
+    def run():
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            words = model['embedding'](tokens)
+            return words, model['head'](words.softmax(-1))
+
+    expected = run()
+    assert store_frozen_weights_in(model, torch.bfloat16) == 0
+    assert all(torch.equal(a, b) and a.dtype == b.dtype for a, b in zip(run(), expected))
+
+
 def test_the_benchmarks_bf16_inference_step_runs_the_weights_stored(tiny_config):
     # benchmark.py times bf16 inference as RISInferencer and tools/test.py
     # run it: with the frozen weights stored in bf16.
