@@ -28,11 +28,14 @@ def _free_port() -> int:
 
 def _step(rank: int, cfg: Config, precision: str, device: str) -> Dict:
     """Build ``cfg``'s model, wrap it in DDP and run one ``train_step`` on
-    this rank's share of the first training samples."""
+    this rank's share of the first training samples. Weights and data
+    augmentation are drawn from the config's ``randomness.seed`` (0 where
+    it has none), so that runs report the same losses."""
     from mmengine.dataset import pseudo_collate
     from mmengine.model import MMDistributedDataParallel
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import DATASETS, MODELS, init_default_scope
+    from mmengine.runner import set_random_seed
     from mmengine.utils import import_modules_from_strings
 
     from mmris.utils import register_all_modules
@@ -42,6 +45,7 @@ def _step(rank: int, cfg: Config, precision: str, device: str) -> Dict:
     init_default_scope(cfg.get('default_scope', 'mmris'))
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg.custom_imports)
+    set_random_seed((cfg.get('randomness') or {}).get('seed') or 0)
     model = MODELS.build(cfg.model)
     if device == 'cuda':
         torch.cuda.set_device(rank)

@@ -26,7 +26,7 @@ def test_ddp_step_of_the_referring_config_copies_no_gradient(etris_config, preci
 def test_one_process_group_runs_each_config_and_reports_each_failure(etris_config):
     """Steps of several configs in one group come back in the configs'
     order; a config that fails to build is reported on each rank, and the
-    configs after it still run."""
+    configs after it still run, with the same losses as before it."""
     good = Config.fromfile(etris_config)
     broken = Config.fromfile(etris_config)
     broken.model.decode_head.in_channels = 24  # does not fit the neck
@@ -36,6 +36,9 @@ def test_one_process_group_runs_each_config_and_reports_each_failure(etris_confi
     for ranks in (steps[0], steps[2]):
         assert all('error' not in rank and rank['stride_warnings'] == [] for rank in ranks)
         assert all(torch.isfinite(torch.tensor(rank['loss'])) for rank in ranks)
+    # The same config reports the same losses each time it runs (weights and
+    # augmentation drawn from its seed), so check runs compare.
+    assert [rank['loss'] for rank in steps[0]] == [rank['loss'] for rank in steps[2]]
 
 
 def test_stride_warning_is_what_ddp_says_for_a_channels_last_gradient(tmp_path):
