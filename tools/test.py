@@ -111,9 +111,8 @@ def main():
         runner = RUNNERS.build(cfg)
         require_matching_vocabulary(cfg, runner)
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-    if precision != 'fp32':
-        # The checkpoint, loaded by runner.test(), is copied into these.
-        store_frozen_weights_in(model, DTYPES[precision])
+    # The checkpoint, loaded by runner.test(), is copied into these.
+    store_frozen_weights_in(model, precision)
     if args.compile:
         parts = compile_network(model)
         runner.logger.info(f'compile: {", ".join(parts)} compiled (torch.compile); the '

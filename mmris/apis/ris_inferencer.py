@@ -39,7 +39,7 @@ from mmris.config_package import CONFIG_ROOT
 from mmris.models.utils import store_frozen_weights_in
 from mmris.registry import INFERENCERS, MODELS, VISUALIZERS
 from mmris.utils.network_compile import compile_network
-from mmris.utils.precision import DTYPES, autocast, resolve_precision
+from mmris.utils.precision import autocast, resolve_precision
 from mmris.visualization import RISLocalVisualizer
 
 from .inference import array_test_pipeline, init_model
@@ -176,8 +176,8 @@ class RISInferencer(BaseInferencer):
         init_default_scope(scope)
         super().__init__(model=model, weights=str(weights) if weights is not None else None,
                          device=device, scope=scope, show_progress=False)
-        if backend == 'pytorch' and self.precision != 'fp32':
-            store_frozen_weights_in(self.model, DTYPES[self.precision])
+        if backend == 'pytorch':
+            store_frozen_weights_in(self.model, self.precision)
         if compile:
             compile_network(self.model, compile)
 

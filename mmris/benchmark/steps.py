@@ -6,7 +6,7 @@ import torch
 
 from mmris.models.utils import store_frozen_weights_in
 from mmris.utils import UsageError
-from mmris.utils.precision import DTYPES, autocast
+from mmris.utils.precision import autocast
 
 
 def inference_step(model: torch.nn.Module, images: torch.Tensor, samples: list,
@@ -17,8 +17,7 @@ def inference_step(model: torch.nn.Module, images: torch.Tensor, samples: list,
     (:func:`~mmris.models.utils.store_frozen_weights_in`: the model then
     runs under that autocast only)."""
     model.eval()
-    if precision != 'fp32':
-        store_frozen_weights_in(model, DTYPES[precision])
+    store_frozen_weights_in(model, precision)
 
     def step():
         with torch.no_grad(), autocast(precision, device):

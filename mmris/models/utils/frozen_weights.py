@@ -10,10 +10,10 @@ their memory, and changes no output: autocast would have cast them to the
 same values. A model treated so runs only under that autocast: in fp32 its
 cast layers would meet fp32 inputs.
 """
-import torch
 from torch import nn
 
 from mmris.models.layers.attention import MultiheadAttention
+from mmris.utils.precision import DTYPES
 
 # Layers whose forward passes their weight and bias only to operators that
 # autocast runs in the lower precision (linear, convolution). Subclasses are
@@ -21,16 +21,20 @@ from mmris.models.layers.attention import MultiheadAttention
 CAST_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, MultiheadAttention)
 
 
-def store_frozen_weights_in(model: nn.Module, dtype: torch.dtype) -> int:
+def store_frozen_weights_in(model: nn.Module, precision: str) -> int:
     """Convert, in place, the floating-point parameters of each layer of a
     type in :data:`CAST_LAYERS` (exactly) whose parameters all need no
     gradient, and none of which another kind of layer shares (a tied
-    embedding), to ``dtype``. ``MultiheadAttention``'s output projection is
-    a layer of its own, cast by the same rule.
+    embedding), to the autocast dtype of ``precision`` (``'bf16'`` or
+    ``'fp16'``; ``'fp32'`` converts nothing). ``MultiheadAttention``'s
+    output projection is a layer of its own, cast by the same rule.
 
     Returns:
         int: the number of parameters converted.
     """
+    if precision == 'fp32':
+        return 0
+    dtype = DTYPES[precision]
     shared = {id(p) for layer in model.modules() if type(layer) not in CAST_LAYERS
               for p in layer.parameters(recurse=False)}
     converted = 0

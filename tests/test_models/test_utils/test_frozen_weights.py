@@ -27,7 +27,7 @@ def test_bf16_outputs_are_those_of_autocast_alone(name, tiny_config, tiny_pairin
     torch.manual_seed(0)
     model = init_model(cfg, checkpoint=None, device='cpu')
     cast = copy.deepcopy(model)
-    converted = store_frozen_weights_in(cast, torch.bfloat16)
+    converted = store_frozen_weights_in(cast, 'bf16')
 
     expected, got = _bf16_outputs(model), _bf16_outputs(cast)
     assert converted > 0
@@ -54,7 +54,7 @@ def test_a_layer_that_uses_its_weight_otherwise_keeps_it_in_fp32():
     image = torch.randn(1, 3, 16, 16)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         expected = model(image)
-        assert store_frozen_weights_in(model, torch.bfloat16) == 2  # the Conv2d's two
+        assert store_frozen_weights_in(model, 'bf16') == 2  # the Conv2d's two
         got = model(image)
     assert model[0].weight.dtype == torch.float32
     assert torch.equal(got, expected)
@@ -75,7 +75,7 @@ def test_a_weight_tied_to_an_embedding_keeps_fp32():
             return words, model['head'](words.softmax(-1))
 
     expected = run()
-    assert store_frozen_weights_in(model, torch.bfloat16) == 0
+    assert store_frozen_weights_in(model, 'bf16') == 0
     assert all(torch.equal(a, b) and a.dtype == b.dtype for a, b in zip(run(), expected))
 
 
