@@ -39,8 +39,13 @@ def count_flops(step: Callable[[], object]) -> int:
     """The floating-point operations of one call of ``step``: matrix
     products, convolutions and attention, forward and backward (a
     multiply-add counts 2), as ``torch.utils.flop_counter`` counts them,
-    CPU attention included."""
-    with FlopCounterMode(display=False, custom_mapping=_CPU_ATTENTION) as counter:
+    CPU attention included.
+
+    What ``torch.compile`` wraps in ``step`` runs uncompiled here, in the
+    code it was compiled from: the same products, counted without
+    compiling (or recompiling) anything."""
+    with torch.compiler.set_stance('force_eager'), \
+            FlopCounterMode(display=False, custom_mapping=_CPU_ATTENTION) as counter:
         step()
     return counter.get_total_flops()
 

@@ -10,6 +10,7 @@ from mmris.models.layers.onednn_attention import use_fused_attention
 
 from .inputs import make_inputs
 from .memory import MemoryProbe
+from .operator_profile import profile_operators
 from .reference import reference_inference_step, reference_training_step
 from .roofline import count_flops, matmul_rate, roofline_figures
 from .steps import inference_step, training_step
@@ -19,14 +20,16 @@ from .timing import summarize, time_iterations, time_side_by_side
 def benchmark(model: torch.nn.Module, batch_size: int, height: int, width: int, warmup: int,
               repeat: int, device: str, precision: str = 'fp32', seed: int = 0,
               progress: bool = True, title: str = 'benchmark', mode: str = 'infer',
-              roofline: bool = False) -> Dict:
+              roofline: bool = False, profile: bool = False) -> Dict:
     """Time an inference or training step (``mode``) on random inputs (B, 3,
     H, W); returns :func:`summarize`'s statistics plus the
     :class:`MemoryProbe` figures (peak over the timed loop, increase over the
     memory before warm-up) and the raw ``times_ms``. With ``roofline``, also
     ``roofline``: :func:`roofline_figures` of the step's FLOPs (counted in
     one untimed step) against the matmul rate at ``precision``, measured
-    just before the warm-up."""
+    just before the warm-up. With ``profile``, also ``profile``: the
+    operators taking the most time in two more steps after the timed ones
+    (:func:`profile_operators`)."""
     images, samples = make_inputs(model, batch_size, height, width, device, seed)
     make_step = training_step if mode == 'train' else inference_step
     step = make_step(model, images, samples, precision, device)
@@ -38,6 +41,8 @@ def benchmark(model: torch.nn.Module, batch_size: int, height: int, width: int, 
                    times_ms=[t * 1e3 for t in times])
     if roofline:
         results['roofline'] = roofline_figures(flops, results['median_ms'], rate)
+    if profile:
+        results['profile'] = profile_operators(step, device=device)
     return results
 
 

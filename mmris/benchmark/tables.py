@@ -53,8 +53,14 @@ def format_results(results: Dict) -> str:
     if 'roofline' in results:
         rows += [[label, cell] for label, cell
                  in zip(_ROOFLINE_LABELS, _roofline_cells(results['roofline']), strict=True)]
-    return '\n'.join(_header(results) + text_table(rows)
-                     + [f'Memory measure: {results["memory_measure"]}'])
+    lines = _header(results) + text_table(rows) + [f'Memory measure: {results["memory_measure"]}']
+    if 'profile' in results:
+        lines += ['Operators by own time, per step (torch.profiler, two steps after the timed '
+                  'ones):'] + text_table(
+            [['Operator', 'Own time', 'Share', 'Calls']]
+            + [[entry['name'], f'{entry["self_ms"]:.2f} ms', f'{100 * entry["share"]:.1f}%',
+                f'{entry["calls"]:g}'] for entry in results['profile']])
+    return '\n'.join(lines)
 
 
 def format_comparison(results: Dict) -> str:

@@ -31,6 +31,27 @@ def test_linear_layer_forward_and_backward_are_counted():
     assert count_flops(lambda: layer(inputs).sum().backward()) == 3 * 2 * 4 * 6 * 5
 
 
+def test_a_compiled_step_is_counted_as_its_code_without_compiling():
+    # torch.compile with a backend that records each graph it is handed:
+    # counting runs the uncompiled code (no graph), and finds the products
+    # the compiled function computes.
+    graphs = []
+
+    def recording_backend(graph_module, example_inputs):
+        graphs.append(graph_module)
+        return graph_module.forward
+
+    layer = torch.nn.Linear(6, 5, bias=False)
+    compiled = torch.compile(layer.forward, backend=recording_backend)
+    inputs = torch.randn(4, 6)
+    assert count_flops(lambda: compiled(inputs)) == 2 * 4 * 6 * 5
+    assert graphs == []
+    torch.testing.assert_close(compiled(inputs), layer(inputs))
+    assert len(graphs) == 1
+    assert count_flops(lambda: compiled(inputs)) == 2 * 4 * 6 * 5
+    assert len(graphs) == 1
+
+
 def test_figures_against_the_matmul_rate():
     # 2 GFLOP in 10 ms is 200 GFLOP/s, half of a 400 GFLOP/s matmul rate,
     # which would take 5 ms.

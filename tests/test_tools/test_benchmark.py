@@ -207,11 +207,56 @@ def test_attention_comparison_is_refused_outside_bf16_cpu_inference(run_tool):
     assert result.last_line.startswith('error: --compare-attention compares bf16 CPU')
 
 
-def test_roofline_is_refused_for_compiled_or_onnx_runs(run_tool):
-    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--compile',
-                      '--roofline')
+@pytest.mark.parametrize('flag, error', [
+    ('--roofline', 'error: --roofline counts the FLOPs of the PyTorch step; leave out --onnx'),
+    ('--profile', 'error: --profile profiles the model alone; leave out --reference, --onnx and '
+                  '--compare-attention')])
+def test_roofline_and_profile_are_refused_for_onnx_runs(run_tool, tmp_path, flag, error):
+    onnx_file = tmp_path / 'model.onnx'
+    onnx_file.write_bytes(b'')
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--onnx',
+                      onnx_file, flag)
     assert result.returncode == 2
-    assert result.last_line.startswith('error: --roofline counts the FLOPs of the eager')
+    assert result.last_line == error
+
+
+def test_profile_lists_the_operators_of_the_step(run_tool, tmp_path):
+    """--profile: the training step's operators, the linear layers'
+    products among them, in the JSON and in the printed table."""
+    out = tmp_path / 'profile.json'
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--mode', 'train', '--device', 'cpu',
+                      '--shape', 64, '--repeat', 1, '--warmup', 1, '--profile', '--json', out,
+                      '--cfg-options', *TINY)
+    assert result.returncode == 0, result.stdout[-3000:]
+    profile = json.loads(out.read_text())['profile']
+    names = [entry['name'] for entry in profile]
+    assert len(profile) == 20 and {'aten::addmm', 'aten::mm'} & set(names)
+    assert 'Operators by own time, per step' in result.stdout
+    assert f'| {names[0]} ' in result.stdout
+
+
+def test_a_compiled_step_has_the_flops_of_the_uncompiled_one(monkeypatch, tmp_path):
+    """--compile --roofline: the FLOPs are those of the same run without
+    --compile, and the rate is the compiled step's (torch.compile with a
+    backend that runs the captured graphs as they are: compiling for real
+    takes minutes on a CPU)."""
+    import functools
+
+    import torch
+    monkeypatch.setattr(torch, 'compile',
+                        functools.partial(torch.compile, backend='eager'))
+    figures = {}
+    for flags in ([], ['--compile']):
+        out = tmp_path / f'bench{len(flags)}.json'
+        _tool().main([CONFIG, *flags, '--roofline', '--device', 'cpu', '--shape', '64',
+                      '--repeat', '2', '--warmup', '1', '--json', str(out),
+                      '--cfg-options', *TINY])
+        figures[bool(flags)] = json.loads(out.read_text())
+    compiled = figures[True]
+    assert compiled['compile'] is True
+    assert compiled['roofline']['flops'] == figures[False]['roofline']['flops'] > 0
+    assert compiled['roofline']['achieved_gflops'] == pytest.approx(
+        compiled['roofline']['flops'] / (compiled['median_ms'] / 1e3) / 1e9)
 
 
 

@@ -6,7 +6,7 @@ side by side with the reference ETRIS.
         [--device cpu|cuda] [--precision fp32|bf16|fp16] [--compile] [--threads N]
         [--json OUT.json]
         [--reference ETRIS_CHECKOUT [--reference-precision fp32|bf16|fp16]]
-        [--onnx FILE.onnx [FILE.onnx ...]] [--roofline]
+        [--onnx FILE.onnx [FILE.onnx ...]] [--roofline] [--profile]
         [--cfg-options KEY=VALUE ...]
 
 The model is built from the config (random weights unless ``--checkpoint``,
@@ -87,7 +87,14 @@ measures, in the same process just before timing, the rate of a 2048x2048
 matrix product at the step's precision; it reports the rate the step
 achieves (FLOPs over its median latency) and its share of that matmul rate
 (:mod:`mmris.benchmark.roofline`), for mmris and, with ``--reference``,
-for the reference.
+for the reference. With ``--compile`` the FLOPs are counted in the
+uncompiled step (the same products) and the rate is the compiled step's.
+
+``--profile`` (the model alone) profiles two more steps after the timed
+ones with ``torch.profiler`` and prints the 20 operators taking the most
+time, each with its own time per step (not counting the operators it
+calls; on CUDA, its kernels' GPU time), its share of the step's and its
+calls per step (:mod:`mmris.benchmark.operator_profile`).
 
 The measuring lives in :mod:`mmris.benchmark`; this file is its command line.
 """
@@ -156,6 +163,9 @@ def parse_args(argv: Optional[List[str]] = None):
     parser.add_argument('--roofline', action='store_true',
                         help='also count the FLOPs of a step and report the share of this '
                         'machine\'s matmul rate (2048x2048, at the precision) it achieves')
+    parser.add_argument('--profile', action='store_true',
+                        help='also profile two steps after the timed ones and print the 20 '
+                        'operators taking the most time (model alone)')
     add_cfg_options_argument(parser, 'model.backbone.bridger.d_model=32')
     return parser.parse_args(argv)
 
@@ -187,9 +197,8 @@ def check_args(args) -> None:
                          f'ETRIS (kkakkkka/ETRIS): it has no model/segmenter.py')
     if args.checkpoint:
         require_checkpoint(args.checkpoint, '--checkpoint')
-    if args.roofline and (args.onnx or args.compile):
-        raise UsageError('--roofline counts the FLOPs of the eager PyTorch step; leave out '
-                         '--onnx and --compile')
+    if args.roofline and args.onnx:
+        raise UsageError('--roofline counts the FLOPs of the PyTorch step; leave out --onnx')
     if args.onnx:
         if args.reference or args.compile or args.mode != 'infer' or args.precision != 'fp32' \
                 or args.device != 'cpu':
@@ -205,6 +214,9 @@ def check_args(args) -> None:
         raise UsageError('--compare-attention compares bf16 CPU inference: give --precision bf16 '
                          '(on a CPU with native bf16) and leave out --reference, --onnx, '
                          '--compile, --roofline, --mode train and --device cuda')
+    if args.profile and (args.reference or args.onnx or args.compare_attention):
+        raise UsageError('--profile profiles the model alone; leave out --reference, --onnx '
+                         'and --compare-attention')
     if args.json and osp.dirname(args.json) and not osp.isdir(osp.dirname(args.json)):
         raise UsageError(f'--json {args.json!r}: folder {osp.dirname(args.json)!r} does not exist')
 
@@ -280,7 +292,8 @@ def main(argv: Optional[List[str]] = None):
     else:
         results.update(benchmark(model, args.batch_size, height, width, args.warmup,
                                  args.repeat, args.device, args.precision, args.seed,
-                                 mode=args.mode, roofline=args.roofline))
+                                 mode=args.mode, roofline=args.roofline,
+                                 profile=args.profile))
         print(format_results(results))
     if args.json:
         with open(args.json, 'w') as f:
