@@ -31,8 +31,8 @@ def export_onnx(model: nn.Module, out_file: Union[str, Path], batch_size: int = 
     Shapes are fixed at export: ``image`` (batch_size, 3, H, W) at the
     config's input size (``model.data_preprocessor.size``), ``token_ids``
     (batch_size, L) int64 at the text encoder's length, ``logits``
-    (batch_size, 1, H / 4, W / 4) (the per-sample dynamic kernels become a
-    grouped convolution with one group per image).
+    (batch_size, 1, H / 4, W / 4) (the per-sample dynamic kernels become
+    one convolution per image).
 
     Raises:
         ValueError: a model without ``logits`` or without a fixed input size.
