@@ -103,7 +103,7 @@ def main():
         evaluators = cfg.test_evaluator
         cfg.test_evaluator = [*(evaluators if isinstance(evaluators, list) else [evaluators]),
                               dict(type='DumpResults', out_file_path=args.out)]
-    precision = set_precision(cfg, args.precision) if args.precision != 'fp32' else 'fp32'
+    precision = set_precision(cfg, args.precision)
     preflight(cfg, 'test')
     if args.preflight_only:
         return

@@ -24,10 +24,10 @@ def upsampling_projection(in_channels: int, channels: int, norm_cfg: dict) -> nn
 def dynamic_kernel_logits(x: torch.Tensor, params: torch.Tensor, kernel_size: int) -> torch.Tensor:
     """Convolve each image's map with the kernels its texts give.
 
-    One convolution per image, as the reference's grouped convolution (one
-    group per image) computes them: on a CPU oneDNN runs a group of one
-    output channel slowly, and the convolutions one by one take 0.3-0.9x
-    of its time, forward and backward (docs/performance.md).
+    The convolutions of the reference's single grouped convolution (one
+    group per image), run one image at a time: oneDNN runs groups of one
+    output channel slowly on a CPU, and one by one they take 0.3-0.9x of
+    its time, forward and backward (docs/performance.md).
 
     Args:
         x (Tensor): Visual maps (B, C, h, w).
