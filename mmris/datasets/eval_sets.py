@@ -10,11 +10,14 @@ from mmris.registry import DATASETS
 
 def referring_set_name(dataset) -> str:
     """``<folder>(<split-by>)/<split>`` of a referring data set read from a
-    refer-style release (``refcocog(umd)/val``, ``grefcoco(unc)/testA``);
-    the class name stands in for the folder of another data set."""
+    refer-style release (``refcocog(umd)/val``, ``grefcoco(unc)/testA``).
+    A data set of one annotation file per split (``RISCustomDataset``) is
+    named ``<class>/<annotation file name>`` (``RISCustomDataset/refcoco_val``)."""
     split_file = getattr(dataset, 'split_file', None)
     if not split_file:
-        return f'{type(dataset).__name__}/{getattr(dataset, "split", "")}'
+        ann_file = getattr(dataset, 'ann_file', '') or ''
+        split = getattr(dataset, 'split', None) or osp.splitext(osp.basename(ann_file))[0]
+        return f'{type(dataset).__name__}/{split}'
     split_by = re.search(r'\((\w+)\)', osp.basename(split_file))
     folder = osp.basename(osp.dirname(split_file)) or type(dataset).__name__
     return f'{folder}({split_by.group(1)})/{dataset.split}' if split_by else \
@@ -46,6 +49,11 @@ class EvalSetsDataset(ConcatDataset):
                              f'data sets')
         self.names = list(names) if names is not None else [referring_set_name(d)
                                                              for d in self.datasets]
+        repeated = sorted({name for name in self.names if self.names.count(name) > 1})
+        if repeated:
+            raise ValueError(f'EvalSetsDataset: the splits {self.names} share the names '
+                             f'{repeated}, so their figures would be merged; give each a name '
+                             f'of its own with names=[...]')
 
     def __getitem__(self, idx: int):
         dataset_idx, sample_idx = self._get_ori_dataset_idx(idx)

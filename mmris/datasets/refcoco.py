@@ -51,7 +51,9 @@ class RefCOCODataset(BaseRISDataset):
     tokenised text), as the reference uses. Each entry also holds the
     object's COCO box (where its annotation has one, as COCO's always do) as
     mmdet's ``instances`` (one box, x1 y1 x2 y2, label 0), which mmdet's
-    ``LoadAnnotations`` reads for referring detection.
+    ``LoadAnnotations`` reads for referring detection, and ``no_target``
+    False: every ref names one object (so in training mixed with gRefCOCO,
+    a no-target head never takes an object lost to resizing for "nothing").
 
     Args:
         ann_file (str): COCO ``instances.json`` (relative to ``data_root``).
@@ -115,7 +117,7 @@ class RefCOCODataset(BaseRISDataset):
                 height=image['height'], width=image['width'], img_id=image['id'],
                 ann_id=ann['id'], ref_id=ref['ref_id'], mask=ann['segmentation'],
                 sentences=[sentence['sent'].strip() for sentence in ref['sentences']],
-                source=source)
+                source=source, no_target=False)
             if 'bbox' in ann:
                 x, y, w, h = ann['bbox']
                 obj['instances'] = [dict(bbox=[x, y, x + w, y + h], bbox_label=0, ignore_flag=0)]

@@ -2,6 +2,7 @@
 images, and one iteration of mixed training from the demo config."""
 import json
 import pickle
+from pathlib import Path
 
 import pytest
 from mmengine.config import Config
@@ -11,6 +12,7 @@ from mmris.datasets import EvalSetsDataset, LeakFreeConcatDataset
 from mmris.synthetic import generate_synthetic_grefcoco
 
 EVAL_SPLITS = ('val', 'testA', 'testB')
+CONFIGS = Path(__file__).parents[2] / 'configs'
 
 
 @pytest.fixture(scope='module')
@@ -100,3 +102,67 @@ def test_mixed_training_runs_one_iteration(two_sets, tmp_path):
     runner.train()
     assert runner.iter == 1
     assert any(key.endswith('loss_no_target') for key in runner.message_hub.log_scalars)
+
+
+def custom_split(folder, name):
+    """A one-image RISCustomDataset split written to ``folder/name.json``."""
+    data_list = [dict(img_path='a.jpg', mask=[[1, 1, 5, 1, 5, 5]], expressions=['a shape'])]
+    (folder / f'{name}.json').write_text(json.dumps(dict(metainfo={}, data_list=data_list)))
+    return dict(type='RISCustomDataset', data_root=str(folder), ann_file=f'{name}.json',
+                mode='test', pipeline=[])
+
+
+def test_eval_sets_name_custom_splits_by_file_and_refuse_shared_names(tmp_path):
+    dataset = EvalSetsDataset([custom_split(tmp_path, 'refcoco_val'),
+                               custom_split(tmp_path, 'refcoco_testA')])
+    assert dataset.names == ['RISCustomDataset/refcoco_val', 'RISCustomDataset/refcoco_testA']
+    (tmp_path / 'copy').mkdir()
+    twins = [custom_split(tmp_path, 'val'), custom_split(tmp_path / 'copy', 'val')]
+    with pytest.raises(ValueError, match=r"share the names \['RISCustomDataset/val'\].*names="):
+        EvalSetsDataset(twins)
+    assert EvalSetsDataset(twins, names=['a/val', 'b/val']).names == ['a/val', 'b/val']
+
+
+@pytest.mark.parametrize('base, sets', [
+    ('mixed_refcoco', ('refcoco', 'refcoco+', 'refcocog')),
+    ('mixed_refcoco_grefcoco', ('refcoco', 'refcoco+', 'refcocog', 'grefcoco'))])
+def test_mixed_configs_hold_out_every_split_they_validate_and_test_on(base, sets, tmp_path):
+    """A user's config on the mixed bases: it trains on each set's train split,
+    validates on each val split, tests on every val/test split, and holds out
+    the images of all of those (gRefCOCO only where it is mixed in)."""
+    config = tmp_path / 'mixed.py'
+    config.write_text(f"_base_ = ['{CONFIGS}/_base_/models/etris_vitb16.py', "
+                      f"'{CONFIGS}/_base_/datasets/{base}.py']\n")
+    cfg = Config.fromfile(str(config))
+
+    def splits(datasets):
+        return [(d.get('split_file', 'grefcoco').split('/')[0], d['split']) for d in datasets]
+
+    train = cfg.train_dataloader.dataset
+    tested = splits(cfg.test_dataloader.dataset.datasets)
+    assert splits(train.datasets) == [(name, 'train') for name in sets]
+    assert splits(cfg.val_dataloader.dataset.datasets) == [(name, 'val') for name in sets]
+    expected = {'refcoco': ('val', 'testA', 'testB'), 'refcoco+': ('val', 'testA', 'testB'),
+                'refcocog': ('val', 'test'), 'grefcoco': ('val', 'testA', 'testB')}
+    assert tested == [(name, split) for name in sets for split in expected[name]]
+    assert splits(train.held_out) == tested
+    assert train.drop_leaked and cfg.val_dataloader.dataset.type == 'mmris.EvalSetsDataset'
+
+
+def test_a_refcoco_sample_is_never_labelled_no_target(two_sets):
+    """Mixed with gRefCOCO, a RefCOCO sample carries no_target=False, so a
+    no-target head does not learn "nothing" from an object that resizing
+    erased (its label would otherwise come from the empty mask)."""
+    from mmris.models.decode_heads.no_target_head import no_target_labels
+    pack = [dict(type='LoadImageFromFile'), dict(type='LoadRISAnnotations'),
+            dict(type='RISLetterbox', size=32),
+            dict(type='PackRISInputs', meta_keys=('img_path', 'ori_shape', 'img_shape', 'text',
+                                                  'inverse_affine_matrix', 'no_target'))]
+    refcoco, grefcoco = [dict(cfg, pipeline=pack) for cfg in configs(two_sets, 'val', 'test')]
+    sample = EvalSetsDataset([refcoco])[0]['data_samples']
+    sample.gt_sem_seg.data.zero_()  # the object lost to resizing
+    assert no_target_labels([sample]).tolist() == [0.0]
+    gref = EvalSetsDataset([grefcoco])
+    flags = [gref.get_data_info(i)['no_target'] for i in range(len(gref))]
+    labels = no_target_labels([gref[i]['data_samples'] for i in range(len(gref))]).tolist()
+    assert labels == [float(flag) for flag in flags] and 0 < sum(labels) < len(labels)
