@@ -27,9 +27,12 @@ class ETRISReferringDetector(SingleStageDetector):
     :meth:`predict` keeps, for each expression, the box of highest score (set
     ``test_cfg.score_thr=0`` so that there always is one). With
     ``test_cfg.multi_target=True`` (generalized referring detection,
-    gRefCOCO) it keeps every box the head gives above ``score_thr`` after
-    NMS instead: several boxes for an expression naming several objects,
-    none for one naming nothing.
+    gRefCOCO) it keeps every box whose final score, after NMS, is at least
+    ``score_thr`` instead: several boxes for an expression naming several
+    objects, none for one naming nothing. (mmdet's dense heads apply
+    ``score_thr`` before they weigh a score by, e.g., FCOS' centerness, so
+    the final scores are checked again, as mmdet's ``gRefCOCOMetric`` checks
+    them against its ``thresh_score``.)
 
     Args: those of mmdet's :class:`SingleStageDetector`. Parts whose widths
     do not fit fail the build, naming both (:func:`check_parts_fit`).
@@ -66,12 +69,14 @@ class ETRISReferringDetector(SingleStageDetector):
     def predict(self, batch_inputs: torch.Tensor, batch_data_samples: List[DetDataSample],
                 rescale: bool = True) -> List[DetDataSample]:
         """Each sample gets ``pred_instances``: the best-scoring box for its
-        expression, or with ``test_cfg.multi_target`` every box above the
-        score threshold (maybe none)."""
+        expression, or with ``test_cfg.multi_target`` every box scoring at
+        least ``test_cfg.score_thr`` (maybe none)."""
         x = self.extract_feat(batch_inputs, batch_data_samples)
         results = self.bbox_head.predict(x, batch_data_samples, rescale=rescale)
-        if (self.test_cfg or {}).get('multi_target', False):
-            return self.add_pred_to_datasample(batch_data_samples, results)
+        test_cfg = self.test_cfg or {}
+        if test_cfg.get('multi_target', False):
+            found = [result[result.scores >= test_cfg.get('score_thr', 0)] for result in results]
+            return self.add_pred_to_datasample(batch_data_samples, found)
         best = [result[result.scores.argsort(descending=True)[:1]] for result in results]
         return self.add_pred_to_datasample(batch_data_samples, best)
 

@@ -83,3 +83,23 @@ def test_multi_target_keeps_every_box_above_the_threshold_and_may_keep_none(mode
         none = model.predict(images, [s.clone() for s in samples])
     assert [len(r.pred_instances) for r in several] == [4, 4]
     assert [len(r.pred_instances) for r in none] == [0, 0]
+
+
+def test_multi_target_checks_the_final_scores_against_the_threshold(model):
+    """mmdet's FCOS head applies score_thr to the class scores, before it
+    weighs each by its centerness; the detector keeps exactly the boxes whose
+    final score reaches score_thr."""
+    model.eval()
+    images, samples = _batch(['all the circles'], with_boxes=False)
+    model.test_cfg.update(multi_target=True, score_thr=0.0, max_per_img=1000,
+                          nms=dict(type='nms', iou_threshold=0.99))
+    assert model.bbox_head.test_cfg is model.test_cfg  # as a config builds them
+    with torch.no_grad():
+        every_box = model.bbox_head.predict(model.extract_feat(images, samples),
+                                            [s.clone() for s in samples])[0]
+        threshold = float(every_box.scores.median())
+        model.test_cfg.update(score_thr=threshold)
+        kept = model.predict(images, [s.clone() for s in samples])[0].pred_instances
+    assert 0 < len(kept) < len(every_box)
+    assert len(kept) == int((every_box.scores >= threshold).sum())
+    assert bool((kept.scores >= threshold).all())
