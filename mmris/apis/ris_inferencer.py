@@ -415,6 +415,7 @@ class RISInferencer(BaseInferencer):
                 name=item['name'], height=height, width=width, expressions=[]))
             record['expressions'].append(dict(text=pred['text'],
                                               area=int(pred['mask'].sum()),
+                                              no_target_score=pred['no_target_score'],
                                               mask=encode_rle(pred['mask'])))
         for record in per_image.values():
             with open(osp.join(pred_out_dir, f"{record['name']}.json"), 'w') as file:

@@ -10,21 +10,25 @@ from mmseg.structures import SegDataSample
 from mmris.registry import MODELS
 from mmris.utils.errors import ExportedNetworkError
 
+from ..models.decode_heads.no_target_head import DEFAULT_NO_TARGET_THRESHOLD, mark_no_target
 from ..models.encoders import CLIPTokenizer
 from ..models.segmentors.etris import DEFAULT_MASK_THRESHOLD, ETRIS, masks_from_logits
-from .onnx_export import INPUT_NAMES, OUTPUT_NAME
+from .onnx_export import INPUT_NAMES, NO_TARGET_OUTPUT_NAME, OUTPUT_NAME
 
 
 def ort_segmentor_config(onnx_file: Union[str, Path], model_cfg: dict) -> dict:
     """The config of an :class:`ORTSegmentor` running ``onnx_file``, exported
     from a model of ``model_cfg`` (a config's ``model``): its data
-    preprocessor, its text encoder's vocabulary and its mask threshold."""
+    preprocessor, its text encoder's vocabulary, its mask threshold and its
+    no-target head's threshold."""
     text_encoder = (model_cfg.get('backbone') or {}).get('text_encoder') or {}
     return dict(type='mmris.ORTSegmentor', onnx_file=str(onnx_file),
                 data_preprocessor=model_cfg['data_preprocessor'],
                 vocab_file=text_encoder.get('vocab_file'),
                 mask_threshold=(model_cfg.get('test_cfg') or {}).get(
-                    'mask_threshold', DEFAULT_MASK_THRESHOLD))
+                    'mask_threshold', DEFAULT_MASK_THRESHOLD),
+                no_target_threshold=(model_cfg.get('no_target_head') or {}).get(
+                    'threshold', DEFAULT_NO_TARGET_THRESHOLD))
 
 
 @MODELS.register_module()
@@ -33,7 +37,11 @@ class ORTSegmentor(BaseModel):
     behind the segmentor interface (``test_step``), so that the inferencer
     and the test loop use it as they use :class:`ETRIS`: the config's data
     preprocessor, the CLIP tokenizer (``L`` read from the file) and ETRIS'
-    post-processing (:func:`masks_from_logits`) run around the session.
+    post-processing (:func:`masks_from_logits`) run around the session. A
+    file exported from a model with a no-target head also gives its logits;
+    each sample then gets the head's answer as :class:`NoTargetHead` gives
+    it (:func:`mark_no_target`: ``no_target_score``, ``pred_no_target``, an
+    empty mask above ``no_target_threshold``).
 
     A batch larger than the file's fixed batch size runs in chunks of that
     size (the last one padded by repeating its final sample).
@@ -44,6 +52,9 @@ class ORTSegmentor(BaseModel):
         vocab_file (str, optional): The text encoder's BPE vocabulary
             (``None``: open_clip's, as :class:`CLIPTokenizer`).
         mask_threshold (float): The config's ``test_cfg.mask_threshold``.
+        no_target_threshold (float): The config's
+            ``no_target_head.threshold`` (read only if the file has
+            ``no_target_logits``).
         num_threads (int, optional): ONNX Runtime's intra-op threads
             (default: torch's thread count).
 
@@ -56,6 +67,7 @@ class ORTSegmentor(BaseModel):
     def __init__(self, onnx_file: Union[str, Path], data_preprocessor: dict,
                  vocab_file: Optional[str] = None,
                  mask_threshold: float = DEFAULT_MASK_THRESHOLD,
+                 no_target_threshold: float = DEFAULT_NO_TARGET_THRESHOLD,
                  num_threads: Optional[int] = None):
         try:
             import onnxruntime
@@ -86,23 +98,39 @@ class ORTSegmentor(BaseModel):
         self.tokenizer = CLIPTokenizer(context_length=inputs['token_ids'][1],
                                        vocab_file=vocab_file)
         self.mask_threshold = mask_threshold
+        self.no_target_threshold = no_target_threshold
+        outputs = [node.name for node in self.session.get_outputs()]
+        self.output_names = [OUTPUT_NAME] + [name for name in outputs
+                                             if name == NO_TARGET_OUTPUT_NAME]
 
     def forward(self, inputs: torch.Tensor, data_samples: List[SegDataSample] = None,
                 mode: str = 'predict') -> List[SegDataSample]:
         """``inputs`` (B, 3, H, W) normalised -> the samples with
-        ``pred_sem_seg`` and ``pred_prob`` (``mode='predict'`` only)."""
+        ``pred_sem_seg`` and ``pred_prob`` (and the no-target answer, see
+        the class docstring; ``mode='predict'`` only)."""
         if mode != 'predict':
             raise ValueError(f'ORTSegmentor only predicts (mode={mode!r})')
         token_ids = self.tokenizer(ETRIS.expressions(data_samples))
-        return masks_from_logits(self.logits(inputs, token_ids), data_samples,
-                                 tuple(inputs.shape[-2:]), self.mask_threshold)
+        outputs = self.run(inputs, token_ids)
+        data_samples = masks_from_logits(outputs[0], data_samples, tuple(inputs.shape[-2:]),
+                                         self.mask_threshold)
+        if len(outputs) == 1:
+            return data_samples
+        return mark_no_target(outputs[1].sigmoid().tolist(), data_samples,
+                              self.no_target_threshold)
 
     def logits(self, inputs: torch.Tensor, token_ids: torch.Tensor) -> torch.Tensor:
         """The exported network, as :meth:`ETRIS.logits`: images (B, 3, H, W)
         normalised and token ids (B, L) -> stride-4 mask logits (B, 1, H / 4,
-        W / 4), in chunks of the file's batch size."""
+        W / 4)."""
+        return self.run(inputs, token_ids)[0]
+
+    def run(self, inputs: torch.Tensor, token_ids: torch.Tensor) -> List[torch.Tensor]:
+        """Every output of the file (``output_names``: the logits, and the
+        no-target logits (B,) where exported) for images (B, 3, H, W) and
+        token ids (B, L), in chunks of the file's batch size."""
         images, token_ids = inputs.float().cpu().numpy(), token_ids.cpu().numpy()
-        logits = []
+        chunks = []
         for start in range(0, len(images), self.batch_size):
             chunk = slice(start, start + self.batch_size)
             image, ids = images[chunk], token_ids[chunk]
@@ -110,6 +138,6 @@ class ORTSegmentor(BaseModel):
             if missing:
                 image = np.concatenate([image, np.repeat(image[-1:], missing, axis=0)])
                 ids = np.concatenate([ids, np.repeat(ids[-1:], missing, axis=0)])
-            output = self.session.run([OUTPUT_NAME], dict(zip(INPUT_NAMES, (image, ids))))[0]
-            logits.append(output[:self.batch_size - missing])
-        return torch.from_numpy(np.concatenate(logits))
+            outputs = self.session.run(self.output_names, dict(zip(INPUT_NAMES, (image, ids))))
+            chunks.append([output[:self.batch_size - missing] for output in outputs])
+        return [torch.from_numpy(np.concatenate(parts)) for parts in zip(*chunks)]

@@ -59,3 +59,45 @@ def test_onnxruntime_backend_refuses_a_checkpoint(tiny_model_files):
     config, checkpoint, _ = tiny_model_files
     with pytest.raises(ValueError, match=r"weights='<file>.onnx'"):
         RISInferencer(config, weights=checkpoint, backend='onnxruntime')
+
+
+def test_a_no_target_head_is_exported_and_answers_as_in_pytorch(tmp_path):
+    """The GRES demo model's no-target answers (score, flag, emptied mask)
+    are ONNX Runtime's as they are PyTorch's, across the file's batches."""
+    from mmengine.config import Config
+    from mmseg.structures import SegDataSample
+
+    from mmris.apis import init_model
+    from mmris.datasets.transforms import letterbox_matrices
+    from mmris.deployment import export_onnx, ort_segmentor_config
+    from mmris.registry import MODELS
+    cfg = Config.fromfile('configs/demo/etris_tiny_synthetic_grefcoco_no-target-head.py')
+    torch.manual_seed(0)
+    model = init_model(cfg)
+    path = export_onnx(model, tmp_path / 'gres.onnx', batch_size=2)
+    size = tuple(model.data_preprocessor.size)
+    images = torch.randn(3, 3, *size, generator=torch.Generator().manual_seed(0))
+    texts = ['all the circles', 'the purple star', 'the two squares']
+    with torch.no_grad():
+        scores = model.no_target_head(
+            model.features(images, model.backbone.tokenize(texts))).sigmoid()
+    threshold = float(scores.median())  # the highest score alone is above it
+    model.no_target_head.threshold = cfg.model.no_target_head.threshold = threshold
+
+    def samples():
+        inverse = letterbox_matrices(size, size[0])[1]
+        return [SegDataSample(metainfo=dict(text=text, ori_shape=size, img_shape=size,
+                                            inverse_affine_matrix=inverse)) for text in texts]
+
+    with torch.no_grad():
+        expected = model.predict(images, samples())
+    network = MODELS.build(ort_segmentor_config(path, cfg.model))
+    got = network(images, samples())
+    flags = [bool(score > threshold) for score in scores]
+    assert flags.count(True) == 1
+    assert [s.pred_no_target for s in expected] == [s.pred_no_target for s in got] == flags
+    np.testing.assert_allclose([s.no_target_score for s in got], scores.numpy(), atol=1e-4)
+    for want, have, flag in zip(expected, got, flags):
+        assert bool(have.pred_sem_seg.data.any()) == bool(want.pred_sem_seg.data.any())
+        if flag:
+            assert not have.pred_sem_seg.data.any()

@@ -6,9 +6,11 @@
 The file takes ``image`` (B, 3, H, W), normalised as the config's data
 preprocessor does, at the config's input size, and ``token_ids`` (B, L)
 int64 from the model's CLIP tokenizer, and gives ``logits`` (B, 1, H / 4,
-W / 4), the stride-4 mask logits; shapes are fixed at export. Run it with
-``RISInferencer(CONFIG, weights=FILE.onnx, backend='onnxruntime')``, which
-adds the letterbox, tokenisation and post-processing of the config, or with
+W / 4), the stride-4 mask logits, and for a model with a no-target head
+(gRefCOCO) ``no_target_logits`` (B,) as well; shapes are fixed at export.
+Run it with ``RISInferencer(CONFIG, weights=FILE.onnx,
+backend='onnxruntime')``, which adds the letterbox, tokenisation and
+post-processing of the config (the no-target answer included), or with
 ``tools/demo/image_demo.py ... --backend onnxruntime``.
 
 ``--int8`` writes the network with int8 weights in its matrix products
@@ -17,7 +19,8 @@ no calibration data needed); it runs wherever the fp32 file does.
 
 ``--verify`` runs the file with ONNX Runtime and the model with PyTorch on
 the same random batch and prints the largest logit difference and how many
-pixels of the two masks agree (probability above the config's threshold).
+pixels of the two masks agree (probability above the config's threshold),
+and the largest difference of the no-target scores where there are some.
 Needs ``onnx``, ``onnxscript`` and ``onnxruntime`` (requirements/deploy.txt).
 """
 import argparse
@@ -56,7 +59,8 @@ def parse_args():
 
 def verify(model: torch.nn.Module, onnx_file: Path, batch_size: int) -> None:
     """Print the largest logit difference and the mask agreement of ONNX
-    Runtime and PyTorch on a random batch."""
+    Runtime and PyTorch on a random batch (and the largest difference of
+    the no-target scores, for a model with a no-target head)."""
     from mmris.deployment import logit_agreement, ort_segmentor_config
     from mmris.registry import MODELS
     network = MODELS.build(ort_segmentor_config(onnx_file, model.cfg.model))
@@ -64,12 +68,18 @@ def verify(model: torch.nn.Module, onnx_file: Path, batch_size: int) -> None:
     images = torch.randn(batch_size, 3, *model.data_preprocessor.size, generator=generator)
     token_ids = model.backbone.tokenize(['the man on the left in a red shirt'] * batch_size)
     with torch.no_grad():
-        expected = model.logits(images, token_ids)
-    figures = logit_agreement(expected, network.logits(images, token_ids),
-                              model.test_cfg['mask_threshold'])
+        features = model.features(images, token_ids)
+        expected = model.decode_head(features)
+    outputs = network.run(images, token_ids)
+    figures = logit_agreement(expected, outputs[0], model.test_cfg['mask_threshold'])
     print(f'ONNX Runtime vs PyTorch on a random batch of {batch_size}: logits max abs diff '
           f'{figures["max_abs_diff"]:.2e}, stride-4 mask agreement '
           f'{100 * figures["mask_agreement"]:.4f}%')
+    if model.no_target_head is not None:
+        with torch.no_grad():
+            scores = model.no_target_head(features).sigmoid()
+        print(f'no-target scores max abs diff '
+              f'{(outputs[1].sigmoid() - scores).abs().max().item():.2e}')
 
 
 def main():
@@ -101,7 +111,8 @@ def main():
     precision = 'int8' if args.int8 else 'fp32'
     print(f'wrote {out} ({out.stat().st_size / 2**20:.1f} MiB, {precision}): image '
           f'{args.batch_size}x3x{"x".join(map(str, model.data_preprocessor.size))}, token_ids '
-          f'{args.batch_size}x{model.backbone.text_encoder.text_length} -> stride-4 logits')
+          f'{args.batch_size}x{model.backbone.text_encoder.text_length} -> stride-4 logits'
+          f'{" and no-target logits" if model.no_target_head is not None else ""}')
     if args.verify:
         verify(model, out, args.batch_size)
 

@@ -21,7 +21,7 @@ neck then train from the mask loss alone, exactly as in the same model
 without the head, and the head learns to read what they give. That makes
 the head a pure addition (the generated GRES demo uses it; docs/gres.md).
 """
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -46,6 +46,23 @@ def no_target_labels(data_samples: List[SegDataSample]) -> torch.Tensor:
     return torch.tensor(labels)
 
 
+#: The no-target probability above which a mask is emptied.
+DEFAULT_NO_TARGET_THRESHOLD = 0.5
+
+
+def mark_no_target(probs: Sequence[float], data_samples: List[SegDataSample],
+                   threshold: float = DEFAULT_NO_TARGET_THRESHOLD) -> List[SegDataSample]:
+    """Set ``no_target_score`` (the no-target probability, float) and
+    ``pred_no_target`` (bool) of each sample, and empty the
+    ``pred_sem_seg`` of those above ``threshold``."""
+    for prob, sample in zip(probs, data_samples):
+        no_target = float(prob) > threshold
+        sample.set_data(dict(no_target_score=float(prob), pred_no_target=no_target))
+        if no_target:
+            sample.pred_sem_seg.data.zero_()
+    return data_samples
+
+
 @MODELS.register_module()
 class NoTargetHead(BaseModule):
     """Predicts whether the expression names nothing (see the module docstring).
@@ -66,8 +83,8 @@ class NoTargetHead(BaseModule):
     """
 
     def __init__(self, in_channels: int, text_channels: int, channels: int = 256,
-                 threshold: float = 0.5, loss_weight: float = 1.0, detach: bool = False,
-                 init_cfg=None):
+                 threshold: float = DEFAULT_NO_TARGET_THRESHOLD, loss_weight: float = 1.0,
+                 detach: bool = False, init_cfg=None):
         super().__init__(init_cfg)
         self.text_proj = nn.Linear(text_channels, in_channels)
         self.key_proj = nn.Conv2d(in_channels, in_channels, 1)
@@ -101,13 +118,6 @@ class NoTargetHead(BaseModule):
 
     def predict(self, features: BridgedFeatures, data_samples: List[SegDataSample]
                 ) -> List[SegDataSample]:
-        """Set ``no_target_score`` (the probability, float) and
-        ``pred_no_target`` (bool) of each sample, and empty the
-        ``pred_sem_seg`` of those above ``threshold``."""
+        """:func:`mark_no_target` of the samples at ``threshold``."""
         probs = self(features).sigmoid().float().cpu()
-        for prob, sample in zip(probs.tolist(), data_samples):
-            no_target = prob > self.threshold
-            sample.set_data(dict(no_target_score=prob, pred_no_target=no_target))
-            if no_target:
-                sample.pred_sem_seg.data.zero_()
-        return data_samples
+        return mark_no_target(probs.tolist(), data_samples, self.threshold)
