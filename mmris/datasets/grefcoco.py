@@ -44,9 +44,12 @@ def target_ids(ref: dict, source: str) -> List[int]:
     """The annotation ids a ref names, ``[]`` for a no-target ref.
 
     Raises:
-        DatasetError: ``-1`` listed together with targets.
+        DatasetError: ``-1`` listed together with targets, or an empty list.
     """
     ids = ref['ann_id'] if isinstance(ref['ann_id'], list) else [ref['ann_id']]
+    if not ids:
+        raise DatasetError(f'{source}: ann_id is an empty list; a ref names its targets\' '
+                           f'annotation ids, or is [-1] (no target)')
     if NO_TARGET in ids and ids != [NO_TARGET]:
         raise DatasetError(f'{source}: ann_id {ids} lists targets together with -1 (no target); '
                            f'a no-target ref must have ann_id [-1] alone')

@@ -25,6 +25,8 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.utils import ProgressBar
 
+from mmris.utils.errors import DatasetError
+
 #: data set name -> (folder under the data root, refs split-by)
 REFCOCO_FILES = {
     'refcoco': ('refcoco', 'unc'),
@@ -132,7 +134,7 @@ def _check_dataset(data_root: str, name: str, check_images: bool, instance_cache
                    image_files: dict) -> DatasetReport:
     # here, so refcoco.py may import this module
     from .base_ris_dataset import load_json
-    from .grefcoco import NO_TARGET
+    from .grefcoco import NO_TARGET, target_ids
     from .refcoco import load_refs, refs_in_split
 
     ann_file, split_file = refer_files(data_root, name)
@@ -195,6 +197,16 @@ def _check_dataset(data_root: str, name: str, check_images: bool, instance_cache
     if report.missing_ann_ids:
         problems.append(f'{len(report.missing_ann_ids)} annotation id(s) of refs not in '
                         f'{report.ann_file} (e.g. {_examples(report.missing_ann_ids)})')
+    malformed = []  # refs GRefCOCODataset refuses: -1 beside targets, or no id at all
+    for ref in refs:
+        try:
+            target_ids(ref, report.split_file)
+        except DatasetError:
+            malformed.append(ref['ref_id'])
+    if malformed:
+        problems.append(f'{len(malformed)} ref(s) of {report.split_file} whose ann_id lists -1 '
+                        f'(no target) together with targets, or is empty (e.g. ref ids '
+                        f'{_examples(malformed)}); a no-target ref has ann_id [-1] alone')
     report.missing_image_ids = sorted(
         {ref['image_id'] for ref in refs if ref['image_id'] not in images})
     if report.missing_image_ids:

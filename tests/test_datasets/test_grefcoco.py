@@ -90,3 +90,9 @@ def test_a_no_target_ref_that_lists_targets_is_refused(tmp_path):
     with pytest.raises(DatasetError, match=r'ref 6: ann_id \[-1, 7\] lists targets together '
                        r'with -1'):
         build(tmp_path)
+
+
+def test_a_ref_with_an_empty_ann_id_list_is_refused(tmp_path):
+    write_release(tmp_path, [ref(4, [], ['nothing at all'])])
+    with pytest.raises(DatasetError, match=r'ref 4: ann_id is an empty list; .* \[-1\]'):
+        build(tmp_path)

@@ -125,3 +125,24 @@ def test_the_layout_check_reads_the_grefcoco_files(grefcoco_root, tmp_path):
     (tmp_path / 'grefcoco' / 'grefs(unc).json').write_text(json.dumps(refs))
     damaged = check_layout(str(tmp_path), ['grefcoco'])
     assert damaged.datasets[0].missing_ann_ids == [gone]
+
+
+def test_the_layout_check_flags_the_refs_the_dataset_refuses(grefcoco_root, tmp_path):
+    """A no-target ref that also lists targets, and a ref with no ids at
+    all: GRefCOCODataset refuses both, so the layout check names them."""
+    from mmris.datasets.refcoco_layout import check_layout
+    root, _ = grefcoco_root
+    refs, instances = load(root)
+    mixed = next(ref for ref in refs if ref['ann_id'] != [-1])
+    mixed['ann_id'] = [-1] + mixed['ann_id']
+    empty = next(ref for ref in refs if ref['ann_id'] == [-1])
+    empty['ann_id'] = []
+    (tmp_path / 'grefcoco').mkdir()
+    (tmp_path / 'grefcoco' / 'instances.json').write_text(json.dumps(instances))
+    (tmp_path / 'grefcoco' / 'grefs(unc).json').write_text(json.dumps(refs))
+    report = check_layout(str(tmp_path), ['grefcoco'])
+    assert not report.ok
+    (problem,) = [p for p in report.problems if 'ann_id' in p]
+    assert problem.startswith('grefcoco: 2 ref(s) of grefcoco/grefs(unc).json')
+    named = ', '.join(str(r['ref_id']) for r in refs if r is mixed or r is empty)
+    assert f'(e.g. ref ids {named})' in problem

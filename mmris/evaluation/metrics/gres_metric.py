@@ -22,7 +22,9 @@ Over the ``N`` samples, in percent (as ReLA's evaluation defines them):
   targeted samples (on a set without no-target samples, gIoU and cIoU equal
   them).
 
-N-acc and T-acc are left out where no sample is no-target.
+A figure is left out where it is undefined: N-acc and T-acc where no
+sample is no-target (as on RefCOCO), and T-acc, Pr@t, mIoU and oIoU where
+no sample is targeted.
 
 Worked example (docs/gres.md): three samples, a targeted one predicted with
 I=3, U=4; a no-target one predicted empty; a no-target one predicted with 2
@@ -77,11 +79,13 @@ def gres_scores(results: List[dict], thresholds: Sequence[float]) -> Dict[str, f
     }
     if empty:
         scores['N-acc'] = 100 * sum(r['pred_no_target'] for r in empty) / len(empty)
-        scores['T-acc'] = (100 * sum(not r['pred_no_target'] for r in targeted) / len(targeted)
-                           if targeted else 0.0)
+    if not targeted:
+        return scores
+    if empty:
+        scores['T-acc'] = 100 * sum(not r['pred_no_target'] for r in targeted) / len(targeted)
     for t in thresholds:
-        scores[f'Pr@{t:g}'] = 100 * float((ious >= t).mean()) if targeted else 0.0
-    scores['mIoU'] = 100 * float(ious.mean()) if targeted else 0.0
+        scores[f'Pr@{t:g}'] = 100 * float((ious >= t).mean())
+    scores['mIoU'] = 100 * float(ious.mean())
     scores['oIoU'] = (100 * sum(r['intersection'] for r in targeted) / target_u
                       if target_u else 0.0)
     return scores
@@ -102,8 +106,10 @@ class GRESMetric(BaseMetric):
     in data set order (distributed-safe, as :class:`RISMetric`).
 
     With more than one ``eval_set``, the metrics are also given per set as
-    ``<eval_set>/<name>`` and logged as one table: set, split, samples, mIoU,
-    oIoU, gIoU, N-acc (the last two where the set has no-target samples).
+    ``<eval_set>/<name>`` and logged as one table: set, split, samples,
+    mIoU, oIoU, gIoU, cIoU, N-acc, T-acc, Pr@0.7, ``-`` where a figure is
+    undefined (see the module docstring; on a set without no-target samples
+    gIoU and cIoU equal mIoU and oIoU).
 
     Args:
         thresholds (Sequence[float]): IoU thresholds of ``Pr@t``

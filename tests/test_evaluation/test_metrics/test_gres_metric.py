@@ -79,7 +79,7 @@ def test_without_no_target_samples_giou_and_ciou_are_ris_metrics_miou_and_oiou()
     ris.process({}, [s.to_dict() for s in samples])
     expected = ris.evaluate(len(samples))
     scores = evaluate(samples)
-    assert 'N-acc' not in scores
+    assert 'N-acc' not in scores and 'T-acc' not in scores
     assert scores['gIoU'] == pytest.approx(expected['mIoU'])
     assert scores['cIoU'] == pytest.approx(expected['oIoU'])
 
@@ -92,6 +92,10 @@ def test_per_set_metrics_and_table():
     assert scores['refcoco(unc)/val/mIoU'] == pytest.approx(50)
     assert 'refcoco(unc)/val/N-acc' not in scores
     assert scores['grefcoco(unc)/val/N-acc'] == pytest.approx(100)
+    # a set of no-target samples alone has no targeted figures (not zeros)
+    for name in ('T-acc', 'Pr@0.7', 'mIoU', 'oIoU'):
+        assert f'grefcoco(unc)/val/{name}' not in scores
+    assert scores['T-acc'] == pytest.approx(50)  # the empty prediction counts as no-target
     assert scores['gIoU'] == pytest.approx(100 * 2 / 3)
 
 
