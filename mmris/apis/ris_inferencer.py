@@ -155,9 +155,15 @@ class RISInferencer(BaseInferencer):
                 and not torch.cuda.is_available():
             raise RuntimeError(f'device {device!r} was asked for, but CUDA is not available '
                                f'here (torch {torch.__version__}); use device="cpu"')
+        exported = weights is not None and str(weights).endswith('.onnx')
         if weights is not None and '://' not in str(weights) and not osp.isfile(weights):
-            raise FileNotFoundError(f'weights {weights!r} do not exist; pass the path of a '
-                                    f'checkpoint (.pth) written by tools/train.py')
+            raise FileNotFoundError(
+                f'weights {weights!r} do not exist; pass the path of ' +
+                ('a file written by tools/deployment/export_onnx.py' if exported else
+                 'a checkpoint (.pth) written by tools/train.py'))
+        if exported and backend == 'pytorch':
+            raise ValueError(f"weights {weights!r} is an exported ONNX network; run it with "
+                             f"backend='onnxruntime'")
         if backend == 'onnxruntime':
             if weights is None or not str(weights).endswith('.onnx'):
                 raise ValueError(f"backend='onnxruntime' runs an exported network: pass weights="

@@ -27,8 +27,8 @@ def ort_segmentor_config(onnx_file: Union[str, Path], model_cfg: dict) -> dict:
                 vocab_file=text_encoder.get('vocab_file'),
                 mask_threshold=(model_cfg.get('test_cfg') or {}).get(
                     'mask_threshold', DEFAULT_MASK_THRESHOLD),
-                no_target_threshold=(model_cfg.get('no_target_head') or {}).get(
-                    'threshold', DEFAULT_NO_TARGET_THRESHOLD))
+                no_target_threshold=None if not model_cfg.get('no_target_head') else
+                model_cfg['no_target_head'].get('threshold', DEFAULT_NO_TARGET_THRESHOLD))
 
 
 @MODELS.register_module()
@@ -52,22 +52,25 @@ class ORTSegmentor(BaseModel):
         vocab_file (str, optional): The text encoder's BPE vocabulary
             (``None``: open_clip's, as :class:`CLIPTokenizer`).
         mask_threshold (float): The config's ``test_cfg.mask_threshold``.
-        no_target_threshold (float): The config's
-            ``no_target_head.threshold`` (read only if the file has
-            ``no_target_logits``).
+        no_target_threshold (float, optional): The config's
+            ``no_target_head.threshold``; None for a config without a
+            no-target head (a file that has ``no_target_logits`` is then
+            read at the head's default, 0.5).
         num_threads (int, optional): ONNX Runtime's intra-op threads
             (default: torch's thread count).
 
     Raises:
         ImportError: onnxruntime is not installed.
-        ExportedNetworkError: ONNX Runtime cannot load the file, or its inputs
-            are not ``image`` and ``token_ids`` (a ``ValueError``).
+        ExportedNetworkError: (a ``ValueError``) ONNX Runtime cannot load the
+            file; its inputs are not ``image`` and ``token_ids``; the config
+            has a no-target head and the file no ``no_target_logits``; or,
+            when run, the images are not of the file's fixed size.
     """
 
     def __init__(self, onnx_file: Union[str, Path], data_preprocessor: dict,
                  vocab_file: Optional[str] = None,
                  mask_threshold: float = DEFAULT_MASK_THRESHOLD,
-                 no_target_threshold: float = DEFAULT_NO_TARGET_THRESHOLD,
+                 no_target_threshold: Optional[float] = None,
                  num_threads: Optional[int] = None):
         try:
             import onnxruntime
@@ -94,14 +97,22 @@ class ORTSegmentor(BaseModel):
             raise ExportedNetworkError(
                 f'{onnx_file}: inputs {tuple(inputs)}, expected {INPUT_NAMES}; export it with '
                 f'tools/deployment/export_onnx.py')
+        self.onnx_file = str(onnx_file)
         self.batch_size = inputs['image'][0]
+        self.image_size = tuple(inputs['image'][2:])
         self.tokenizer = CLIPTokenizer(context_length=inputs['token_ids'][1],
                                        vocab_file=vocab_file)
         self.mask_threshold = mask_threshold
-        self.no_target_threshold = no_target_threshold
         outputs = [node.name for node in self.session.get_outputs()]
         self.output_names = [OUTPUT_NAME] + [name for name in outputs
                                              if name == NO_TARGET_OUTPUT_NAME]
+        if no_target_threshold is not None and NO_TARGET_OUTPUT_NAME not in outputs:
+            raise ExportedNetworkError(
+                f'{onnx_file}: the config has a no_target_head but the file has no '
+                f'{NO_TARGET_OUTPUT_NAME} output (it was exported without the head); export it '
+                f'again from this config with tools/deployment/export_onnx.py')
+        self.no_target_threshold = (DEFAULT_NO_TARGET_THRESHOLD if no_target_threshold is None
+                                    else no_target_threshold)
 
     def forward(self, inputs: torch.Tensor, data_samples: List[SegDataSample] = None,
                 mode: str = 'predict') -> List[SegDataSample]:
@@ -129,6 +140,11 @@ class ORTSegmentor(BaseModel):
         """Every output of the file (``output_names``: the logits, and the
         no-target logits (B,) where exported) for images (B, 3, H, W) and
         token ids (B, L), in chunks of the file's batch size."""
+        if tuple(inputs.shape[-2:]) != self.image_size:
+            raise ExportedNetworkError(
+                f'{self.onnx_file} takes images of {"x".join(map(str, self.image_size))} '
+                f'(fixed at export), these are {"x".join(map(str, inputs.shape[-2:]))}; export '
+                f'it again from the config with this input size (tools/deployment/export_onnx.py)')
         images, token_ids = inputs.float().cpu().numpy(), token_ids.cpu().numpy()
         chunks = []
         for start in range(0, len(images), self.batch_size):

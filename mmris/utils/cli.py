@@ -234,6 +234,10 @@ def require_checkpoint(path: str, flag: str) -> None:
     legacy pickle, or a ``.safetensors`` file. Loading checks the rest."""
     if '://' in path:
         return
+    if path.endswith('.onnx'):
+        raise UsageError(f'{flag} {path!r} is an exported ONNX network, not a PyTorch checkpoint; '
+                         f'run it with ONNX Runtime (image_demo.py --backend onnxruntime, '
+                         f'tools/test.py CONFIG FILE.onnx, benchmark.py --onnx)')
     if not osp.isfile(path):
         raise UsageError(f'checkpoint {path!r} ({flag}) does not exist; pass the path of a '
                          f'.pth file written by tools/train.py, e.g. '

@@ -149,6 +149,13 @@ def test_weights_that_do_not_fit_name_the_keys(tiny_files, tmp_path):
     assert 'neck.extra.weight' in str(error.value)
     with pytest.raises(FileNotFoundError, match='nothing.pth'):
         RISInferencer(config, weights=str(tmp_path / 'nothing.pth'), device='cpu')
+    with pytest.raises(FileNotFoundError, match='nothing.onnx.*tools/deployment/export_onnx.py'):
+        RISInferencer(config, weights=str(tmp_path / 'nothing.onnx'), backend='onnxruntime')
+    exported = tmp_path / 'model.onnx'
+    exported.write_bytes(b'')
+    with pytest.raises(ValueError, match=r"model.onnx' is an exported ONNX network; run it with "
+                       r"backend='onnxruntime'"):
+        RISInferencer(config, weights=str(exported), device='cpu')
 
 
 def test_compiled_network_gives_the_same_predictions(inferencer, tiny_files, tmp_path):

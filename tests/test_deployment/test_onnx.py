@@ -101,3 +101,43 @@ def test_a_no_target_head_is_exported_and_answers_as_in_pytorch(tmp_path):
         assert bool(have.pred_sem_seg.data.any()) == bool(want.pred_sem_seg.data.any())
         if flag:
             assert not have.pred_sem_seg.data.any()
+
+
+def test_a_file_that_does_not_fit_the_config_is_refused_in_one_line(tmp_path):
+    """A file exported without the no-target head, given with a config that
+    has one, would silently lose the no-target answers; images of another
+    size than the file's would fail deep in ONNX Runtime."""
+    from mmengine.config import Config
+
+    from mmris.apis import init_model
+    from mmris.deployment import export_onnx, ort_segmentor_config
+    from mmris.registry import MODELS
+    from mmris.utils.errors import ExportedNetworkError
+    headless = Config.fromfile('configs/demo/etris_tiny_synthetic_grefcoco.py')
+    with_head = Config.fromfile('configs/demo/etris_tiny_synthetic_grefcoco_no-target-head.py')
+    path = export_onnx(init_model(headless), tmp_path / 'headless.onnx')
+    with pytest.raises(ExportedNetworkError, match=r'headless.onnx: the config has a '
+                       r'no_target_head but the file has no no_target_logits output'):
+        MODELS.build(ort_segmentor_config(path, with_head.model))
+    network = MODELS.build(ort_segmentor_config(path, headless.model))
+    size = headless.model.data_preprocessor.size
+    token_ids = network.tokenizer(['the red circle'])
+    assert network.logits(torch.zeros(1, 3, *size), token_ids).shape[0] == 1
+    with pytest.raises(ExportedNetworkError, match=rf'headless.onnx takes images of '
+                       rf'{size[0]}x{size[1]} \(fixed at export\), these are 96x96'):
+        network.logits(torch.zeros(1, 3, 96, 96), token_ids)
+
+
+def test_the_default_file_name_sits_beside_a_checkpoint_or_here_for_a_url():
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location(
+        'export_onnx_tool', Path(__file__).parents[2] / 'tools' / 'deployment' / 'export_onnx.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.default_out_file('work_dirs/demo/iter_2000.pth', False) == \
+        Path('work_dirs/demo/iter_2000.onnx')
+    assert tool.default_out_file('work_dirs/demo/iter_2000.pth', True) == \
+        Path('work_dirs/demo/iter_2000_int8.onnx')
+    assert tool.default_out_file('https://example.com/ckpts/etris_vitb.pth', False) == \
+        Path('etris_vitb.onnx')

@@ -86,6 +86,12 @@ def test_bad_values_are_refused(run_tool):
     assert result.last_line == 'error: --repeat must be at least 1, got 0'
 
 
+def test_a_folder_as_the_json_file_is_refused_before_the_run(run_tool, tmp_path):
+    result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--json', tmp_path)
+    assert result.returncode == 2
+    assert result.last_line == f"error: --json '{tmp_path}' is a folder; pass a file name"
+
+
 def test_compile_needs_a_warm_up(run_tool):
     result = run_tool('analysis_tools/benchmark.py', CONFIG, '--device', 'cpu', '--compile',
                       '--warmup', 0)

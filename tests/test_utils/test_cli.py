@@ -151,3 +151,12 @@ def test_an_argument_a_component_does_not_take_is_a_usage_error():
     with pytest.raises(TypeError, match='unexpected keyword argument'):
         with config_arguments_checked(Config(dict(model=dict()))):
             MODELS.build(encoder)
+
+
+def test_an_onnx_file_given_as_a_checkpoint_points_to_onnx_runtime(tmp_path):
+    from mmris.utils import require_checkpoint
+    exported = tmp_path / 'iter_2000.onnx'
+    exported.write_bytes(b'onnx')
+    with pytest.raises(UsageError, match=r"--weights '.*iter_2000.onnx' is an exported ONNX "
+                       r"network, not a PyTorch checkpoint; run it with ONNX Runtime"):
+        require_checkpoint(str(exported), '--weights')

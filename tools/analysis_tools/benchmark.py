@@ -119,7 +119,14 @@ from mmris.benchmark import (
     is_reference_checkout,
 )
 from mmris.checkpoint.loader import UnsafeCheckpointError
-from mmris.utils import UsageError, add_cfg_options_argument, load_config, require_checkpoint, run_cli
+from mmris.utils import (
+    UsageError,
+    add_cfg_options_argument,
+    load_config,
+    require_checkpoint,
+    require_writable_file,
+    run_cli,
+)
 from mmris.utils.precision import PRECISIONS, resolve_precision
 
 
@@ -217,8 +224,8 @@ def check_args(args) -> None:
     if args.profile and (args.reference or args.onnx or args.compare_attention):
         raise UsageError('--profile profiles the model alone; leave out --reference, --onnx '
                          'and --compare-attention')
-    if args.json and osp.dirname(args.json) and not osp.isdir(osp.dirname(args.json)):
-        raise UsageError(f'--json {args.json!r}: folder {osp.dirname(args.json)!r} does not exist')
+    if args.json:
+        require_writable_file(args.json, '--json')
 
 
 def build_model(args, cfg) -> torch.nn.Module:

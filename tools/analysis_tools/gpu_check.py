@@ -34,7 +34,8 @@ benchmarks the referring demo model at batch 2 (with ``--reference``:
 ViT-B/16 at 64). The generated sets go to ``--work-dir`` (default
 ``work_dirs/gpu_check``), under ``data`` (``data-short`` in the short mode),
 made on the first run. One table is printed, and written as JSON (``--json``,
-default ``WORK_DIR/gpu_check.json``) with every loss.
+default ``WORK_DIR/gpu_check.json``) with every loss. The exit status is 1
+when a row is not ``ok`` (the last line lists those rows), 0 otherwise.
 """
 import argparse
 import json
@@ -93,9 +94,11 @@ def parse_args():
         raise UsageError('--precisions fp16 needs --device cuda')
     if args.iters is not None:
         require_at_least('--iters', args.iters, 1)
-    if args.reference and not osp.isdir(args.reference):
-        raise UsageError(f'--reference {args.reference!r} is not a folder; pass a checkout of '
-                         f'kkakkkka/ETRIS')
+    if args.reference:
+        from mmris.benchmark.reference import is_reference_checkout
+        if not is_reference_checkout(args.reference):
+            raise UsageError(f'--reference {args.reference!r} is not a checkout of the reference '
+                             f'ETRIS (no model/segmenter.py in it); pass a clone of kkakkkka/ETRIS')
     return args
 
 
@@ -288,6 +291,12 @@ def bench_rows(args) -> List[Dict]:
 
 def main():
     args = parse_args()
+    if args.device == 'cpu' and torch.cuda.is_available():
+        # mmengine picks its device when it is imported (CUDA wherever there
+        # is one) and the Runner trains there: the CPU mode runs again with
+        # CUDA hidden, so that it runs on the CPU.
+        os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]],
+                  dict(os.environ, CUDA_VISIBLE_DEVICES=''))
     from mmris.engine.device_check import format_table
     from mmris.utils import register_all_modules
     register_all_modules()
@@ -311,6 +320,11 @@ def main():
     out.write_text(json.dumps(dict(device=device, torch=torch.__version__, short=args.short,
                                    iters=iters, rows=rows), indent=1))
     print(f'written to {out}')
+    failed = [f'{row["check"]} {row["config"]} {row["precision"]}: {row["status"]}'
+              for row in rows if row['status'] != 'ok']
+    if failed:
+        print(f'{len(failed)} of {len(rows)} checks did not pass: ' + '; '.join(failed))
+        sys.exit(1)
 
 
 if __name__ == '__main__':

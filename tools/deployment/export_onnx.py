@@ -46,7 +46,8 @@ def parse_args():
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='ONNX file to write (default: the checkpoint path with '
-                        'the suffix .onnx, or _int8.onnx with --int8)')
+                        'the suffix .onnx, or _int8.onnx with --int8; for a URL, its file name '
+                        'in the current folder)')
     parser.add_argument('--batch-size', type=int, default=1,
                         help='images per run of the exported network (1)')
     parser.add_argument('--int8', action='store_true',
@@ -82,12 +83,18 @@ def verify(model: torch.nn.Module, onnx_file: Path, batch_size: int) -> None:
               f'{(outputs[1].sigmoid() - scores).abs().max().item():.2e}')
 
 
+def default_out_file(checkpoint: str, int8: bool) -> Path:
+    """The checkpoint's path with the suffix ``.onnx`` (``_int8.onnx``); for
+    a URL, its file name in the current folder."""
+    local = osp.basename(checkpoint) if '://' in checkpoint else checkpoint
+    return Path(osp.splitext(local)[0] + ('_int8.onnx' if int8 else '.onnx'))
+
+
 def main():
     args = parse_args()
     require_at_least('--batch-size', args.batch_size, 1)
     require_checkpoint(args.checkpoint, 'CHECKPOINT')
-    suffix = '_int8.onnx' if args.int8 else '.onnx'
-    out = Path(args.out or osp.splitext(args.checkpoint)[0] + suffix)
+    out = Path(args.out) if args.out else default_out_file(args.checkpoint, args.int8)
     if out.suffix != '.onnx':
         raise UsageError(f'--out {str(out)!r} must end with .onnx')
     if not out.parent.is_dir():
