@@ -13,7 +13,7 @@ from mmdet.apis import DetInferencer
 from mmris.models.utils.class_vocabulary import resolve_class_names
 from mmris.registry import INFERENCERS
 
-from .vocabulary_loading import VocabularyLoading
+from .vocabulary_loading import VocabularyLoading, vocabulary_palette
 
 
 @INFERENCERS.register_module()
@@ -45,5 +45,7 @@ class VocabularyDetInferencer(VocabularyLoading, DetInferencer):
         if names is None:
             raise ValueError(f'{model!r} has no class vocabulary (model.backbone.classes); '
                              f'use mmdet.apis.DetInferencer for it')
-        self.model.dataset_meta = dict(self.model.dataset_meta or {}, classes=tuple(names))
+        meta = self.model.dataset_meta or {}
+        self.model.dataset_meta = dict(meta, classes=tuple(names),
+                                       palette=vocabulary_palette(meta.get('palette'), len(names)))
         self.visualizer.dataset_meta = self.model.dataset_meta

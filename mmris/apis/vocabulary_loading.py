@@ -1,12 +1,26 @@
 """What the vocabulary inferencers of both toolboxes do before their parent's
 model loading: the model is built with the asked vocabulary, and the weights
-are loaded weights-only, completed and checked against the model."""
-from typing import List, Optional
+are loaded weights-only, completed and checked against the model; and the
+colours of the classes asked for."""
+from typing import List, Optional, Tuple
+
+import numpy as np
 
 from mmris.checkpoint.loader import safe_checkpoint_loading
 from mmris.checkpoint.model_fit import PARTIAL_KEY, check_checkpoint_fits
 from mmris.checkpoint.parameter_efficient import complete_state_dict
 from mmris.models.utils.class_vocabulary import set_vocabulary
+
+
+def vocabulary_palette(saved, num_classes: int, seed: int = 42) -> List[Tuple[int, int, int]]:
+    """The ``saved`` palette (the config's or the checkpoint's) where it is
+    a list with a colour per class, else ``num_classes`` random RGB colours
+    fixed by ``seed`` (as mmseg's datasets make a palette for classes that
+    have none)."""
+    if saved is not None and not isinstance(saved, str) and len(saved) == num_classes:
+        return [tuple(colour) for colour in saved]
+    colours = np.random.RandomState(seed).randint(0, 255, size=(num_classes, 3)).tolist()
+    return [tuple(colour) for colour in colours]
 
 
 class VocabularyLoading:

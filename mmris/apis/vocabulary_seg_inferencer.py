@@ -7,22 +7,15 @@
     result = inferencer('demo.jpg', out_dir='outputs')
     result['predictions']   # (H, W) label map indexing the classes
 """
-from typing import List, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
-import numpy as np
 from mmseg.apis import MMSegInferencer
 
 from mmris.engine.hooks import model_class_names
 from mmris.models.utils.class_vocabulary import resolve_class_names
 from mmris.registry import INFERENCERS
 
-from .vocabulary_loading import VocabularyLoading
-
-
-def class_palette(num_classes: int, seed: int = 42) -> List[List[int]]:
-    """``num_classes`` random RGB colours, fixed by ``seed`` (as mmseg's
-    datasets make a palette for classes that have none)."""
-    return np.random.RandomState(seed).randint(0, 255, size=(num_classes, 3)).tolist()
+from .vocabulary_loading import VocabularyLoading, vocabulary_palette
 
 
 @INFERENCERS.register_module()
@@ -59,9 +52,8 @@ class VocabularySegInferencer(VocabularyLoading, MMSegInferencer):
             raise ValueError(f'{model!r} has no class vocabulary (model.backbone.classes); '
                              f'use mmseg.apis.MMSegInferencer for it')
         if palette is None:
-            saved = (getattr(self.model, 'dataset_meta', None) or {}).get('palette')
-            palette = saved if saved is not None and len(saved) == len(names) else \
-                class_palette(len(names))
+            palette = vocabulary_palette(
+                (getattr(self.model, 'dataset_meta', None) or {}).get('palette'), len(names))
         if len(palette) != len(names):
             raise ValueError(f'palette has {len(palette)} colours for {len(names)} classes')
         self.visualizer.set_dataset_meta(list(names), [list(c) for c in palette])

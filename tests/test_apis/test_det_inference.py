@@ -59,3 +59,30 @@ def test_vocabulary_det_inferencer_takes_another_class_list_as_one_argument(tiny
     labels = out['predictions'][0].pred_instances.labels
     assert len(labels) > 0 and int(labels.max()) < 2
     assert len(list((tmp_path / 'out' / 'vis').glob('*.jpg'))) == 1
+
+
+def test_a_longer_vocabulary_gets_a_colour_per_class(tiny_det_config, tmp_path):
+    """The palette mmdet picks (the config's or the checkpoint's: 3 colours
+    here, COCO's 80 for a COCO model) serves its own vocabulary; a longer one
+    gets a colour per class, else mmdet's visualizer refuses to draw a label
+    past the palette."""
+    from mmris.apis import VocabularyDetInferencer
+    cfg = tiny_det_config(CUSTOM)
+    _keep_every_box(cfg)
+    model = init_detector(cfg, checkpoint=None, device='cpu')
+    palette = [(220, 20, 60), (119, 11, 32), (0, 0, 142)]
+    checkpoint = tmp_path / 'three_classes.pth'
+    save_checkpoint(dict(state_dict=model.state_dict(), meta=dict(dataset_meta=dict(
+        classes=cfg.model.backbone.classes, palette=palette))), str(checkpoint))
+    config = tmp_path / 'tiny.py'
+    cfg.dump(str(config))
+    same = VocabularyDetInferencer(str(config), weights=str(checkpoint), device='cpu',
+                                   show_progress=False)
+    assert len(same.visualizer.dataset_meta['palette']) == len(palette)
+    classes = [f'shape {i}' for i in range(12)]
+    longer = VocabularyDetInferencer(str(config), weights=str(checkpoint), classes=classes,
+                                     device='cpu', show_progress=False)
+    assert len(longer.visualizer.dataset_meta['palette']) == len(classes)
+    out = longer(IMAGE, return_datasamples=True, out_dir=str(tmp_path / 'out'))
+    assert int(out['predictions'][0].pred_instances.labels.max()) >= len(palette)
+    assert len(list((tmp_path / 'out' / 'vis').glob('*.jpg'))) == 1

@@ -69,3 +69,21 @@ def test_seg_demo_names_a_missing_image(tiny_seg_files, run_tool, tmp_path):
     result = run_tool('demo/seg_demo.py', tmp_path / 'none.png', config, '--weights', checkpoint)
     assert result.returncode == 2
     assert result.last_line.startswith('error: IMG') and 'none.png' in result.last_line
+
+
+def test_seg_demo_reads_one_name_as_a_class_list_and_refuses_one_class(tiny_seg_files,
+                                                                        run_tool, tmp_path):
+    config, checkpoint, image = tiny_seg_files
+    out = tmp_path / 'voc.png'
+    result = run_tool('demo/seg_demo.py', image, config, '--weights', checkpoint,
+                      '--classes', 'voc', '--out-file', out)
+    assert result.returncode == 0, result.stdout[-3000:]
+    from mmseg.utils import get_classes
+    shares = [line.split(':')[0] for line in result.stdout.splitlines() if '% of the image' in line]
+    assert shares and set(shares) <= set(get_classes('voc'))
+    result = run_tool('demo/seg_demo.py', image, config, '--weights', checkpoint,
+                      '--classes', 'triangle', '--out-file', out)
+    assert result.returncode == 2
+    assert 'classes=' in result.last_line and "'triangle' is not a class list" in result.last_line
+    with pytest.raises(ValueError, match='TextKernelHead needs at least 2 classes, got 1'):
+        VocabularySegInferencer(config, weights=checkpoint, classes=['triangle'], device='cpu')

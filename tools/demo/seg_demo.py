@@ -6,7 +6,8 @@
 CONFIG is one of the semantic-segmentation configs (configs/etris_seg/,
 configs/demo/etris-seg_tiny_synthetic-shapes.py). ``--classes`` segments with
 another class list than the config's, with the same weights (open
-vocabulary). OUT (default: IMG's name with _seg.png) shows the image with a
+vocabulary): at least two names, or one name of a class list mmseg or mmdet
+knows (``ade20k``, ``mmdet.coco``). OUT (default: IMG's name with _seg.png) shows the image with a
 colour per class and a legend of the classes found, with their share of the
 picture. Example:
 
@@ -16,7 +17,7 @@ picture. Example:
 """
 import argparse
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -32,7 +33,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('config', help='config file')
     parser.add_argument('--weights', required=True, metavar='CKPT', help='checkpoint file')
     parser.add_argument('--classes', nargs='+', metavar='NAME',
-                        help="class names to segment with (default: the config's)")
+                        help="class names to segment with, at least 2, or one name of a class "
+                        "list mmseg or mmdet knows (ade20k, voc, mmdet.coco) (default: the "
+                        "config's)")
     parser.add_argument('--out-file', help='picture to write (default: <img>_seg.png)')
     parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N' (cpu)")
     parser.add_argument('--opacity', type=float, default=0.5,
@@ -50,6 +53,11 @@ def check_args(args) -> None:
     folder = osp.dirname(osp.abspath(args.out_file))
     if not osp.isdir(folder):
         raise UsageError(f'--out-file {args.out_file!r}: folder {folder!r} does not exist')
+
+
+def vocabulary(classes: Optional[List[str]]) -> Union[None, str, List[str]]:
+    """``--classes``: the list, or a class-list name (``ade20k``) given alone."""
+    return classes[0] if classes and len(classes) == 1 else classes
 
 
 def legend_entries(labels: np.ndarray, classes: Sequence[str]) -> List[tuple]:
@@ -84,7 +92,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         raise UsageError(f'IMG {args.img!r} could not be read as an image')
     try:
         inferencer = VocabularySegInferencer(args.config, weights=args.weights,
-                                             classes=args.classes, device=args.device)
+                                             classes=vocabulary(args.classes), device=args.device)
     except ValueError as error:
         raise UsageError(str(error)) from error
     result = inferencer(args.img, return_datasamples=True)

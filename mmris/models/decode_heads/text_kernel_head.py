@@ -30,7 +30,7 @@ class TextKernelHead(BaseDecodeHead):
         in_channels (int): Channels of the selected map.
         text_channels (int): Channels of the class embeddings (the
             backbone's ``text_channels``).
-        num_classes (int): K, the length of the backbone's vocabulary.
+        num_classes (int): K >= 2, the length of the backbone's vocabulary.
         decoder (dict, optional): Decoder config; its ``d_model`` defaults to
             ``in_channels``. ``None``: no decoder.
         channels (int): Projector channels (256).
@@ -52,6 +52,11 @@ class TextKernelHead(BaseDecodeHead):
                  decoder: Optional[dict] = None, channels: int = 256, kernel_size: int = 3,
                  norm_cfg: dict = dict(type='BN'), in_index: int = 0,
                  dropout_ratio: float = 0.1, init_cfg=None, **kwargs):
+        if num_classes < 2:
+            raise ValueError(
+                f'TextKernelHead needs at least 2 classes, got {num_classes}: each pixel takes '
+                f'the class of highest score (mmseg would read one class as a binary mask of '
+                f'it); add a class for everything else, e.g. "background"')
         super().__init__(in_channels, channels, num_classes=num_classes, norm_cfg=norm_cfg,
                          in_index=in_index, dropout_ratio=dropout_ratio, init_cfg=init_cfg,
                          **kwargs)

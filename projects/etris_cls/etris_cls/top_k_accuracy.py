@@ -1,6 +1,7 @@
 """Top-k classification accuracy, exact across processes."""
 from typing import Dict, List, Sequence
 
+import torch
 from mmengine.evaluator import BaseMetric
 
 from mmris.registry import METRICS
@@ -41,7 +42,10 @@ class TopKAccuracy(BaseMetric):
                 raise ValueError(f'top-{max(self.topk)} accuracy needs at least '
                                  f'{max(self.topk)} classes, but the model scores '
                                  f'{scores.numel()}: set topk to values up to {scores.numel()}')
-            self.results.append(int((scores >= scores[label]).sum()) - 1)
+            if bool(torch.isnan(scores).any()):  # a diverged model ranks nothing
+                self.results.append(scores.numel())
+            else:
+                self.results.append(int((scores >= scores[label]).sum()) - 1)
 
     def compute_metrics(self, results: List[int]) -> Dict[str, float]:
         return {f'top{k}': 100. * sum(rank < k for rank in results) / len(results)

@@ -36,6 +36,18 @@ def test_top_k_matches_the_hand_count():
     assert metric.evaluate(7) == pytest.approx(EXPECTED)
 
 
+def test_nan_scores_count_as_misses():
+    """A diverged model (NaN scores) is wrong for every k, not right."""
+    metric = TopKAccuracy(topk=(1, 5))
+    nan = torch.full((5,), float('nan'))
+    partly = torch.tensor([0.9, float('nan'), 0.02, 0.02, 0.01])
+    metric.process(None, [dict(pred_score=nan, gt_label=torch.tensor([0])),
+                          dict(pred_score=partly, gt_label=torch.tensor([0])),
+                          dict(pred_score=torch.tensor(SCORES[0]), gt_label=torch.tensor([0]))])
+    assert metric.evaluate(3) == pytest.approx({'accuracy/top1': 100 / 3,
+                                                'accuracy/top5': 100 / 3})
+
+
 def test_bad_topk_is_refused():
     with pytest.raises(ValueError, match='topk'):
         TopKAccuracy(topk=(0, ))

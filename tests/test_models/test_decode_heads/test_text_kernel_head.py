@@ -140,3 +140,11 @@ def test_a_head_without_its_widths_does_not_build():
     with pytest.raises(TypeError, match="required positional arguments: 'in_channels', "
                                         "'text_channels', and 'num_classes'"):
         TextKernelHead(channels=8)
+
+
+def test_a_vocabulary_of_one_class_is_refused(tiny_seg_config):
+    """mmseg reads a one-class head as a binary mask (a sigmoid at 0.3), which
+    a softmax over the class scores never trained for."""
+    with pytest.raises(ValueError, match=r'TextKernelHead needs at least 2 classes, got 1.*'
+                                         r'"background"'):
+        seg_model(tiny_seg_config, classes=['triangle'])
