@@ -38,7 +38,7 @@ from mmengine.device import get_device
 from mmengine.model import is_model_wrapper
 
 from mmris.deployment import ort_segmentor_config
-from mmris.models.utils import store_frozen_weights_in
+from mmris.engine.hooks import FrozenWeightsPrecisionHook
 from mmris.registry import RUNNERS
 from mmris.utils import (
     UsageError,
@@ -111,8 +111,7 @@ def main():
         runner = RUNNERS.build(cfg)
         require_matching_vocabulary(cfg, runner)
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-    # The checkpoint, loaded by runner.test(), is copied into these.
-    store_frozen_weights_in(model, precision)
+    runner.register_hook(FrozenWeightsPrecisionHook(precision))
     if args.compile:
         parts = compile_network(model)
         runner.logger.info(f'compile: {", ".join(parts)} compiled (torch.compile); the '

@@ -23,6 +23,7 @@ import argparse
 
 from mmengine.device import get_device
 from mmengine.logging import print_log
+from mmengine.runner import find_latest_checkpoint
 
 from mmris.registry import RUNNERS
 from mmris.utils import (
@@ -78,7 +79,17 @@ def main():
         cfg.default_hooks.parameter_efficient_checkpoint = dict(
             type='mmris.ParameterEfficientCheckpointHook', save_full_state=True)
     if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        latest = find_latest_checkpoint(cfg.work_dir)
+        if latest:
+            require_checkpoint(latest, f'--resume (the latest in {cfg.work_dir})')
+            print_log(f'--resume: resuming from the latest checkpoint of {cfg.work_dir}, '
+                      f'{latest}', logger='current')
+            cfg.resume, cfg.load_from = True, latest
+        else:  # as without --resume: a job script may pass it to every run
+            print_log(f'--resume: no checkpoint in {cfg.work_dir} yet; training starts from '
+                      f'{cfg.get("load_from") or "the config"}', logger='current')
+            if cfg.get('load_from'):
+                require_checkpoint(cfg.load_from, 'load_from in the config')
     elif args.resume:
         require_checkpoint(args.resume, '--resume')
         cfg.resume, cfg.load_from = True, args.resume

@@ -25,6 +25,20 @@ def test_evaluates_and_dumps(etris_config, trained_etris, run_tool, tmp_path):
                                for p in predictions)
 
 
+def test_a_parameter_efficient_checkpoint_tests_in_bf16(etris_config, trained_etris, run_tool,
+                                                        tmp_path):
+    """The frozen weights it left out are restored and checked in fp32, then
+    stored in bf16: the same test as in fp32, to bf16 rounding."""
+    figures = {}
+    for precision in ('fp32', 'bf16'):
+        result = run_tool('test.py', etris_config, trained_etris / 'epoch_1.pth',
+                          '--work-dir', tmp_path / precision, '--precision', precision)
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert 'is a parameter-efficient checkpoint' in result.stdout
+        figures[precision] = _metrics(result.stdout)
+    assert figures['bf16'] == pytest.approx(figures['fp32'], abs=2)
+
+
 def test_missing_checkpoint(etris_config, run_tool, tmp_path):
     result = run_tool('test.py', etris_config, tmp_path / 'missing.pth')
     assert result.returncode == 2

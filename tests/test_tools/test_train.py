@@ -57,7 +57,7 @@ def test_resumed_runs_equal_an_uninterrupted_one(etris_config, trained_etris, ru
     result = run_tool('train.py', etris_config, '--work-dir', auto, '--resume',
                       *schedule_options(2))
     assert result.returncode == 0, result.stdout[-3000:]
-    assert 'Auto resumed from the latest checkpoint' in result.stdout
+    assert '--resume: resuming from the latest checkpoint of' in result.stdout
 
     reference = _losses(straight)
     assert sorted(reference) == [1, 2, 3, 4]
@@ -70,6 +70,20 @@ def test_resumed_runs_equal_an_uninterrupted_one(etris_config, trained_etris, ru
         _assert_same_training_state(straight / 'epoch_2.pth', work_dir / 'epoch_2.pth')
     lr = safe_load(str(straight / 'epoch_2.pth'))['optimizer']['param_groups'][0]['lr']
     assert lr == pytest.approx(1e-5)  # the drop after epoch 1 took place
+
+
+def test_resume_with_nothing_to_resume_keeps_load_from(etris_config, trained_etris, run_tool,
+                                                       schedule_options, tmp_path):
+    """A job script that always passes --resume: the first run, in an empty
+    work dir, starts from the config's load_from, as it would without it."""
+    start = trained_etris / 'epoch_1.pth'
+    result = run_tool('train.py', etris_config, '--work-dir', tmp_path / 'work', '--resume',
+                      *schedule_options(1), f'load_from={start}')
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert f'no checkpoint in {tmp_path / "work"} yet; training starts from {start}' in \
+        result.stdout
+    assert f'Load checkpoint from {start}' in result.stdout
+    assert 'resumed epoch' not in result.stdout
 
 
 def test_damaged_checkpoints_end_in_one_line(etris_config, trained_etris, run_tool, tmp_path):
