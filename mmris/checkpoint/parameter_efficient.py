@@ -32,6 +32,7 @@ training is not disturbed); what both reproduce does not hang on a seed;
 this is generic: it works for any model and any way of loading weights.
 """
 import hashlib
+import logging
 import random
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Tuple
@@ -39,11 +40,12 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import numpy as np
 import torch
 from mmengine.config import ConfigDict
-from mmengine.logging import print_log
+from mmengine.logging import MMLogger, print_log
 from mmengine.registry import MODELS
 from torch import nn
 
 from mmris.utils.errors import CheckpointError
+from mmris.utils.preflight import weight_problems
 
 #: ``checkpoint['meta']`` key of a parameter-efficient checkpoint.
 META_KEY = 'parameter_efficient'
@@ -143,6 +145,23 @@ def make_parameter_efficient(checkpoint: dict, omitted: List[str], model_cfg: di
     return checkpoint
 
 
+@contextmanager
+def init_table_to_log_file_only(model: nn.Module) -> Iterator[None]:
+    """mmengine's ``init_weights`` ends with a table of how each parameter
+    was initialised: into the log file where one is open (a Runner's), else
+    on the console, hundreds of lines for a CLIP model. Keep it off the
+    console."""
+    handlers = MMLogger.get_current_instance().handlers
+    if any(isinstance(handler, logging.FileHandler) for handler in handlers):
+        yield
+        return
+    model._dump_init_info = lambda: None
+    try:
+        yield
+    finally:
+        del model._dump_init_info
+
+
 def is_parameter_efficient(checkpoint: dict) -> bool:
     return isinstance(checkpoint, dict) and META_KEY in (checkpoint.get('meta') or {})
 
@@ -154,17 +173,24 @@ def complete_state_dict(checkpoint: dict, model: nn.Module, model_cfg: dict, sou
     as it is.
 
     Raises:
-        CheckpointError: the restored weights are not those the checkpoint
-            was trained with (fingerprint), or ``model`` lacks some of them.
+        CheckpointError: a weights file the config names for them does not
+            exist, the restored weights are not those the checkpoint was
+            trained with (fingerprint), or ``model`` lacks some of them.
     """
     if not is_parameter_efficient(checkpoint):
         return
     info = checkpoint['meta'][META_KEY]
     if not getattr(model, 'is_init', True):
+        missing_files = weight_problems(model_cfg)
+        if missing_files:
+            key, path, fix = missing_files[0]
+            raise CheckpointError(
+                f'{source} is a parameter-efficient checkpoint: the frozen weights it left out '
+                f'come from {key}={path!r}, which does not exist; {fix}')
         fields = ', '.join(weight_fields(model_cfg)) or 'its init_weights'
         print_log(f'{source} is a parameter-efficient checkpoint: restoring the frozen weights '
                   f'it left out from the config ({fields})', logger='current')
-        with preserved_random_state():
+        with preserved_random_state(), init_table_to_log_file_only(model):
             model.init_weights()
     own = model.state_dict()
     missing = [key for key in info['omitted_keys'] if key not in own]

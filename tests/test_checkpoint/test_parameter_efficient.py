@@ -72,3 +72,24 @@ def test_other_frozen_weights_are_refused(clip_config, tmp_path, clip_weights_wr
                        r'weights it was trained with \(--cfg-options '
                        r'model.backbone.clip_weights=\S*/clip.pt\)'):
         init_model(other, str(small))
+
+
+def test_restoring_keeps_the_init_table_off_the_console_and_names_a_missing_file(
+        clip_config, tmp_path, capfd):
+    """In a Python session (a logger without a log file), init_model prints
+    one line, not mmengine's table of every parameter's initialisation; a
+    missing weights file is named in one error."""
+    from mmengine.logging import MMLogger
+    small = _train(clip_config, tmp_path / 'pet')
+    MMLogger.get_instance('a_python_session')  # the current logger: console only
+    capfd.readouterr()
+    init_model(clip_config, str(small))
+    printed = ''.join(capfd.readouterr())
+    assert 'is a parameter-efficient checkpoint: restoring the frozen weights' in printed
+    assert 'torch.Size([' not in printed
+    missing = clip_config.copy()
+    missing.model.backbone.clip_weights = str(tmp_path / 'nope.pt')
+    with pytest.raises(CheckpointError, match=r"is a parameter-efficient checkpoint: the frozen "
+                       r"weights it left out come from model.backbone.clip_weights='.*nope.pt', "
+                       r"which does not exist; download them"):
+        init_model(missing, str(small))
