@@ -116,7 +116,8 @@ def main():
         parts = compile_network(model)
         runner.logger.info(f'compile: {", ".join(parts)} compiled (torch.compile); the '
                            f'first batch of each shape is slow while it compiles')
-    runner.test()
+    with config_arguments_checked(cfg):
+        runner.test()
 
 
 def require_onnx_run(args) -> None:

@@ -100,7 +100,7 @@ def main():
         return
     with config_arguments_checked(cfg):
         runner = RUNNERS.build(cfg)
-    runner.train()
+        runner.train()
 
 
 if __name__ == '__main__':

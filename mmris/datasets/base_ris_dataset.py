@@ -83,7 +83,8 @@ class BaseRISDataset(BaseDataset):
 
     def __init__(self, mode: str = 'train', max_load_failures: int = 100, **kwargs):
         if mode not in MODES:
-            raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
+            raise DatasetError(f'{type(self).__name__}: mode {mode!r} is not one of '
+                               f'{", ".join(MODES)}; set the dataset\'s mode in the config')
         self.mode = mode
         self.max_load_failures = max_load_failures
         self.num_skipped = 0
@@ -105,8 +106,8 @@ class BaseRISDataset(BaseDataset):
                 elif self.mode == 'train':
                     dropped += 1
                 else:
-                    raise ValueError(f'{obj["source"]}: expression {index} is {text!r}; '
-                                     'expressions must contain text')
+                    raise DatasetError(f'{obj["source"]}: expression {index} is {text!r}; '
+                                       'expressions must contain text')
             if not sentences:
                 continue
             obj = dict(obj, sentences=sentences)
@@ -120,7 +121,8 @@ class BaseRISDataset(BaseDataset):
             print_log(f'{type(self).__name__}: left out {dropped} empty expressions',
                       logger='current', level=30)
         if not entries:
-            raise ValueError(f'{type(self).__name__}: no entries in {self.ann_file or self.data_root}')
+            raise DatasetError(f'{type(self).__name__}: no entries in '
+                               f'{self.ann_file or self.data_root}')
         return entries
 
     def get_data_info(self, idx) -> dict:

@@ -254,6 +254,35 @@ _REFUSED_ARGUMENT = re.compile(r"(?:(\w+)\.)?__init__\(\) got an unexpected keyw
                                r"'(\w+)'")
 
 
+_UNREGISTERED = re.compile(r"(\S+) is not in the (\S+) registry")
+
+
+def _registered_names_like(name: str, registry: str) -> list:
+    """Up to 3 names of the mmris registry ``registry`` (``'mmris::model'``)
+    and its parents close to ``name``."""
+    from mmengine.registry import Registry
+
+    from mmris import registry as registries
+    scope, _, kind = registry.partition('::')
+    for node in vars(registries).values():
+        if isinstance(node, Registry) and node.scope == scope and node.name == kind:
+            node.import_from_location()
+            names = set()
+            while node is not None:
+                names.update(node.module_dict)
+                node = node.parent
+            return difflib.get_close_matches(name.split('.')[-1], sorted(names), n=3)
+    return []
+
+
+def _value_at(cfg, key: str):
+    """The value at dotted ``key`` of ``cfg`` (list indices as numbers)."""
+    node = cfg
+    for part in key.split('.'):
+        node = node[int(part)] if isinstance(node, (list, tuple)) else node[part]
+    return node
+
+
 def _keys_of(node, key: str, name: str, found: list) -> list:
     """Config keys (dotted) of ``name`` in dicts under ``node``."""
     if isinstance(node, dict):
@@ -273,11 +302,26 @@ def config_arguments_checked(cfg: Config) -> Iterator[None]:
     """Turn a component's refusal of an argument that the config gives it
     (mmengine's build raising ``TypeError: class `X` in ...: __init__() got
     an unexpected keyword argument 'y'``, e.g. from
-    ``+model.backbone.vision_encoder.channels_last=True`` on a ViT) into a
-    UsageError naming the key; a TypeError about anything the config does
-    not hold stays a bug."""
+    ``+model.backbone.vision_encoder.channels_last=True`` on a ViT), and a
+    ``type`` that no registry holds (mmengine's ``KeyError: 'X is not in the
+    mmris::model registry ...'``, e.g. a misspelt ``model.neck.type``), into
+    a UsageError naming the key. Components are built when the runner is
+    and when it starts (data sets, loops, hooks): wrap both. An error about
+    anything the config does not hold stays a bug."""
     try:
         yield
+    except KeyError as error:
+        message = error.args[0] if error.args and isinstance(error.args[0], str) else ''
+        match = _UNREGISTERED.match(message)
+        keys = [key for key in _keys_of(dict(cfg.items()), '', 'type', [])
+                if match and _value_at(cfg, key) == match.group(1)] if match else []
+        if not keys:
+            raise
+        close = _registered_names_like(match.group(1), match.group(2))
+        hint = f' (close names: {", ".join(close)})' if close else ''
+        raise UsageError(f'type {match.group(1)!r} ({" or ".join(keys)}) is not in the '
+                         f'{match.group(2)} registry{hint}; check its spelling, and its scope '
+                         f'for another toolbox\'s component (mmseg.X, mmdet.X)') from error
     except TypeError as error:
         match = _REFUSED_ARGUMENT.search(str(error))
         keys = _keys_of(dict(cfg.items()), '', match.group(2), []) if match else []

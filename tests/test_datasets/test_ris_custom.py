@@ -59,3 +59,11 @@ def test_bad_entries_are_named(custom_root):
     (root / 'masks' / 'a.png').unlink()
     with pytest.raises(RuntimeError, match=r"data_list\[0\] .*a.jpg"):
         build(root, 'test')[0]
+
+
+def test_an_unknown_mode_is_one_line_naming_the_choices(custom_root):
+    from mmris.utils import DatasetError
+    root, _ = custom_root
+    with pytest.raises(DatasetError, match=r"RISCustomDataset: mode 'tset' is not one of train, "
+                       r"test, val_first"):
+        build(root, 'tset')

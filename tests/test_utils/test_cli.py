@@ -153,6 +153,26 @@ def test_an_argument_a_component_does_not_take_is_a_usage_error():
             MODELS.build(encoder)
 
 
+def test_a_type_no_registry_holds_is_named_with_its_key_and_close_names():
+    from mmris.registry import MODELS, TRANSFORMS
+    from mmris.utils import config_arguments_checked
+    cfg = Config(dict(model=dict(type='ETRIS', neck=dict(type='CascadedNeck')),
+                      test_pipeline=[dict(type='LoadImageFromFile'),
+                                     dict(type='RISLetterBox', size=64)]))
+    with pytest.raises(UsageError, match=r"type 'CascadedNeck' \(model.neck.type\) is not in "
+                       r"the mmris::model registry \(close names: CascadedAlignmentNeck"):
+        with config_arguments_checked(cfg):
+            MODELS.build(cfg.model.neck)
+    with pytest.raises(UsageError, match=r"'RISLetterBox' \(test_pipeline.1.type\) is not in "
+                       r"the mmris::transform registry \(close names: RISLetterbox\)"):
+        with config_arguments_checked(cfg):
+            TRANSFORMS.build(cfg.test_pipeline[1])
+    # A type the config does not name stays a bug.
+    with pytest.raises(KeyError, match='is not in the mmris::model registry'):
+        with config_arguments_checked(cfg):
+            MODELS.build(dict(type='NoSuchHead'))
+
+
 def test_an_onnx_file_given_as_a_checkpoint_points_to_onnx_runtime(tmp_path):
     from mmris.utils import require_checkpoint
     exported = tmp_path / 'iter_2000.onnx'
