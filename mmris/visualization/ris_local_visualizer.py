@@ -54,7 +54,10 @@ class RISLocalVisualizer(SegLocalVisualizer):
     0.5 if there is no ``pred_sem_seg``); a mask whose size differs from the
     image's is resized to it (nearest), the IoU is taken before resizing
     when both masks have the same size. Images whose shorter side is under
-    ``min_size`` are enlarged to it first, so small images stay readable.
+    ``min_size`` are enlarged first, so small images stay readable: by
+    ``min_size / shorter side``, or less where that would make the longer
+    side exceed ``max_size`` (a 4000 x 1 strip becomes 4096 x 1, not
+    1,024,000 x 256); an image is never shrunk.
 
     Any other sample (multi-class semantic segmentation) is drawn by
     ``SegLocalVisualizer`` unchanged, so this visualizer can be every
@@ -72,6 +75,8 @@ class RISLocalVisualizer(SegLocalVisualizer):
             (magenta by default).
         min_size (int): Shorter side below which images are enlarged
             (0: never). Defaults to 256.
+        max_size (int): The longest the longer side of an enlarged image
+            gets. Defaults to 4096.
         font_files (Sequence[str], optional): Caption fonts, first choice
             first; by default the fonts
             :func:`~mmris.visualization.unicode_text.find_fonts` finds.
@@ -89,6 +94,7 @@ class RISLocalVisualizer(SegLocalVisualizer):
                  gt_color: Sequence[int] = (0, 255, 255),
                  pred_color: Sequence[int] = (255, 0, 255),
                  min_size: int = 256,
+                 max_size: int = 4096,
                  font_files: Optional[Sequence[str]] = None,
                  **kwargs):
         # SegLocalVisualizer passes classes and palette on in swapped order,
@@ -102,6 +108,7 @@ class RISLocalVisualizer(SegLocalVisualizer):
         self.gt_color = tuple(int(c) for c in gt_color)
         self.pred_color = tuple(int(c) for c in pred_color)
         self.min_size = min_size
+        self.max_size = max_size
         self.caption_text = UnicodeText(font_files)
 
     # ------------------------------------------------------------------ API
@@ -196,10 +203,12 @@ class RISLocalVisualizer(SegLocalVisualizer):
 
     # -------------------------------------------------------------- drawing
     def _enlarge(self, image: np.ndarray) -> np.ndarray:
-        short = min(image.shape[:2])
+        short, long = sorted(image.shape[:2])
         if not self.min_size or short >= self.min_size:
             return image
-        scale = self.min_size / short
+        scale = min(self.min_size / short, self.max_size / long)
+        if scale <= 1:
+            return image
         size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
         return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
 

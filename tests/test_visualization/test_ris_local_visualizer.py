@@ -153,6 +153,29 @@ def test_small_images_are_enlarged():
     assert picture.shape[1] == 2 * round(W * 256 / H)
 
 
+def prediction_picture(height: int, width: int, **kwargs) -> np.ndarray:
+    """The picture of a prediction alone (no caption) on a height x width image."""
+    sample = SegDataSample()
+    sample.pred_sem_seg = PixelData(data=torch.ones(1, height, width, dtype=torch.int64))
+    return make_visualizer(**kwargs).draw_referring(np.zeros((height, width, 3), np.uint8),
+                                                    sample)
+
+
+@pytest.mark.parametrize('height,width,kwargs,enlarged', [
+    # 256 / 2 = 128 would make the long side 51,200; 1000 / 400 = 2.5 is the bound.
+    (2, 400, dict(max_size=1000), (5, 1000)),
+    # The default bound, 4096: 256 / 100 = 2.56 > 4096 / 3000 = 1.365...
+    (100, 3000, {}, (137, 4096)),
+    (3000, 100, {}, (4096, 137)),
+    # Already longer than the bound: not enlarged, and not shrunk either.
+    (10, 5000, {}, (10, 5000)),
+    # Far from the bound: the shorter side reaches min_size, as before.
+    (50, 100, {}, (256, 512)),
+])
+def test_enlarging_stops_at_the_long_side_bound(height, width, kwargs, enlarged):
+    assert prediction_picture(height, width, **kwargs).shape == (*enlarged, 3)
+
+
 def test_vis_backend_output_and_registry(tmp_path):
     vis = VISUALIZERS.build(dict(type='RISLocalVisualizer', name=f'ris_vis_test_{next(_names)}',
                                  vis_backends=[dict(type='LocalVisBackend')],
