@@ -283,6 +283,17 @@ def test_content_length_is_strict(limited_server, headers, status, error):
     assert raw_post(limited_server, headers) == (status, dict(error=error))
 
 
+def test_expressions_longer_than_the_limit_are_refused(limited_server):
+    image = np.zeros((10, 10, 3), np.uint8)
+    body = predict_body(image, ['a dog', 'x' * 501])
+    assert raw_post(limited_server, {'Content-Length': len(body)}, body) == (
+        400, dict(error='an expression may have at most 500 characters, one has 501 '
+                        f'("{"x" * 20}..."): shorten it'))
+    body = predict_body(image, ['x' * 500])
+    status, answer = raw_post(limited_server, {'Content-Length': len(body)}, body)
+    assert status == 200 and answer['results'][0]['text'] == 'x' * 500
+
+
 def test_a_short_body_times_out_with_408(limited_server):
     with connect(limited_server) as sock:
         sock.sendall(b'POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\n'
