@@ -36,7 +36,8 @@ browser); a POST without ``Origin`` (curl, scripts) is answered. On a LAN
 Safe to expose on a LAN, within these limits:
 
 - the body must come with a valid ``Content-Length`` (411 when missing or
-  chunked, 400 when not a number, 413 above 20 MiB, read before anything);
+  chunked, 400 when not a number in ASCII digits, 413 above 20 MiB, read
+  before anything);
 - at most 16 expressions of at most 500 characters each (400 otherwise);
 - every connection has a socket timeout (``--timeout`` seconds): a body
   that stops short gets 408, an idle connection is closed;
@@ -52,6 +53,7 @@ import base64
 import binascii
 import io
 import json
+import re
 import signal
 import sys
 import threading
@@ -285,7 +287,7 @@ class DemoHandler(BaseHTTPRequestHandler):
         if length is None:
             raise RequestError('send the body with a Content-Length header',
                                HTTPStatus.LENGTH_REQUIRED)
-        if not length.strip().isdigit():
+        if not re.fullmatch('[0-9]+', length.strip()):  # str.isdigit() takes '²'
             raise RequestError(f'Content-Length {length!r} is not a number of bytes')
         length = int(length)
         if length > MAX_UPLOAD_BYTES:
