@@ -46,11 +46,16 @@ def synthetic_set_parser(
         size_help: str = 'longest image side in pixels; sides vary from 5/8 of it up to it'
 ) -> argparse.ArgumentParser:
     """The options every synthetic-set writer of ``tools/dataset_converters``
-    shares: ``--out`` (default ``out``), ``--size`` (default ``size``) and
-    ``--seed``; the description is the first line of the tool's ``doc``."""
+    shares: ``--out`` (default ``out``), ``--overwrite``, ``--size``
+    (default ``size``) and ``--seed``; the description is the first line of
+    the tool's ``doc``."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0],
                                      epilog='The same --seed always gives the same files.')
     parser.add_argument('--out', default=out, help='output folder (the data root)')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace the files of the same names in an --out that the '
+                        'generators did not write (a real data root, say); without it such an '
+                        '--out is refused. Their own earlier output is always rewritten')
     parser.add_argument('--size', type=int, default=size, help=size_help)
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     return parser

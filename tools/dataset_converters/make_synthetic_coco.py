@@ -5,6 +5,8 @@
 writes train/*.jpg, val/*.jpg and annotations/instances_{train,val}.json
 under --out (categories circle, square and triangle, with boxes, polygons
 and RLE masks), which mmdet's CocoDataset and CocoMetric read as they are.
+An --out that already holds any of these files and was not written by the
+generators is refused unless --overwrite is given.
 """
 from mmris.synthetic import generate_synthetic_coco
 from mmris.utils import print_split_counts, require_at_least, run_cli, synthetic_set_parser
@@ -23,7 +25,8 @@ def main():
     require_at_least('--num-train', args.num_train, 1)
     require_at_least('--num-val', args.num_val, 1)
     summary = generate_synthetic_coco(args.out, num_train=args.num_train, num_val=args.num_val,
-                                      size=args.size, seed=args.seed)
+                                      size=args.size, seed=args.seed,
+                                      overwrite=args.overwrite)
     print_split_counts(summary, ('images', 'boxes'))
     print(f'wrote {args.num_train + args.num_val} images to {args.out}')
 
