@@ -14,7 +14,13 @@ generators (a real COCO root, say) is refused unless --overwrite is given;
 the generators' own earlier output is rewritten without it.
 """
 from mmris.synthetic import generate_synthetic_grefcoco, generate_synthetic_refcoco
-from mmris.utils import print_split_counts, require_at_least, run_cli, synthetic_set_parser
+from mmris.utils import (
+    check_synthetic_set_options,
+    print_split_counts,
+    require_at_least,
+    run_cli,
+    synthetic_set_parser,
+)
 
 
 def parse_args():
@@ -30,8 +36,8 @@ def parse_args():
 
 def main():
     args = parse_args()
-    require_at_least('--size', args.size, 32)
     require_at_least('--num-images', args.num_images, 4, ' (one image per split)')
+    check_synthetic_set_options(args, least_size=32)
     if args.grefcoco:
         summaries = generate_synthetic_grefcoco(args.out, num_images=args.num_images,
                                                 size=args.size, seed=args.seed,

@@ -7,7 +7,7 @@ An --out that already holds any of these files and was not written by the
 generators is refused unless --overwrite is given.
 """
 from mmris.synthetic import generate_synthetic_shapes
-from mmris.utils import require_at_least, run_cli, synthetic_set_parser
+from mmris.utils import check_synthetic_set_options, require_at_least, run_cli, synthetic_set_parser
 
 
 def parse_args():
@@ -20,9 +20,9 @@ def parse_args():
 
 def main():
     args = parse_args()
-    require_at_least('--size', args.size, 16)
     require_at_least('--num-train', args.num_train, 1)
     require_at_least('--num-val', args.num_val, 1)
+    check_synthetic_set_options(args, least_size=16)
     generate_synthetic_shapes(args.out, args.num_train, args.num_val, args.size, args.seed,
                               overwrite=args.overwrite)
     print(f'\nwrote {args.num_train} train and {args.num_val} val images to {args.out}')
