@@ -115,15 +115,36 @@ def _examples(items: Sequence, count: int = 3) -> str:
     return shown + (', ...' if len(items) > count else '')
 
 
+#: what the check reads of each item of an instances file's lists
+_INSTANCE_FIELDS = {'images': ('id', 'file_name'), 'annotations': ('id', )}
+
+
+def _check_instances(instances) -> None:
+    """ValueError saying what keeps ``instances`` (a loaded
+    ``instances.json``) from being read as COCO instances by the check."""
+    if not isinstance(instances, dict):
+        raise ValueError(f'it holds {str(instances)[:40]}, not a JSON object')
+    missing = [key for key in _INSTANCE_FIELDS if key not in instances]
+    if missing:
+        raise ValueError(f'no {" or ".join(repr(k) for k in missing)} list')
+    for key, fields in _INSTANCE_FIELDS.items():
+        items = instances[key]
+        if not isinstance(items, list):
+            raise ValueError(f'{key!r} is {str(items)[:40]}, not a list')
+        for index, item in enumerate(items):
+            lacking = [name for name in fields if not isinstance(item, dict) or name not in item]
+            if lacking:
+                raise ValueError(f'{key}[{index}] has no {" or ".join(map(repr, lacking))} '
+                                 f'(it is {str(item)[:40]})')
+
+
 def _load_instances(path: str, cache: dict):
     """(instances, error) for ``path``, read once per check."""
     if path not in cache:
         try:
             with open(path) as file:
                 instances = json.load(file)
-            missing = [k for k in ('images', 'annotations') if k not in instances]
-            if missing:
-                raise ValueError(f'no {" or ".join(repr(k) for k in missing)} list')
+            _check_instances(instances)
             cache[path] = (instances, None)
         except (OSError, ValueError, TypeError) as error:
             cache[path] = (None, f'{type(error).__name__}: {error}')
@@ -242,8 +263,9 @@ def check_layout(data_root: str, datasets: Sequence[str] = DEFAULT_DATASETS,
                  check_images: bool = False) -> LayoutReport:
     """Check the refer files of ``datasets`` under ``data_root``.
 
-    For each data set: its ``instances.json`` and ``refs(*).p`` exist and
-    load; each of its splits has refs; every ref's annotation and image id
+    For each data set: its ``instances.json`` (lists of ``images`` with
+    ``id`` and ``file_name``, of ``annotations`` with ``id``) and
+    ``refs(*).p`` exist and load; each of its splits has refs; every ref's annotation and image id
     is in ``instances.json``; with ``check_images``, every image of a ref is
     in ``train2014/`` (with a progress bar).
 

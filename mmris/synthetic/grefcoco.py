@@ -37,15 +37,21 @@ from typing import Dict, List
 
 import numpy as np
 
+from .output_folder import claim_output_folder
 from .refcoco import (
+    ANN_FILE,
     SPLITS,
+    check_arguments,
     generate_synthetic_refcoco,
+    output_files,
     refer_sentence,
     single_target_expressions,
     split_of_images,
 )
 from .shape_scenes import COLOURS, SHAPES
 
+GREF_ANN_FILE = 'grefcoco/instances.json'
+GREFS_FILE = 'grefcoco/grefs(unc).json'
 _COUNT_WORDS = {2: 'two', 3: 'three', 4: 'four'}
 _GENERIC_PLURAL = ('shapes', 'objects', 'things')
 
@@ -130,7 +136,8 @@ def _refs_of_image(rng: np.random.Generator, scene: dict, single_prob: float,
 
 def generate_synthetic_grefcoco(out_dir: str, num_images: int = 600, size: int = 128,
                                 seed: int = 0, single_prob: float = 0.5,
-                                no_target_prob: float = 0.8) -> Dict[str, Dict[str, Dict[str, int]]]:
+                                no_target_prob: float = 0.8, overwrite: bool = False
+                                ) -> Dict[str, Dict[str, Dict[str, int]]]:
     """Write the referring set (:func:`generate_synthetic_refcoco`, same
     arguments and files) and its gRefCOCO variant over the same images (see
     the module docstring).
@@ -138,12 +145,17 @@ def generate_synthetic_grefcoco(out_dir: str, num_images: int = 600, size: int =
     Args:
         single_prob: the chance that a shape gets a single-target ref.
         no_target_prob: the chance that an image gets a no-target ref.
+        overwrite: as for :func:`generate_synthetic_refcoco`; the files of
+            both sets are checked before any is written.
 
     Returns:
         dict: ``refcoco`` and ``grefcoco``, each split -> its number of
         ``images``, ``refs`` and ``sentences``; ``grefcoco`` also counts
         ``no-target`` and ``multi-target`` refs.
     """
+    check_arguments(num_images, size)
+    claim_output_folder(out_dir, [GREF_ANN_FILE, GREFS_FILE, *output_files(num_images)],
+                        overwrite)
     scenes: List[dict] = []
     refcoco = generate_synthetic_refcoco(out_dir, num_images=num_images, size=size, seed=seed,
                                          scenes=scenes)
@@ -167,12 +179,11 @@ def generate_synthetic_grefcoco(out_dir: str, num_images: int = 600, size: int =
             summary[split]['sentences'] += len(sentences)
             summary[split]['no-target'] += not targets
             summary[split]['multi-target'] += len(targets) > 1
-    ann_dir = osp.join(out_dir, 'grefcoco')
-    os.makedirs(ann_dir, exist_ok=True)
-    with open(osp.join(out_dir, 'refcoco', 'instances.json')) as file:
+    os.makedirs(osp.join(out_dir, osp.dirname(GREF_ANN_FILE)), exist_ok=True)
+    with open(osp.join(out_dir, ANN_FILE)) as file:
         instances = json.load(file)
-    with open(osp.join(ann_dir, 'instances.json'), 'w') as file:
+    with open(osp.join(out_dir, GREF_ANN_FILE), 'w') as file:
         json.dump(instances, file)
-    with open(osp.join(ann_dir, 'grefs(unc).json'), 'w') as file:
+    with open(osp.join(out_dir, GREFS_FILE), 'w') as file:
         json.dump(refs, file)
     return dict(refcoco=refcoco, grefcoco=summary)

@@ -21,6 +21,8 @@ file itself is named by ``instances.json``.
 
 The images are split into train / val / testA / testB (70/10/10/10 %,
 every split at least one image). The same seed always gives the same files.
+The output folder is claimed first (:mod:`.output_folder`): a folder that
+holds any of these files without being a generator's is refused.
 """
 import json
 import os
@@ -33,11 +35,14 @@ import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
 
+from .output_folder import claim_output_folder
 from .shape_scenes import CATEGORIES, coco_annotation, draw_scene
 
 SPLITS = ('train', 'val', 'testA', 'testB')
 IMAGE_DIR = 'train2014'
 IMAGE_NAME = 'COCO_train2014_{:012d}.jpg'
+ANN_FILE = 'refcoco/instances.json'
+REFS_FILE = 'refcoco/refs(unc).p'
 
 _GENERIC = ('shape', 'object', 'one', 'thing')
 _RELATIONS = {
@@ -152,10 +157,26 @@ def split_of_images(rng: np.random.Generator, num_images: int) -> List[str]:
     return [names[i] for i in rng.permutation(num_images)]
 
 
+def output_files(num_images: int) -> List[str]:
+    """The files :func:`generate_synthetic_refcoco` writes, relative to its
+    output folder."""
+    return [ANN_FILE, REFS_FILE] + [osp.join(IMAGE_DIR, IMAGE_NAME.format(image_id))
+                                    for image_id in range(1, num_images + 1)]
+
+
+def check_arguments(num_images: int, size: int) -> None:
+    """ValueError unless ``num_images`` and ``size`` can make a set."""
+    if num_images < len(SPLITS):
+        raise ValueError(f'num_images must be at least {len(SPLITS)} (one image per split), '
+                         f'got {num_images}')
+    if size < 32:
+        raise ValueError(f'size must be at least 32 pixels, got {size}')
+
+
 def generate_synthetic_refcoco(out_dir: str, num_images: int = 600, size: int = 128,
                                seed: int = 0, refer_prob: float = 0.85,
-                               jpeg_quality: int = 95, scenes: Optional[list] = None
-                               ) -> Dict[str, Dict[str, int]]:
+                               jpeg_quality: int = 95, scenes: Optional[list] = None,
+                               overwrite: bool = False) -> Dict[str, Dict[str, int]]:
     """Write the synthetic referring set under ``out_dir`` (see the module docstring).
 
     Args:
@@ -171,20 +192,23 @@ def generate_synthetic_refcoco(out_dir: str, num_images: int = 600, size: int = 
             ``image_id``, ``height``, ``width`` and its shapes (``objects``,
             as :func:`draw_scene` gives them, with their ``ann_id``), for a
             variant written over the same images (:mod:`.grefcoco`).
+        overwrite: replace the files of the same names in an ``out_dir``
+            that a generator did not write (see :mod:`.output_folder`).
 
     Returns:
         dict: for each split, its number of ``images``, ``refs`` and
         ``sentences``.
+
+    Raises:
+        OutputExistsError: ``out_dir`` holds files of the same names that a
+            generator did not write, and ``overwrite`` is False.
     """
-    if num_images < len(SPLITS):
-        raise ValueError(f'num_images must be at least {len(SPLITS)} (one image per split), '
-                         f'got {num_images}')
-    if size < 32:
-        raise ValueError(f'size must be at least 32 pixels, got {size}')
+    check_arguments(num_images, size)
+    claim_output_folder(out_dir, output_files(num_images), overwrite)
     rng = np.random.default_rng(seed)
-    image_dir, ann_dir = osp.join(out_dir, IMAGE_DIR), osp.join(out_dir, 'refcoco')
+    image_dir = osp.join(out_dir, IMAGE_DIR)
     os.makedirs(image_dir, exist_ok=True)
-    os.makedirs(ann_dir, exist_ok=True)
+    os.makedirs(osp.join(out_dir, osp.dirname(ANN_FILE)), exist_ok=True)
 
     splits = split_of_images(rng, num_images)
     summary = {split: dict(images=0, refs=0, sentences=0) for split in SPLITS}
@@ -227,8 +251,8 @@ def generate_synthetic_refcoco(out_dir: str, num_images: int = 600, size: int = 
     instances = dict(
         info=dict(description='mmris synthetic refcoco', seed=seed),
         images=images, annotations=annotations, categories=CATEGORIES)
-    with open(osp.join(ann_dir, 'instances.json'), 'w') as file:
+    with open(osp.join(out_dir, ANN_FILE), 'w') as file:
         json.dump(instances, file)
-    with open(osp.join(ann_dir, 'refs(unc).p'), 'wb') as file:
+    with open(osp.join(out_dir, REFS_FILE), 'wb') as file:
         pickle.dump(refs, file)
     return summary

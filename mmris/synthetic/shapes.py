@@ -5,12 +5,25 @@
 """
 import os
 import os.path as osp
+from typing import List
 
 import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
 
 from mmris.datasets.synthetic_shapes import CLASSES
+
+from .output_folder import claim_output_folder
+
+SPLITS = ('train', 'val')
+
+
+def output_files(num_train: int, num_val: int) -> List[str]:
+    """The files :func:`generate_synthetic_shapes` writes, relative to its
+    output folder."""
+    return [osp.join(sub, split, f'{index:05d}.png')
+            for split, count in zip(SPLITS, (num_train, num_val))
+            for index in range(count) for sub in ('img_dir', 'ann_dir')]
 
 
 def draw_sample(rng: np.random.Generator, size: int, max_shapes: int = 4):
@@ -45,15 +58,18 @@ def draw_sample(rng: np.random.Generator, size: int, max_shapes: int = 4):
 
 
 def generate_synthetic_shapes(out_dir: str, num_train: int = 200, num_val: int = 40,
-                              size: int = 64, seed: int = 0) -> None:
+                              size: int = 64, seed: int = 0, overwrite: bool = False) -> None:
     """Write the synthetic shapes set under ``out_dir`` (see the module docstring).
 
-    The same ``seed`` always gives the same files. Existing files with the
-    same names are overwritten; nothing else in ``out_dir`` is touched.
+    The same ``seed`` always gives the same files. The output folder is
+    claimed first (:mod:`.output_folder`): files of the same names are
+    rewritten where a generator wrote them, refused (OutputExistsError)
+    elsewhere unless ``overwrite``; nothing else in ``out_dir`` is touched.
     """
+    claim_output_folder(out_dir, output_files(num_train, num_val), overwrite)
     rng = np.random.default_rng(seed)
     progress = ProgressBar(num_train + num_val)
-    for split, count in (('train', num_train), ('val', num_val)):
+    for split, count in zip(SPLITS, (num_train, num_val)):
         for sub in ('img_dir', 'ann_dir'):
             os.makedirs(osp.join(out_dir, sub, split), exist_ok=True)
         for index in range(count):

@@ -2,6 +2,7 @@
 from .cli import (
                   add_cfg_options_argument,
                   add_runner_arguments,
+                  check_synthetic_set_options,
                   config_arguments_checked,
                   load_config,
                   prepare_runner_config,
@@ -26,7 +27,8 @@ from .set_env import register_all_modules
 
 __all__ = [
     'CheckpointError', 'DatasetError', 'ImageDecodeError', 'UnsafeCheckpointError', 'UsageError',
-    'UserError', 'add_cfg_options_argument', 'add_runner_arguments', 'config_arguments_checked',
+    'UserError', 'add_cfg_options_argument', 'add_runner_arguments',
+    'check_synthetic_set_options', 'config_arguments_checked',
     'load_config',
     'prepare_runner_config', 'print_split_counts', 'register_all_modules', 'require_at_least',
     'require_checkpoint', 'require_config_keys', 'require_writable_dir', 'require_writable_file',

@@ -46,14 +46,30 @@ def synthetic_set_parser(
         size_help: str = 'longest image side in pixels; sides vary from 5/8 of it up to it'
 ) -> argparse.ArgumentParser:
     """The options every synthetic-set writer of ``tools/dataset_converters``
-    shares: ``--out`` (default ``out``), ``--size`` (default ``size``) and
-    ``--seed``; the description is the first line of the tool's ``doc``."""
+    shares: ``--out`` (default ``out``), ``--overwrite``, ``--size``
+    (default ``size``) and ``--seed``, checked by
+    :func:`check_synthetic_set_options`; the description is the first line
+    of the tool's ``doc``."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0],
                                      epilog='The same --seed always gives the same files.')
     parser.add_argument('--out', default=out, help='output folder (the data root)')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace the files of the same names in an --out that the '
+                        'generators did not write (a real data root, say); without it such an '
+                        '--out is refused. Their own earlier output is always rewritten')
     parser.add_argument('--size', type=int, default=size, help=size_help)
-    parser.add_argument('--seed', type=int, default=0, help='random seed')
+    parser.add_argument('--seed', type=int, default=0, help='random seed, at least 0')
     return parser
+
+
+def check_synthetic_set_options(args: argparse.Namespace, least_size: int) -> None:
+    """UsageError unless the options of :func:`synthetic_set_parser` can
+    make a set: ``--size`` at least ``least_size``, ``--seed`` at least 0
+    (numpy's generators take no negative seed), ``--out`` a folder that can
+    be written to (created if needed)."""
+    require_at_least('--size', args.size, least_size)
+    require_at_least('--seed', args.seed, 0)
+    require_writable_dir(args.out, '--out')
 
 
 def print_split_counts(summary: dict, columns: Sequence[str]) -> None:

@@ -24,6 +24,11 @@ class UsageError(UserError):
     """A problem with a tool's arguments or options."""
 
 
+class OutputExistsError(UsageError, FileExistsError):
+    """An output folder that already holds files a tool would overwrite and
+    that the tool did not write."""
+
+
 class CheckpointError(UserError):
     """A checkpoint that cannot be used: unreadable, or not fitting the model."""
 

@@ -43,7 +43,8 @@ class RISLocalVisualizer(SegLocalVisualizer):
       ``prediction`` (``prediction (IoU xx.x)``, in percent, when the
       ground truth is there too);
     - under the panels, a white band with the expression in quotes,
-      wrapped to the picture's width (and ``title`` above it, if given;
+      wrapped to the picture's width in at most ``max_caption_lines`` lines,
+      cut short with an ellipsis beyond (and ``title`` above it, if given;
       ``no match`` below it when the prediction is empty, with the
       ``no_target_score`` of a no-target head when the sample has one),
       drawn by :class:`~mmris.visualization.unicode_text.UnicodeText`, so
@@ -54,7 +55,10 @@ class RISLocalVisualizer(SegLocalVisualizer):
     0.5 if there is no ``pred_sem_seg``); a mask whose size differs from the
     image's is resized to it (nearest), the IoU is taken before resizing
     when both masks have the same size. Images whose shorter side is under
-    ``min_size`` are enlarged to it first, so small images stay readable.
+    ``min_size`` are enlarged first, so small images stay readable: by
+    ``min_size / shorter side``, or less where that would make the longer
+    side exceed ``max_size`` (a 4000 x 1 strip becomes 4096 x 1, not
+    1,024,000 x 256); an image is never shrunk.
 
     Any other sample (multi-class semantic segmentation) is drawn by
     ``SegLocalVisualizer`` unchanged, so this visualizer can be every
@@ -72,6 +76,10 @@ class RISLocalVisualizer(SegLocalVisualizer):
             (magenta by default).
         min_size (int): Shorter side below which images are enlarged
             (0: never). Defaults to 256.
+        max_size (int): The longest the longer side of an enlarged image
+            gets. Defaults to 4096.
+        max_caption_lines (int): The most lines the expression may take in
+            the caption band, at least 1. Defaults to 4.
         font_files (Sequence[str], optional): Caption fonts, first choice
             first; by default the fonts
             :func:`~mmris.visualization.unicode_text.find_fonts` finds.
@@ -89,6 +97,8 @@ class RISLocalVisualizer(SegLocalVisualizer):
                  gt_color: Sequence[int] = (0, 255, 255),
                  pred_color: Sequence[int] = (255, 0, 255),
                  min_size: int = 256,
+                 max_size: int = 4096,
+                 max_caption_lines: int = 4,
                  font_files: Optional[Sequence[str]] = None,
                  **kwargs):
         # SegLocalVisualizer passes classes and palette on in swapped order,
@@ -102,6 +112,8 @@ class RISLocalVisualizer(SegLocalVisualizer):
         self.gt_color = tuple(int(c) for c in gt_color)
         self.pred_color = tuple(int(c) for c in pred_color)
         self.min_size = min_size
+        self.max_size = max_size
+        self.max_caption_lines = max_caption_lines
         self.caption_text = UnicodeText(font_files)
 
     # ------------------------------------------------------------------ API
@@ -180,14 +192,14 @@ class RISLocalVisualizer(SegLocalVisualizer):
         if len(panels) == 2:  # a white line between the panels (over the right one's edge)
             drawn[:, image.shape[1]:image.shape[1] + max(1, image.shape[1] // 300)] = 255
 
-        lines = [] if title is None else [title]
+        lines = [] if title is None else [(title, None)]  # (line, most lines wrapped)
         text = data_sample.metainfo.get('text') if data_sample is not None else None
         if text:
-            lines.append(f'"{text}"')
+            lines.append((f'"{text}"', self.max_caption_lines))
         if pred is not None and not pred.any():
             score = data_sample.get('no_target_score')
-            lines.append('no match' if score is None else
-                         f'no match (no-target score {score:.2f})')
+            lines.append(('no match' if score is None else
+                          f'no match (no-target score {score:.2f})', None))
         if lines:
             drawn = np.concatenate([drawn, self._caption_band(lines, drawn.shape[1],
                                                               image.shape[0])], axis=0)
@@ -196,10 +208,12 @@ class RISLocalVisualizer(SegLocalVisualizer):
 
     # -------------------------------------------------------------- drawing
     def _enlarge(self, image: np.ndarray) -> np.ndarray:
-        short = min(image.shape[:2])
+        short, long = sorted(image.shape[:2])
         if not self.min_size or short >= self.min_size:
             return image
-        scale = self.min_size / short
+        scale = min(self.min_size / short, self.max_size / long)
+        if scale <= 1:
+            return image
         size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
         return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
 
@@ -244,16 +258,17 @@ class RISLocalVisualizer(SegLocalVisualizer):
         cv2.putText(panel, label, (pad, pad + h), _FONT, scale, (255, 255, 255), thickness,
                     cv2.LINE_AA)
 
-    def _caption_band(self, lines: List[str], width: int, image_height: int) -> np.ndarray:
-        """A white band ``width`` wide with ``lines`` wrapped to fit it."""
+    def _caption_band(self, lines: List[Tuple[str, Optional[int]]], width: int,
+                      image_height: int) -> np.ndarray:
+        """A white band ``width`` wide with ``lines`` wrapped to fit it, each
+        ``(line, max_lines)`` in at most ``max_lines`` lines (None: all it
+        needs)."""
         scale, _ = self._font(image_height)
         size = max(10, round(30 * scale))  # about the height of the Hershey labels
         margin = max(4, size // 2)
-        wrapped = [part for line in lines
-                   for part in self.caption_text.wrap(line, size, width - 2 * margin)]
+        wrapped = [part for line, max_lines in lines
+                   for part in self.caption_text.wrap(line, size, width - 2 * margin, max_lines)]
         line_height = round(size * 1.3)
         band = np.full((2 * margin + line_height * len(wrapped), width, 3), 255, np.uint8)
-        for index, part in enumerate(wrapped):
-            baseline = margin + index * line_height + size
-            band = self.caption_text.draw(band, part, (margin, baseline), size)
-        return band
+        return self.caption_text.draw_lines(band, wrapped, (margin, margin + size), size,
+                                            line_height)

@@ -19,7 +19,8 @@ import os
 import os.path as osp
 import warnings
 from functools import lru_cache
-from typing import Dict, List, Optional, Sequence, Tuple
+from itertools import islice
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import matplotlib
 import numpy as np
@@ -38,6 +39,8 @@ FONT_FOLDERS = ('/usr/share/fonts', '/usr/local/share/fonts', '~/.local/share/fo
                 osp.join(osp.dirname(matplotlib.__file__), 'mpl-data', 'fonts', 'ttf'))
 #: Drawn for a character no font has.
 MISSING_GLYPH = '\u25a1'
+#: Ends a text cut short by :meth:`UnicodeText.wrap`.
+ELLIPSIS = '\u2026'
 _HOW_TO_GET_FONTS = ('install fonts that have them, e.g. on Debian/Ubuntu: apt-get install '
                      'fonts-droid-fallback fonts-symbola')
 
@@ -111,35 +114,59 @@ class UnicodeText:
         """Width in pixels of ``text`` at font size ``size``."""
         return int(np.ceil(sum(_font(f, size).getlength(part) for f, part in self.runs(text))))
 
-    def wrap(self, text: str, size: int, width: int) -> List[str]:
+    def wrap(self, text: str, size: int, width: int,
+             max_lines: Optional[int] = None) -> List[str]:
         """``text`` in lines no wider than ``width`` pixels: broken between
-        words where it can, between characters otherwise (e.g. in Chinese)."""
-        lines, line = [], ''
+        words where it can, between characters otherwise (e.g. in Chinese).
+
+        With ``max_lines`` (at least 1), a text that needs more lines is cut
+        after that many, the last ending in :data:`ELLIPSIS` (still no wider
+        than ``width``); the rest of the text is not measured, so the cost
+        does not grow with its length.
+        """
+        lines = list(islice(self._lines(text, size, width),
+                            None if max_lines is None else max_lines + 1)) or ['']
+        if max_lines is None or len(lines) <= max_lines:
+            return lines
+        last = lines[max_lines - 1]
+        while last and self.width(last + ELLIPSIS, size) > width:
+            last = last[:-1]
+        return lines[:max_lines - 1] + [last.rstrip() + ELLIPSIS]
+
+    def _lines(self, text: str, size: int, width: int) -> Iterator[str]:
+        """The non-empty lines of :meth:`wrap`, one at a time."""
+        line = ''
         for word in text.split(' '):
             candidate = f'{line} {word}' if line else word
             if self.width(candidate, size) <= width:
                 line = candidate
                 continue
             if line:
-                lines.append(line)
+                yield line
             line = ''
             for char in word:
                 if line and self.width(line + char, size) > width:
-                    lines.append(line)
+                    yield line
                     line = ''
                 line += char
-        return lines + [line] if line or not lines else lines
+        if line:
+            yield line
 
-    def draw(self, image: np.ndarray, text: str, xy: Tuple[int, int], size: int,
-             color: Sequence[int] = (0, 0, 0)) -> np.ndarray:
-        """``image`` (H, W, 3 uint8 RGB) with ``text`` drawn from ``xy``, the
-        left end of its baseline; returns a new array."""
+    def draw_lines(self, image: np.ndarray, lines: Sequence[str], xy: Tuple[int, int],
+                   size: int, line_height: int, color: Sequence[int] = (0, 0, 0)) -> np.ndarray:
+        """``image`` (H, W, 3 uint8 RGB) with ``lines`` drawn one under the
+        other, ``line_height`` pixels apart, the first from ``xy``, the left
+        end of its baseline; returns a new array (one copy, whatever the
+        number of lines)."""
         canvas = Image.fromarray(image)
         pen = ImageDraw.Draw(canvas)
-        x, baseline = xy
-        for font_file, part in self.runs(text):
-            font = _font(font_file, size)
-            pen.text((x, baseline), part, font=font, fill=tuple(int(c) for c in color),
-                     anchor='ls')
-            x += font.getlength(part)
+        fill = tuple(int(c) for c in color)
+        left, baseline = xy
+        for line in lines:
+            x = left
+            for font_file, part in self.runs(line):
+                font = _font(font_file, size)
+                pen.text((x, baseline), part, font=font, fill=fill, anchor='ls')
+                x += font.getlength(part)
+            baseline += line_height
         return np.asarray(canvas).copy()

@@ -245,6 +245,24 @@ def test_cli_writes_the_set_and_refuses_bad_sizes(run_tool, tmp_path):
     assert result.last_line.startswith('error: --num-images must be at least 4')
 
 
+def test_cli_refuses_a_real_data_root_unless_overwrite(run_tool, tmp_path):
+    real = tmp_path / 'refcoco' / 'instances.json'
+    real.parent.mkdir()
+    real.write_text('{"images": [], "annotations": []}')
+    tool, options = 'dataset_converters/make_synthetic_refcoco.py', ('--num-images', 4)
+    result = run_tool(tool, '--out', tmp_path, *options)
+    assert result.returncode == 2, result.stdout[-2000:]
+    assert result.last_line.startswith(f"error: output folder '{tmp_path}' already holds "
+                                       f"'refcoco/instances.json'")
+    assert '--overwrite' in result.last_line and 'Traceback' not in result.stdout
+    assert real.read_text() == '{"images": [], "annotations": []}'
+    assert not (tmp_path / 'train2014').exists()
+    for flags in (['--overwrite'], []):  # the second run rewrites its own output
+        result = run_tool(tool, '--out', tmp_path, *options, *flags)
+        assert result.returncode == 0, result.stdout[-2000:]
+        assert len(json.loads(real.read_text())['images']) == 4
+
+
 def test_entries_carry_the_coco_box_for_referring_detection(refcoco_root):
     from mmris.datasets import RefCOCODataset
     root = refcoco_root[0]

@@ -40,6 +40,22 @@ def test_ranks_draws_and_prints(run_tool, tmp_path):
         assert grid.shape[0] > 2 * 256 and grid.shape[1] >= 2 * round(W * 256 / H)
 
 
+def test_bad_out_dir_and_cell_height_are_refused_before_the_results_are_read(run_tool,
+                                                                              tmp_path):
+    not_read = tmp_path / 'not_read.pkl'  # does not exist: reading it would be another error
+    a_file = tmp_path / 'a_file'
+    a_file.write_text('kept')
+    result = run_tool('analysis_tools/analyze_results.py', CONFIG, not_read, '--out-dir', a_file)
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert result.last_line == (f"error: --out-dir '{a_file}' cannot be a folder: '{a_file}' "
+                                f'is a file; pick a folder you can write to')
+    assert a_file.read_text() == 'kept'
+    result = run_tool('analysis_tools/analyze_results.py', CONFIG, not_read, '--out-dir',
+                      tmp_path / 'out', '--cell-height', 0)
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert result.last_line == 'error: --cell-height must be at least 1, got 0'
+
+
 def test_a_results_file_that_runs_code_is_refused(run_tool, tmp_path):
     marker = tmp_path / 'pwned'
 

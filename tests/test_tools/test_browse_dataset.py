@@ -42,3 +42,15 @@ def test_browse_train_split_and_bad_options(refcoco_root, run_tool, tmp_path):
     assert result.last_line.startswith('error: no display')
     result = run_tool('misc/browse_dataset.py', DEMO, '--max-samples', 0, '--not-show')
     assert result.returncode == 2 and 'max-samples' in result.last_line
+
+
+def test_an_output_dir_that_is_a_file_is_refused_before_the_data_is_read(run_tool, tmp_path):
+    a_file = tmp_path / 'a_file'
+    a_file.write_text('kept')
+    # The data root does not exist: reading the data would be another error.
+    result = run_tool('misc/browse_dataset.py', DEMO, '--output-dir', a_file,
+                      *options(tmp_path / 'no_data'))
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert result.last_line == (f"error: --output-dir '{a_file}' cannot be a folder: "
+                                f"'{a_file}' is a file; pick a folder you can write to")
+    assert a_file.read_text() == 'kept'

@@ -113,6 +113,32 @@ def test_default_datasets_and_unreadable_files(damaged_root):
     assert f'{len(report.problems)} problems:' in text and 'not checked' in text
 
 
+@pytest.mark.parametrize('instances,what', [
+    ({'images': [], 'annotations': 5}, "'annotations' is 5, not a list"),
+    ({'images': [{'id': 1, 'file_name': 'a.jpg'}], 'annotations': [{'id': 7}, {'area': 3}]},
+     "annotations[1] has no 'id' (it is {'area': 3})"),
+    ({'images': [{'id': 1}], 'annotations': []}, "images[0] has no 'file_name' (it is {'id': 1})"),
+    ({'images': ['a.jpg'], 'annotations': []},
+     "images[0] has no 'id' or 'file_name' (it is a.jpg)"),
+    ([1, 2], 'it holds [1, 2], not a JSON object'),
+])
+def test_malformed_instances_are_a_problem_of_that_file(coco_root, tmp_path, run_tool,
+                                                        instances, what):
+    source, _ = coco_root
+    root = tmp_path / 'coco'
+    shutil.copytree(source / 'refcoco', root / 'refcoco')
+    (root / 'refcoco' / 'instances.json').write_text(json.dumps(instances))
+    report = check_layout(str(root), ['refcoco'])
+    assert report.datasets[0].ann_status == 'unreadable'
+    assert report.problems == [f'refcoco: refcoco/instances.json could not be read '
+                               f'(ValueError: {what})']
+    if isinstance(instances, dict) and instances['annotations'] == 5:
+        result = run_tool(TOOL, '--data-root', root, '--datasets', 'refcoco')
+        assert result.returncode == 2 and 'Traceback' not in result.stdout, result.stdout
+        assert f'refcoco: refcoco/instances.json could not be read (ValueError: {what})' \
+            in result.stdout
+
+
 def test_empty_and_unexpected_splits(coco_root, tmp_path):
     source, _ = coco_root
     root = tmp_path / 'coco'

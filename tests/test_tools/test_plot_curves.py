@@ -32,6 +32,29 @@ def test_plots_from_a_work_dir_and_a_file(run_tool, tmp_path):
     assert out2.is_file()
 
 
+def test_out_must_name_a_png_file(run_tool, tmp_path):
+    """matplotlib would write curves.png for --out curves, and a picture
+    named after a folder's name beside it; both are refused, nothing written."""
+    scalars = tmp_path / 'work' / 'vis_data' / 'scalars.json'
+    write_scalars(scalars)
+    folder = tmp_path / 'plots'
+    folder.mkdir()
+    result = run_tool('analysis_tools/plot_curves.py', scalars, '--out', folder)
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert result.last_line == f"error: --out '{folder}' is a folder; pass a file name"
+    no_extension = tmp_path / 'curves'
+    result = run_tool('analysis_tools/plot_curves.py', scalars, '--out', no_extension)
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert result.last_line == (f"error: --out '{no_extension}' does not end in .png; name the "
+                                f'PNG file to write, e.g. {no_extension}.png')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['plots', 'work']
+    assert not any(folder.iterdir())
+    upper = tmp_path / 'CURVES.PNG'
+    result = run_tool('analysis_tools/plot_curves.py', scalars, '--out', upper)
+    assert result.returncode == 0 and result.last_line == f'wrote {upper}', result.stdout[-3000:]
+    assert cv2.imread(str(upper)) is not None
+
+
 def test_missing_log_is_an_error(tmp_path):
     import importlib.util
     from pathlib import Path

@@ -93,6 +93,23 @@ def test_converts_a_split_that_ris_custom_dataset_reads(run_tool, reference_root
     assert results['text'] == content['data_list'][0]['expressions'][0]
 
 
+def test_an_out_json_that_cannot_be_written_is_refused_before_converting(run_tool, tmp_path):
+    # REF_ROOT does not exist: converting would be another error.
+    folder, a_file = tmp_path / 'folder', tmp_path / 'a_file'
+    folder.mkdir()
+    a_file.write_text('kept')
+    result = run_tool(TOOL, tmp_path / 'no_ref_root', 'refcoco', 'val', folder)
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert result.last_line == f"error: OUT_JSON '{folder}' is a folder; pass a file name"
+    under_a_file = a_file / 'val.json'
+    result = run_tool(TOOL, tmp_path / 'no_ref_root', 'refcoco', 'val', under_a_file)
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert result.last_line == (f"error: OUT_JSON '{under_a_file}' cannot be written: "
+                                f"'{a_file}' is a file, not a folder; pick a path in a folder "
+                                f'you can write to')
+    assert a_file.read_text() == 'kept' and not any(folder.iterdir())
+
+
 def test_missing_masks_are_an_error_naming_them(run_tool, reference_root, tmp_path):
     root = tmp_path / 'damaged'
     shutil.copytree(reference_root / 'anns', root / 'anns')

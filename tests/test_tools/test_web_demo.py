@@ -283,6 +283,27 @@ def test_content_length_is_strict(limited_server, headers, status, error):
     assert raw_post(limited_server, headers) == (status, dict(error=error))
 
 
+def test_a_content_length_of_non_ascii_digits_is_not_a_number(limited_server):
+    """'²' (0xB2 in the Latin-1 that HTTP headers are read in) passes
+    str.isdigit() yet is no number of bytes."""
+    with connect(limited_server) as sock:
+        sock.sendall(b'POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+                     b'Content-Type: application/json\r\nContent-Length: \xb2\r\n\r\n{}')
+        assert read_response(sock) == (
+            400, dict(error="Content-Length '\xb2' is not a number of bytes"))
+
+
+def test_expressions_longer_than_the_limit_are_refused(limited_server):
+    image = np.zeros((10, 10, 3), np.uint8)
+    body = predict_body(image, ['a dog', 'x' * 501])
+    assert raw_post(limited_server, {'Content-Length': len(body)}, body) == (
+        400, dict(error='an expression may have at most 500 characters, one has 501 '
+                        f'("{"x" * 20}..."): shorten it'))
+    body = predict_body(image, ['x' * 500])
+    status, answer = raw_post(limited_server, {'Content-Length': len(body)}, body)
+    assert status == 200 and answer['results'][0]['text'] == 'x' * 500
+
+
 def test_a_short_body_times_out_with_408(limited_server):
     with connect(limited_server) as sock:
         sock.sendall(b'POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\n'

@@ -105,6 +105,25 @@ def test_output_paths_are_checked_before_any_work(tmp_path):
         require_writable_file(str(tmp_path / 'out'), '--out-file')
 
 
+@pytest.mark.parametrize('tool', ['make_synthetic_refcoco', 'make_synthetic_coco',
+                                  'make_synthetic_shapes'])
+def test_synthetic_set_writers_check_out_and_seed_first(run_tool, tmp_path, tool):
+    """check_synthetic_set_options, as each writer runs it: one line, and
+    nothing written."""
+    script = f'dataset_converters/{tool}.py'
+    a_file = tmp_path / 'a_file'
+    a_file.write_text('kept')
+    result = run_tool(script, '--out', a_file)
+    assert result.returncode == 2, result.stdout[-2000:]
+    assert result.last_line == (f"error: --out '{a_file}' cannot be a folder: '{a_file}' is a "
+                                f'file; pick a folder you can write to')
+    assert a_file.read_text() == 'kept'
+    result = run_tool(script, '--out', tmp_path / 'new', '--seed', -1)
+    assert result.returncode == 2, result.stdout[-2000:]
+    assert result.last_line == 'error: --seed must be at least 0, got -1'
+    assert not (tmp_path / 'new').exists()
+
+
 def test_a_config_without_a_key_a_tool_needs_is_named():
     from mmengine.config import Config
     cfg = Config(dict(train_dataloader=dict(), test_dataloader=None))

@@ -12,7 +12,7 @@ from mmseg.structures import SegDataSample
 from mmris.engine.hooks import sample_name
 from mmris.registry import VISUALIZERS
 from mmris.visualization import RISLocalVisualizer
-from mmris.visualization.unicode_text import MISSING_GLYPH, UnicodeText, find_fonts
+from mmris.visualization.unicode_text import ELLIPSIS, MISSING_GLYPH, UnicodeText, find_fonts
 
 H, W = 40, 60
 _names = itertools.count()
@@ -96,16 +96,22 @@ def test_the_caption_band_shows_the_expression():
     assert no_text.shape == (H, 2 * W, 3)  # no band without an expression
 
 
+def record_caption_lines(vis, monkeypatch) -> list:
+    """A list that receives the caption lines ``vis`` draws."""
+    drawn_lines = []
+    draw_lines = vis.caption_text.draw_lines
+
+    def recording_draw_lines(band, lines, *args, **kwargs):
+        drawn_lines.extend(lines)
+        return draw_lines(band, lines, *args, **kwargs)
+
+    monkeypatch.setattr(vis.caption_text, 'draw_lines', recording_draw_lines)
+    return drawn_lines
+
+
 def test_an_empty_prediction_is_captioned_no_match_with_the_no_target_score(monkeypatch):
     vis = make_visualizer(min_size=0)
-    drawn_lines = []
-    draw = vis.caption_text.draw
-
-    def recording_draw(band, text, *args, **kwargs):
-        drawn_lines.append(text)
-        return draw(band, text, *args, **kwargs)
-
-    monkeypatch.setattr(vis.caption_text, 'draw', recording_draw)
+    drawn_lines = record_caption_lines(vis, monkeypatch)
     image, sample = make_sample(text='the blue circle', gt=False)
     vis.draw_referring(image, sample)
     # The narrow band wraps lines (into words, long ones into pieces):
@@ -146,11 +152,49 @@ def test_long_expressions_wrap_into_a_taller_band(tmp_path):
     assert heights[1] > heights[0] > H
 
 
+def test_long_expressions_are_cut_after_max_caption_lines(monkeypatch):
+    """The band of an expression of 2,000 words is as tall as that of one of
+    200: max_caption_lines lines, the last ending in an ellipsis."""
+    vis = make_visualizer(min_size=0, max_caption_lines=3)
+    drawn_lines = record_caption_lines(vis, monkeypatch)
+    pictures = []
+    for words in (200, 2000):
+        drawn_lines.clear()
+        pictures.append(vis.draw_referring(*make_sample(text='cat ' * words, gt=False)))
+        assert len(drawn_lines) == 3 and drawn_lines[-1].endswith(ELLIPSIS), drawn_lines
+        # The lines are the caption as it begins, up to the cut.
+        assert f'"{"cat " * words}'.startswith(' '.join(drawn_lines)[:-len(ELLIPSIS)])
+    assert pictures[0].shape == pictures[1].shape
+
+
 def test_small_images_are_enlarged():
     vis = make_visualizer()  # min_size=256
     image, sample = make_sample()
     picture = vis.draw_referring(image, sample)
     assert picture.shape[1] == 2 * round(W * 256 / H)
+
+
+def prediction_picture(height: int, width: int, **kwargs) -> np.ndarray:
+    """The picture of a prediction alone (no caption) on a height x width image."""
+    sample = SegDataSample()
+    sample.pred_sem_seg = PixelData(data=torch.ones(1, height, width, dtype=torch.int64))
+    return make_visualizer(**kwargs).draw_referring(np.zeros((height, width, 3), np.uint8),
+                                                    sample)
+
+
+@pytest.mark.parametrize('height,width,kwargs,enlarged', [
+    # 256 / 2 = 128 would make the long side 51,200; 1000 / 400 = 2.5 is the bound.
+    (2, 400, dict(max_size=1000), (5, 1000)),
+    # The default bound, 4096: 256 / 100 = 2.56 > 4096 / 3000 = 1.365...
+    (100, 3000, {}, (137, 4096)),
+    (3000, 100, {}, (4096, 137)),
+    # Already longer than the bound: not enlarged, and not shrunk either.
+    (10, 5000, {}, (10, 5000)),
+    # Far from the bound: the shorter side reaches min_size, as before.
+    (50, 100, {}, (256, 512)),
+])
+def test_enlarging_stops_at_the_long_side_bound(height, width, kwargs, enlarged):
+    assert prediction_picture(height, width, **kwargs).shape == (*enlarged, 3)
 
 
 def test_vis_backend_output_and_registry(tmp_path):
@@ -236,3 +280,18 @@ def test_fallback_chain_and_wrapping():
     assert ' '.join(lines) == 'the cat on the left of the table'
     # Without spaces (Chinese), lines break between characters.
     assert ''.join(text.wrap('左边的猫在桌子上', size, 3 * size)) == '左边的猫在桌子上'
+
+
+def test_wrapping_into_at_most_max_lines():
+    text, size = UnicodeText(), 20
+    width = text.width('one two', size)
+    assert text.wrap('one two six ten', size, width) == ['one two', 'six ten']
+    assert text.wrap('one two six ten', size, width, max_lines=2) == ['one two', 'six ten']
+    # A third line would be needed: the second is cut to end in an ellipsis
+    # that still fits, and keeps what of 'six ten' fits before it.
+    cut = text.wrap('one two six ten red', size, width, max_lines=2)
+    assert cut[0] == 'one two' and cut[1].endswith(ELLIPSIS) and cut[1] != ELLIPSIS
+    assert 'six ten'.startswith(cut[1][:-1]) and text.width(cut[1], size) <= width
+    # Lines broken between characters are cut alike.
+    assert text.wrap('左边的猫在桌子上', size, 3 * size, max_lines=1)[0][-1] == ELLIPSIS
+    assert text.wrap('', size, width, max_lines=1) == ['']

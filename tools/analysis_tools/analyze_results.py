@@ -30,7 +30,6 @@ name is refused with an error, so nothing in the file is run.
 """
 import argparse
 import math
-import os
 import os.path as osp
 import sys
 from typing import List
@@ -44,7 +43,14 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmris.evaluation import load_results
-from mmris.utils import UsageError, add_cfg_options_argument, load_config, require_at_least, run_cli
+from mmris.utils import (
+    UsageError,
+    add_cfg_options_argument,
+    load_config,
+    require_at_least,
+    require_writable_dir,
+    run_cli,
+)
 
 
 def sample_iou(sample: dict) -> float:
@@ -65,7 +71,8 @@ def parse_args():
     parser.add_argument('--out-dir', required=True, help='folder for worst.png and best.png')
     parser.add_argument('--topk', type=int, default=10, help='samples per grid (default: 10)')
     parser.add_argument('--cell-height', type=int, default=256,
-                        help='image height of each grid cell in pixels (default: 256)')
+                        help='image height of each grid cell in pixels, at least 1 '
+                        '(default: 256)')
     add_cfg_options_argument(parser)
     return parser.parse_args()
 
@@ -120,6 +127,8 @@ def make_grid(cells: List[np.ndarray], gap: int = 8) -> np.ndarray:
 def main():
     args = parse_args()
     require_at_least('--topk', args.topk, 1)
+    require_at_least('--cell-height', args.cell_height, 1)
+    require_writable_dir(args.out_dir, '--out-dir')
     cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmris'))
     results = load_results(args.results)
@@ -137,7 +146,6 @@ def main():
     rankings = {'worst': order[:topk], 'best': sorted(order, key=lambda i: (-ious[i], i))[:topk]}
 
     visualizer = build_visualizer(cfg)
-    os.makedirs(args.out_dir, exist_ok=True)
     print(f'{len(results)} samples, mIoU {100 * np.mean(ious):.2f}')
     for kind, indices in rankings.items():
         print(f'\n{kind} {topk}:')

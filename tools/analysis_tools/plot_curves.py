@@ -8,16 +8,17 @@ a work dir, the newest ``<work_dir>/<timestamp>/vis_data/scalars.json`` (or
 ``lr``) give the loss curves (``loss`` and every other ``*loss*`` key) and
 the learning rate against their ``step``; the other lines are validation
 results, of which ``mIoU`` and ``oIoU`` (percent) are plotted. Writes one
-PNG with three panels (default ``curves.png`` in the current folder).
+PNG with three panels to ``--out`` (default ``curves.png`` in the current
+folder), which must name a ``.png`` file (a folder, or another extension,
+is refused before the log is read).
 """
 import argparse
 import glob
 import json
-import os
 import os.path as osp
 from collections import defaultdict
 
-from mmris.utils import UsageError, run_cli
+from mmris.utils import UsageError, require_writable_file, run_cli
 
 VAL_KEYS = ('mIoU', 'oIoU')
 
@@ -83,7 +84,6 @@ def plot(train: dict, val: dict, title: str, out: str) -> None:
         axis.grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     fig.savefig(out, dpi=100)
     plt.close(fig)
 
@@ -92,8 +92,13 @@ def main():
     parser = argparse.ArgumentParser(description='Plot loss, lr and val IoU of a run.')
     parser.add_argument('path', metavar='WORK_DIR_OR_SCALARS_JSON',
                         help='a work dir or its vis_data/scalars.json')
-    parser.add_argument('--out', default='curves.png', help='PNG to write (default: curves.png)')
+    parser.add_argument('--out', default='curves.png',
+                        help='PNG file to write, ending in .png (default: curves.png)')
     args = parser.parse_args()
+    require_writable_file(args.out, '--out')
+    if not args.out.lower().endswith('.png'):
+        raise UsageError(f'--out {args.out!r} does not end in .png; name the PNG file to write, '
+                         f'e.g. {osp.splitext(args.out)[0]}.png')
     scalars = find_scalars(args.path)
     train, val = read_scalars(scalars)
     if not train and not val:

@@ -5,9 +5,17 @@
 writes train/*.jpg, val/*.jpg and annotations/instances_{train,val}.json
 under --out (categories circle, square and triangle, with boxes, polygons
 and RLE masks), which mmdet's CocoDataset and CocoMetric read as they are.
+An --out that already holds any of these files and was not written by the
+generators is refused unless --overwrite is given.
 """
 from mmris.synthetic import generate_synthetic_coco
-from mmris.utils import print_split_counts, require_at_least, run_cli, synthetic_set_parser
+from mmris.utils import (
+    check_synthetic_set_options,
+    print_split_counts,
+    require_at_least,
+    run_cli,
+    synthetic_set_parser,
+)
 
 
 def parse_args():
@@ -19,11 +27,12 @@ def parse_args():
 
 def main():
     args = parse_args()
-    require_at_least('--size', args.size, 32)
     require_at_least('--num-train', args.num_train, 1)
     require_at_least('--num-val', args.num_val, 1)
+    check_synthetic_set_options(args, least_size=32)
     summary = generate_synthetic_coco(args.out, num_train=args.num_train, num_val=args.num_val,
-                                      size=args.size, seed=args.seed)
+                                      size=args.size, seed=args.seed,
+                                      overwrite=args.overwrite)
     print_split_counts(summary, ('images', 'boxes'))
     print(f'wrote {args.num_train + args.num_val} images to {args.out}')
 

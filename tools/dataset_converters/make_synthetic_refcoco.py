@@ -8,9 +8,19 @@ writes train2014/*.jpg, refcoco/instances.json and refcoco/refs(unc).p under
 data_root set to --out. With --grefcoco it also writes the gRefCOCO variant
 over the same images (grefcoco/instances.json, grefcoco/grefs(unc).json:
 expressions naming several shapes or none), in its own split.
+
+An --out that already holds any of these files and was not written by the
+generators (a real COCO root, say) is refused unless --overwrite is given;
+the generators' own earlier output is rewritten without it.
 """
 from mmris.synthetic import generate_synthetic_grefcoco, generate_synthetic_refcoco
-from mmris.utils import print_split_counts, require_at_least, run_cli, synthetic_set_parser
+from mmris.utils import (
+    check_synthetic_set_options,
+    print_split_counts,
+    require_at_least,
+    run_cli,
+    synthetic_set_parser,
+)
 
 
 def parse_args():
@@ -26,11 +36,12 @@ def parse_args():
 
 def main():
     args = parse_args()
-    require_at_least('--size', args.size, 32)
     require_at_least('--num-images', args.num_images, 4, ' (one image per split)')
+    check_synthetic_set_options(args, least_size=32)
     if args.grefcoco:
         summaries = generate_synthetic_grefcoco(args.out, num_images=args.num_images,
-                                                size=args.size, seed=args.seed)
+                                                size=args.size, seed=args.seed,
+                                                overwrite=args.overwrite)
         print('refcoco:')
         print_split_counts(summaries['refcoco'], ('images', 'refs', 'sentences'))
         print('grefcoco:')
@@ -38,7 +49,8 @@ def main():
                            ('images', 'refs', 'sentences', 'no-target', 'multi-target'))
     else:
         summary = generate_synthetic_refcoco(args.out, num_images=args.num_images,
-                                             size=args.size, seed=args.seed)
+                                             size=args.size, seed=args.seed,
+                                             overwrite=args.overwrite)
         print_split_counts(summary, ('images', 'refs', 'sentences'))
     print(f'wrote {args.num_images} images to {args.out}')
 

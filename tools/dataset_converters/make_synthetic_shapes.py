@@ -1,9 +1,13 @@
 """Write the synthetic shapes set used by the demo job and the tests.
 
     python tools/dataset_converters/make_synthetic_shapes.py --out data/synthetic_shapes
+
+writes img_dir/{train,val}/*.png and ann_dir/{train,val}/*.png under --out.
+An --out that already holds any of these files and was not written by the
+generators is refused unless --overwrite is given.
 """
 from mmris.synthetic import generate_synthetic_shapes
-from mmris.utils import require_at_least, run_cli, synthetic_set_parser
+from mmris.utils import check_synthetic_set_options, require_at_least, run_cli, synthetic_set_parser
 
 
 def parse_args():
@@ -16,10 +20,11 @@ def parse_args():
 
 def main():
     args = parse_args()
-    require_at_least('--size', args.size, 16)
     require_at_least('--num-train', args.num_train, 1)
     require_at_least('--num-val', args.num_val, 1)
-    generate_synthetic_shapes(args.out, args.num_train, args.num_val, args.size, args.seed)
+    check_synthetic_set_options(args, least_size=16)
+    generate_synthetic_shapes(args.out, args.num_train, args.num_val, args.size, args.seed,
+                              overwrite=args.overwrite)
     print(f'\nwrote {args.num_train} train and {args.num_val} val images to {args.out}')
 
 

@@ -17,7 +17,7 @@ import os.path as osp
 
 from mmengine.utils import ProgressBar
 
-from mmris.utils import UsageError, run_cli
+from mmris.utils import UsageError, require_writable_file, run_cli
 
 
 def parse_args():
@@ -102,14 +102,12 @@ def convert(ref_root: str, dataset: str, split: str, image_dir: str = 'train2014
 
 def main():
     args = parse_args()
+    require_writable_file(args.out, 'OUT_JSON')
     content = convert(args.ref_root, args.dataset, args.split, args.image_dir)
     if not osp.isdir(osp.join(args.ref_root, args.image_dir)):
         print(f'note: {osp.join(args.ref_root, args.image_dir)} does not exist; pass '
               f'--image-dir with the image folder relative to REF_ROOT (the reference layout '
               f'uses images/train2014)')
-    out_dir = osp.dirname(args.out)
-    if out_dir:
-        os.makedirs(out_dir, exist_ok=True)
     with open(args.out, 'w') as file:
         json.dump(content, file)
     sentences = sum(len(item['expressions']) for item in content['data_list'])

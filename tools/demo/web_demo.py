@@ -36,7 +36,9 @@ browser); a POST without ``Origin`` (curl, scripts) is answered. On a LAN
 Safe to expose on a LAN, within these limits:
 
 - the body must come with a valid ``Content-Length`` (411 when missing or
-  chunked, 400 when not a number, 413 above 20 MiB, read before anything);
+  chunked, 400 when not a number in ASCII digits, 413 above 20 MiB, read
+  before anything);
+- at most 16 expressions of at most 500 characters each (400 otherwise);
 - every connection has a socket timeout (``--timeout`` seconds): a body
   that stops short gets 408, an idle connection is closed;
 - at most ``--workers`` connections are served at once (the others get
@@ -51,6 +53,7 @@ import base64
 import binascii
 import io
 import json
+import re
 import signal
 import sys
 import threading
@@ -68,6 +71,7 @@ PAGE_FILE = Path(__file__).resolve().parent / 'web_demo' / 'index.html'
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_EXPRESSIONS = 16
+MAX_EXPRESSION_CHARS = 500
 
 class RequestError(Exception):
     """A bad request: its message goes back to the page with ``status``."""
@@ -142,6 +146,11 @@ class Segmenter:
             raise RequestError('type at least one expression')
         if len(expressions) > MAX_EXPRESSIONS:
             raise RequestError(f'at most {MAX_EXPRESSIONS} expressions at a time')
+        longest = max(expressions, key=len)
+        if len(longest) > MAX_EXPRESSION_CHARS:
+            raise RequestError(f'an expression may have at most {MAX_EXPRESSION_CHARS} '
+                               f'characters, one has {len(longest)} ("{longest[:20]}..."): '
+                               f'shorten it')
         start = time.perf_counter()
         with self.lock:
             output = self.inferencer(img, expressions, batch_size=len(expressions),
@@ -278,7 +287,7 @@ class DemoHandler(BaseHTTPRequestHandler):
         if length is None:
             raise RequestError('send the body with a Content-Length header',
                                HTTPStatus.LENGTH_REQUIRED)
-        if not length.strip().isdigit():
+        if not re.fullmatch('[0-9]+', length.strip()):  # str.isdigit() takes '²'
             raise RequestError(f'Content-Length {length!r} is not a number of bytes')
         length = int(length)
         if length > MAX_UPLOAD_BYTES:

@@ -31,7 +31,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmengine.utils import ProgressBar
 
-from mmris.utils import UsageError, add_cfg_options_argument, load_config, run_cli
+from mmris.utils import UsageError, add_cfg_options_argument, load_config, require_writable_dir, run_cli
 
 SPLITS = ('train', 'val', 'test')
 
@@ -100,6 +100,8 @@ def main():
                          '--output-dir DIR to write the pictures to files instead')
     if args.max_samples is not None and args.max_samples < 1:
         raise UsageError(f'--max-samples must be at least 1, got {args.max_samples}')
+    if args.output_dir:
+        require_writable_dir(args.output_dir, '--output-dir')
     cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmris'))
     from mmris.engine.hooks import sample_name
@@ -117,8 +119,6 @@ def main():
     visualizer_cfg = dict(visualizer_cfg, save_dir=None, vis_backends=None)
     visualizer = VISUALIZERS.build(visualizer_cfg)
     visualizer.dataset_meta = dataset.metainfo
-    if args.output_dir:
-        os.makedirs(args.output_dir, exist_ok=True)
 
     count = len(dataset) if args.max_samples is None else min(args.max_samples, len(dataset))
     progress = ProgressBar(count)

@@ -30,7 +30,8 @@ class ETRIS(BaseSegmentor):
     ``predict`` follows the reference evaluation: sigmoid, bicubic upsampling
     (align_corners) to the network input, the inverse letterbox warp
     (``metainfo['inverse_affine_matrix']``, 2x3; bicubic, border 0) to the
-    original image size, then ``> test_cfg['mask_threshold']`` (0.35). Each
+    original image size, clipped to [0, 1] (the cubic steps overshoot at
+    sharp edges), then ``> test_cfg['mask_threshold']`` (0.35). Each
     returned sample holds
 
     - ``pred_sem_seg``: the binary mask, ``PixelData`` (1, H, W) int64, and
@@ -137,7 +138,7 @@ def masks_from_logits(logits: torch.Tensor, data_samples: List[SegDataSample],
                       ) -> List[SegDataSample]:
     """ETRIS' post-processing (see :class:`ETRIS`): stride-4 logits
     (B, 1, h, w) of inputs of ``input_shape`` -> ``pred_sem_seg`` and
-    ``pred_prob`` of each sample at its original size."""
+    ``pred_prob`` (in [0, 1]) of each sample at its original size."""
     probs = F.interpolate(logits.sigmoid().float(), size=input_shape, mode='bicubic',
                           align_corners=True)
     for prob, sample in zip(probs, data_samples):
@@ -149,7 +150,9 @@ def masks_from_logits(logits: torch.Tensor, data_samples: List[SegDataSample],
         prob = cv2.warpAffine(prob[0].cpu().numpy(), np.asarray(inverse, np.float64),
                               (int(width), int(height)), flags=cv2.INTER_CUBIC,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=0.)
-        prob = torch.from_numpy(prob)[None].to(logits.device)
+        # Both cubic steps overshoot at sharp edges; a probability stays in
+        # [0, 1] (the mask is the same at any threshold in [0, 1)).
+        prob = torch.from_numpy(np.clip(prob, 0., 1.))[None].to(logits.device)
         mask = (prob > threshold).long()
         sample.set_data(dict(pred_sem_seg=PixelData(data=mask), pred_prob=PixelData(data=prob)))
     return data_samples

@@ -68,7 +68,8 @@ def test_train_step_lowers_the_loss_and_keeps_frozen_weights(tiny_etris_cfg):
 
 def test_predict_follows_the_reference_evaluation(tiny_config):
     """sigmoid -> bicubic (align_corners) to the input -> inverse letterbox
-    (bicubic, border 0) to the original size -> > 0.35, computed here by hand."""
+    (bicubic, border 0) to the original size -> clipped to [0, 1] -> > 0.35,
+    computed here by hand."""
     cfg = tiny_config('vitb')
     cfg.model.test_cfg.mask_threshold = 0.4
     model = MODELS.build(cfg.model).eval()
@@ -82,12 +83,36 @@ def test_predict_follows_the_reference_evaluation(tiny_config):
     prob = F.interpolate(prob, size=(64, 64), mode='bicubic', align_corners=True)[0, 0].numpy()
     scale = 64 / 50  # the long side fits; the short one is centred
     forward = np.array([[scale, 0, 0], [0, scale, (64 - 30 * scale) / 2]])
-    expected = cv2.warpAffine(prob, cv2.invertAffineTransform(forward), (50, 30),
-                              flags=cv2.INTER_CUBIC, borderValue=0)
+    expected = np.clip(cv2.warpAffine(prob, cv2.invertAffineTransform(forward), (50, 30),
+                                      flags=cv2.INTER_CUBIC, borderValue=0), 0, 1)
     np.testing.assert_allclose(results[0].pred_prob.data[0].numpy(), expected, atol=1e-5)
     agreement = (results[0].pred_sem_seg.data[0].numpy() == (expected > 0.4)).mean()
     assert agreement > 0.999
     assert 0.1 < (expected > 0.4).mean() < 0.9
+
+
+def test_probabilities_stay_in_0_1_and_masks_are_the_thresholded_warp():
+    """A sharp edge in the logits makes both cubic steps overshoot; the
+    probability is clipped to [0, 1] and the mask is what the unclipped
+    warp gives at every threshold in (0, 1), computed here by hand."""
+    from mmris.models.segmentors.etris import masks_from_logits
+    logits = torch.full((1, 1, 16, 16), -12.)
+    logits[..., 4:11, 5:12] = 12.
+    ori_shape, size = (30, 50), 64
+    forward, inverse = letterbox_matrices(ori_shape, size)
+    prob = F.interpolate(logits.sigmoid(), size=(size, size), mode='bicubic',
+                         align_corners=True)[0, 0].numpy()
+    unclipped = cv2.warpAffine(prob, np.asarray(inverse, np.float64), (50, 30),
+                               flags=cv2.INTER_CUBIC, borderValue=0)
+    assert unclipped.min() < -0.01 and unclipped.max() > 1.01  # the overshoot is there
+    for threshold in (0.01, 0.35, 0.5, 0.99):
+        sample = SegDataSample(metainfo=dict(ori_shape=ori_shape, inverse_affine_matrix=inverse))
+        (result,) = masks_from_logits(logits, [sample], (size, size), threshold)
+        prob = result.pred_prob.data[0].numpy()
+        assert prob.min() >= 0 and prob.max() <= 1
+        np.testing.assert_allclose(prob, np.clip(unclipped, 0, 1), atol=1e-6)
+        np.testing.assert_array_equal(result.pred_sem_seg.data[0].numpy(),
+                                      (unclipped > threshold).astype(np.int64))
 
 
 def test_missing_text_or_inverse_matrix_is_explained(tiny_config):
