@@ -31,28 +31,28 @@ $(READY): tools/setup_env.sh setup.py requirements/runtime.txt requirements/test
 	touch $@
 
 demo: $(READY)
-	$(PY) tools/dataset_converters/make_synthetic_refcoco.py --out data/synthetic_refcoco
+	$(PY) tools/dataset_converters/make_synthetic_refcoco.py --out data/synthetic_refcoco --overwrite
 	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
 	$(PY) tools/analysis_tools/ris_baselines.py $(DEMO_CONFIG)
 	$(PY) tools/test.py $(DEMO_CONFIG) $$(cat $(DEMO_WORK_DIR)/last_checkpoint) \
 		--work-dir $(DEMO_WORK_DIR) --show-dir $(DEMO_WORK_DIR)/predictions
 
 demo-seg: $(READY)
-	$(PY) tools/dataset_converters/make_synthetic_shapes.py --out data/synthetic_shapes
+	$(PY) tools/dataset_converters/make_synthetic_shapes.py --out data/synthetic_shapes --overwrite
 	$(PY) tools/train.py $(SEG_DEMO_CONFIG) --work-dir $(SEG_DEMO_WORK_DIR)
 	$(PY) tools/analysis_tools/seg_baselines.py $(SEG_DEMO_CONFIG)
 	$(PY) tools/test.py $(SEG_DEMO_CONFIG) $$(cat $(SEG_DEMO_WORK_DIR)/last_checkpoint) \
 		--work-dir $(SEG_DEMO_WORK_DIR) --show-dir $(SEG_DEMO_WORK_DIR)/predictions
 
 demo-det: $(READY)
-	$(PY) tools/dataset_converters/make_synthetic_coco.py --out data/synthetic_coco
+	$(PY) tools/dataset_converters/make_synthetic_coco.py --out data/synthetic_coco --overwrite
 	$(PY) tools/train.py $(DET_DEMO_CONFIG) --work-dir $(DET_DEMO_WORK_DIR)
 	$(PY) tools/analysis_tools/det_baselines.py $(DET_DEMO_CONFIG)
 	$(PY) tools/test.py $(DET_DEMO_CONFIG) $$(cat $(DET_DEMO_WORK_DIR)/last_checkpoint) \
 		--work-dir $(DET_DEMO_WORK_DIR)
 
 demo-gres: $(READY)
-	$(PY) tools/dataset_converters/make_synthetic_refcoco.py --out data/synthetic_refcoco --grefcoco
+	$(PY) tools/dataset_converters/make_synthetic_refcoco.py --out data/synthetic_refcoco --grefcoco --overwrite
 	$(PY) tools/analysis_tools/gres_demo.py $(GRES_DEMO_CONFIGS) --work-dir work_dirs/demo-gres
 
 test: $(READY)
