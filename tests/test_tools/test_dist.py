@@ -22,6 +22,23 @@ def etris_checkpoint(etris_config, tmp_path_factory):
     return path
 
 
+def test_every_test_sample_is_drawn_once(etris_config, etris_checkpoint, run_tool, free_port,
+                                         tmp_path):
+    # 3 samples in batches of 2: the sampler gives rank 1 sample 0 again.
+    show_dir = tmp_path / 'show'
+    result = run_tool('dist_test.sh', etris_config, etris_checkpoint, 2, '--work-dir',
+                      tmp_path / 'work', '--show-dir', show_dir, '--cfg-options',
+                      '+test_dataloader.dataset.indices=3', env=dict(PORT=free_port()))
+    assert result.returncode == 0, result.stdout[-4000:]
+    cfg = Config.fromfile(etris_config)
+    dataset = DATASETS.build(dict(cfg.test_dataloader.dataset, indices=3))
+    names = sorted(picture.name for picture in show_dir.rglob('*.png'))
+    assert len(names) == len(dataset) == 3  # rank 0 drew 2 of them before
+    for index, name in enumerate(names):  # each named by its own sample, as one process does
+        stem = os.path.basename(dataset.get_data_info(index)['img_path']).rsplit('.', 1)[0]
+        assert name.startswith(f'{stem}_{index:06d}_') and name.endswith('_0.png')
+
+
 def test_two_process_train_then_test(etris_config, run_tool, schedule_options, free_port,
                                      tmp_path):
     backend = 'nccl' if torch.cuda.is_available() else 'gloo'
