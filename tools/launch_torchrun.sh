@@ -3,8 +3,8 @@
 # per node with torchrun (--launcher pytorch).
 # SCRIPT first checks its config and inputs once (--preflight-only), so a
 # missing file or a bad option is one `error:` line, not one per rank; a
-# user error met later is printed by rank 0 only, without torchrun's banner
-# (mmris/utils/torchrun.py).
+# user error met later, in any rank, is printed once, without torchrun's
+# banner (mmris/utils/torchrun.py).
 #   tools/launch_torchrun.sh N SCRIPT [script arguments]
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR and PORT; PYTHON picks the interpreter
 # (default: the checkout's .venv, see tool_python.sh).

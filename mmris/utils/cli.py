@@ -26,6 +26,12 @@ from .upstream_noise import quiet_upstream
 
 #: Set to 1 to let user errors end in their full traceback.
 DEBUG_VARIABLE = 'MMRIS_DEBUG'
+#: The exit status of a tool that stopped on a user error.
+USER_ERROR_STATUS = 2
+#: Set by :mod:`mmris.utils.torchrun` for its ranks: a folder where
+#: :func:`run_cli` leaves a rank's user error (file ``rank<N>``) instead of
+#: printing it, for the launcher to print once.
+RANK_ERRORS_VARIABLE = 'MMRIS_RANK_ERRORS'
 #: ``KEY=VALUE ...`` merged into every config a tool loads, after its
 #: ``--cfg-options`` (e.g. short runs in CI: ``train_cfg.max_iters=4``).
 CFG_OPTIONS_VARIABLE = 'MMRIS_CFG_OPTIONS'
@@ -370,16 +376,31 @@ def process_rank() -> int:
 def run_cli(main: Callable[[], None]) -> None:
     """Run a tool's ``main``; a :class:`UserError` ends it with one line,
     ``error: <message>`` (one per problem where it lists several), and exit
-    status 2 (its traceback with ``MMRIS_DEBUG=1``). In a multi-process run
-    only rank 0 prints it, as every rank meets the same error. The upstream
-    warnings and notices of :mod:`mmris.utils.upstream_noise` are hidden."""
+    status 2 (its traceback with ``MMRIS_DEBUG=1``). The upstream warnings
+    and notices of :mod:`mmris.utils.upstream_noise` are hidden.
+
+    Under :mod:`mmris.utils.torchrun` (``tools/dist_*.sh``) each rank
+    writes it to the launcher's folder (``MMRIS_RANK_ERRORS``) instead, and
+    the launcher prints the one written first, whichever rank met it; a
+    rank that then fails for another reason once another rank has written
+    there (its peer is gone: ``Connection closed by peer``) exits with
+    status 2 without its traceback, as the user error is the cause. In
+    other multi-process runs (slurm) only rank 0 prints it."""
     quiet_upstream()
+    folder = os.environ.get(RANK_ERRORS_VARIABLE)
     try:
         main()
     except UserError as error:
         if os.environ.get(DEBUG_VARIABLE, '') not in ('', '0'):
             raise
-        if process_rank() == 0:
-            for line in error.lines():
-                print(f'error: {one_line(line)}', file=sys.stderr)
-        sys.exit(2)
+        text = ''.join(f'error: {one_line(line)}\n' for line in error.lines())
+        if folder:
+            with open(osp.join(folder, f'rank{process_rank()}'), 'w') as f:
+                f.write(text)
+        elif process_rank() == 0:
+            print(text, end='', file=sys.stderr)
+        sys.exit(USER_ERROR_STATUS)
+    except Exception:
+        if not (folder and os.listdir(folder)):
+            raise
+        sys.exit(USER_ERROR_STATUS)

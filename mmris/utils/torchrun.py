@@ -5,20 +5,24 @@
 logs each failed rank and ends with a ``ChildFailedError`` report (a
 traceback and a table of the failed ranks) after whatever the ranks
 printed. A tool wrapped in :func:`mmris.utils.run_cli` that stops on a user
-error has already printed its one ``error:`` line (from rank 0) and exits
-with status 2. When the first rank to fail exited so (the others may have
-been stopped by torchrun since), this launcher exits with status 2 and adds
-nothing. Any other end keeps torchrun's log and report: a crash, a bug.
+error in one of the ranks writes its ``error:`` line to a folder this
+launcher gives the ranks (``MMRIS_RANK_ERRORS``) and exits with status 2;
+the other ranks then stop too. This launcher then prints the line written
+first, once, after what the ranks printed, and exits with status 2 without
+torchrun's log and report. Any other end keeps them: a crash, a bug.
 """
 import logging
+import os
+import shutil
 import sys
+import tempfile
 from typing import List
 
 from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 from torch.distributed.run import parse_args, run
 
-#: The exit status of a tool that stopped on a user error (run_cli).
-USER_ERROR_STATUS = 2
+from .cli import RANK_ERRORS_VARIABLE, USER_ERROR_STATUS
+
 #: The logger of torchrun's agent, which logs the failed ranks.
 ELASTIC_LOGGER = 'torch.distributed.elastic'
 
@@ -34,26 +38,38 @@ class _Held(logging.Handler):
         self.records.append(record)
 
 
+def first_user_error(folder: str) -> str:
+    """The ``error:`` lines of the rank that wrote to ``folder`` first
+    (``''`` if none did)."""
+    written = sorted(os.scandir(folder), key=lambda entry: (entry.stat().st_mtime_ns, entry.name))
+    if not written:
+        return ''
+    with open(written[0].path) as f:
+        return f.read()
+
+
 def main() -> None:
     logger = logging.getLogger(ELASTIC_LOGGER)
     held, propagate = _Held(), logger.propagate
     logger.addHandler(held)
     logger.propagate = False
-    user_error = False
+    folder = os.environ[RANK_ERRORS_VARIABLE] = tempfile.mkdtemp(prefix='mmris-rank-errors-')
+    user_error = ''
     try:
         run(parse_args(sys.argv[1:]))
-    except ChildFailedError as error:
-        _, first = error.get_first_failure()
-        user_error = first.exitcode == USER_ERROR_STATUS
+    except ChildFailedError:
+        user_error = first_user_error(folder)
         if not user_error:
             raise
     finally:
+        shutil.rmtree(folder, ignore_errors=True)
         logger.removeHandler(held)
         logger.propagate = propagate
         if not user_error:
             for record in held.records:
                 logger.handle(record)
     if user_error:
+        print(user_error, end='', file=sys.stderr)
         sys.exit(USER_ERROR_STATUS)
 
 

@@ -3,10 +3,40 @@ import json
 import os
 import shutil
 
+import pytest
 import torch
+from mmengine.config import Config
+from mmengine.runner import save_checkpoint
 
+from mmris.apis import init_model
 from mmris.datasets.refcoco import load_refs
 from mmris.engine import safe_load
+from mmris.registry import DATASETS
+
+
+@pytest.fixture(scope='module')
+def etris_checkpoint(etris_config, tmp_path_factory):
+    """A checkpoint of :func:`etris_config`'s model, randomly initialised."""
+    path = tmp_path_factory.mktemp('checkpoint') / 'random.pth'
+    save_checkpoint(init_model(Config.fromfile(etris_config)).state_dict(), str(path))
+    return path
+
+
+def test_every_test_sample_is_drawn_once(etris_config, etris_checkpoint, run_tool, free_port,
+                                         tmp_path):
+    # 3 samples in batches of 2: the sampler gives rank 1 sample 0 again.
+    show_dir = tmp_path / 'show'
+    result = run_tool('dist_test.sh', etris_config, etris_checkpoint, 2, '--work-dir',
+                      tmp_path / 'work', '--show-dir', show_dir, '--cfg-options',
+                      '+test_dataloader.dataset.indices=3', env=dict(PORT=free_port()))
+    assert result.returncode == 0, result.stdout[-4000:]
+    cfg = Config.fromfile(etris_config)
+    dataset = DATASETS.build(dict(cfg.test_dataloader.dataset, indices=3))
+    names = sorted(picture.name for picture in show_dir.rglob('*.png'))
+    assert len(names) == len(dataset) == 3  # rank 0 drew 2 of them before
+    for index, name in enumerate(names):  # each named by its own sample, as one process does
+        stem = os.path.basename(dataset.get_data_info(index)['img_path']).rsplit('.', 1)[0]
+        assert name.startswith(f'{stem}_{index:06d}_') and name.endswith('_0.png')
 
 
 def test_two_process_train_then_test(etris_config, run_tool, schedule_options, free_port,
@@ -104,7 +134,7 @@ def test_a_user_error_in_the_ranks_is_one_line_without_torchrun_report(
                       env=dict(PORT=free_port()))
     assert result.returncode == 2, result.stdout[-4000:]
     assert 'distributed run: world size 2' in result.stdout  # the ranks did start
-    (line,) = error_lines(result.stdout)  # from rank 0 only
+    (line,) = error_lines(result.stdout)  # once, not once per rank
     assert f'annotation id {ref["ann_id"]}' in line
     assert 'ChildFailedError' not in result.stdout and 'Traceback' not in result.stdout
     assert result.last_line == line
@@ -124,3 +154,29 @@ def test_slurm_preflight_reports_once_before_srun(etris_config, run_tool, tmp_pa
     assert error_lines(result.stdout) == [result.last_line]
     assert result.last_line.startswith("error: model.backbone.clip_weights 'pretrain/none.pt' "
                                        'does not exist; download them')
+
+
+def test_a_user_error_of_rank_1_alone_is_printed_once(etris_config, etris_checkpoint,
+                                                      refcoco_root, run_tool, free_port,
+                                                      tmp_path):
+    root = tmp_path / 'coco'
+    shutil.copytree(refcoco_root, root)
+    cfg = Config.fromfile(etris_config)
+    # The training split: the test split has one image.
+    dataset = DATASETS.build(dict(cfg.test_dataloader.dataset, data_root=str(root),
+                                  split='train'))
+    images = [dataset.get_data_info(index)['img_path'] for index in range(len(dataset))]
+    other = next(index for index, image in enumerate(images) if image != images[0])
+    os.remove(images[other])
+    # One sample per batch: rank 0 reads sample 0, rank 1 the one whose image is gone.
+    result = run_tool('dist_test.sh', etris_config, etris_checkpoint, 2,
+                      '--work-dir', tmp_path / 'work', '--cfg-options',
+                      f'test_dataloader.dataset.data_root={root}',
+                      'test_dataloader.dataset.split=train',
+                      f'+test_dataloader.dataset.indices=[0,{other}]',
+                      'test_dataloader.batch_size=1', env=dict(PORT=free_port()))
+    assert result.returncode == 2, result.stdout[-4000:]
+    (line,) = error_lines(result.stdout)
+    assert line.startswith('error: ') and images[other] in line
+    assert result.last_line == line
+    assert 'ChildFailedError' not in result.stdout and 'Traceback' not in result.stdout

@@ -4,7 +4,7 @@ import pytest
 from mmengine.config import Config
 
 from mmris.utils import DatasetError, UsageError, load_config, require_at_least, require_config_keys, run_cli
-from mmris.utils.cli import one_line
+from mmris.utils.cli import RANK_ERRORS_VARIABLE, one_line
 
 CONFIG = 'configs/etris/vitb_refcoco.py'
 
@@ -78,6 +78,36 @@ def test_bugs_keep_their_traceback():
 
     with pytest.raises(KeyError):
         run_cli(main)
+
+
+def test_under_the_launcher_each_rank_leaves_its_error_in_the_folder(capsys, monkeypatch,
+                                                                   tmp_path):
+    monkeypatch.delenv('MMRIS_DEBUG', raising=False)
+    monkeypatch.setenv(RANK_ERRORS_VARIABLE, str(tmp_path))
+    monkeypatch.setenv('RANK', '1')
+
+    def main():
+        raise DatasetError('image data/b.jpg\nis missing')
+
+    with pytest.raises(SystemExit) as exit_:
+        run_cli(main)
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == ''  # the launcher prints it
+    assert [p.name for p in tmp_path.iterdir()] == ['rank1']
+    assert (tmp_path / 'rank1').read_text() == 'error: image data/b.jpg is missing\n'
+
+
+def test_a_rank_failing_after_another_ranks_user_error_exits_2_quietly(monkeypatch, tmp_path):
+    def main():
+        raise RuntimeError('Connection closed by peer')
+
+    monkeypatch.setenv(RANK_ERRORS_VARIABLE, str(tmp_path))
+    with pytest.raises(RuntimeError):  # no user error yet: a bug
+        run_cli(main)
+    (tmp_path / 'rank1').write_text('error: image data/b.jpg is missing\n')
+    with pytest.raises(SystemExit) as exit_:
+        run_cli(main)
+    assert exit_.value.code == 2
 
 
 def test_error_from_a_data_loader_worker_keeps_its_own_message():
