@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 from mmris.datasets import EvalSetsDataset, LeakFreeConcatDataset
+from mmris.engine import Runner
 from mmris.synthetic import generate_synthetic_grefcoco
 
 EVAL_SPLITS = ('val', 'testA', 'testB')
