@@ -297,25 +297,21 @@ def _registered_names_like(name: str, registry: str) -> list:
     return []
 
 
-def _value_at(cfg, key: str):
-    """The value at dotted ``key`` of ``cfg`` (list indices as numbers)."""
-    node = cfg
-    for part in key.split('.'):
-        node = node[int(part)] if isinstance(node, (list, tuple)) else node[part]
-    return node
+_ANY = object()
 
 
-def _keys_of(node, key: str, name: str, found: list) -> list:
-    """Config keys (dotted) of ``name`` in dicts under ``node``."""
+def _keys_of(node, key: str, name: str, found: list, value=_ANY) -> list:
+    """Config keys (dotted) of ``name`` in dicts under ``node`` (those
+    holding ``value`` only, when it is given)."""
     if isinstance(node, dict):
-        for child, value in node.items():
+        for child, item in node.items():
             path = f'{key}.{child}' if key else str(child)
-            if child == name:
+            if child == name and (value is _ANY or item == value):
                 found.append(path)
-            _keys_of(value, path, name, found)
+            _keys_of(item, path, name, found, value)
     elif isinstance(node, (list, tuple)):
-        for index, value in enumerate(node):
-            _keys_of(value, f'{key}.{index}', name, found)
+        for index, item in enumerate(node):
+            _keys_of(item, f'{key}.{index}', name, found, value)
     return found
 
 
@@ -335,8 +331,7 @@ def config_arguments_checked(cfg: Config) -> Iterator[None]:
     except KeyError as error:
         message = error.args[0] if error.args and isinstance(error.args[0], str) else ''
         match = _UNREGISTERED.match(message)
-        keys = [key for key in _keys_of(dict(cfg.items()), '', 'type', [])
-                if match and _value_at(cfg, key) == match.group(1)] if match else []
+        keys = _keys_of(dict(cfg.items()), '', 'type', [], match.group(1)) if match else []
         if not keys:
             raise
         close = _registered_names_like(match.group(1), match.group(2))
@@ -401,6 +396,6 @@ def run_cli(main: Callable[[], None]) -> None:
             print(text, end='', file=sys.stderr)
         sys.exit(USER_ERROR_STATUS)
     except Exception:
-        if not (folder and os.listdir(folder)):
+        if not (folder and osp.isdir(folder) and os.listdir(folder)):
             raise
         sys.exit(USER_ERROR_STATUS)
